@@ -1,0 +1,18 @@
+//! Database migrations for the customers service.
+//!
+//! The same migrations run on SQLite (embedded default) and PostgreSQL: they use only
+//! portable column types (ids are UUIDv7 text, JSON is stored as text) so that the store
+//! needs no per-backend SQL. See `docs/decisions/0002-storage-layout.md`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,179 @@
+//! Administrator-defined attributes: definitions and the validation of values against them.
+
+use super::enums::AttributeType;
+use super::{Error, Result};
+use serde_json::Value;
+
+/// Largest serialised attribute value accepted, in bytes.
+pub const MAX_VALUE_BYTES: usize = 16 * 1024;
+const MAX_ENUM_VALUES: usize = 200;
+
+/// A validated attribute definition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttributeDefinition {
+    pub key: String,
+    pub label: Option<String>,
+    pub attr_type: AttributeType,
+    pub pii: bool,
+    pub required: bool,
+    pub enum_values: Option<Vec<String>>,
+}
+
+/// Keys are stable identifiers used in filters and by CRM mappings: `^[a-z][a-z0-9_]{0,63}$`.
+pub fn parse_key(field: &str, raw: &str) -> Result<String> {
+    let key = raw.trim();
+    let mut chars = key.chars();
+    let starts_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    if !starts_ok || key.len() > 64 || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(Error::bad_input(
+            field,
+            "an attribute key is 1–64 characters of a–z, 0–9 and _, starting with a letter",
+        ));
+    }
+    Ok(key.to_owned())
+}
+
+impl AttributeDefinition {
+    /// Check a definition's own consistency (enum values only for ENUM, non-empty and unique).
+    pub fn new(
+        key: &str,
+        label: Option<String>,
+        attr_type: AttributeType,
+        pii: bool,
+        required: bool,
+        enum_values: Option<Vec<String>>,
+    ) -> Result<Self> {
+        let key = parse_key("input.key", key)?;
+        let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
+        if label.as_ref().is_some_and(|l| l.chars().count() > 255) {
+            return Err(Error::bad_input("input.label", "a label is at most 255 characters"));
+        }
+        let enum_values = match (attr_type, enum_values) {
+            (AttributeType::Enum, Some(values)) => {
+                let values: Vec<String> = values.into_iter().map(|v| v.trim().to_owned()).collect();
+                if values.is_empty()
+                    || values.len() > MAX_ENUM_VALUES
+                    || values.iter().any(|v| v.is_empty() || v.len() > 255)
+                {
+                    return Err(Error::bad_input(
+                        "input.enumValues",
+                        "an ENUM needs 1–200 non-empty values of at most 255 characters",
+                    ));
+                }
+                let mut sorted = values.clone();
+                sorted.sort();
+                sorted.dedup();
+                if sorted.len() != values.len() {
+                    return Err(Error::bad_input("input.enumValues", "enum values must be unique"));
+                }
+                Some(values)
+            }
+            (AttributeType::Enum, None) => {
+                return Err(Error::bad_input("input.enumValues", "an ENUM attribute needs its enumValues"));
+            }
+            (_, Some(_)) => {
+                return Err(Error::bad_input("input.enumValues", "enumValues are only for ENUM attributes"));
+            }
+            (_, None) => None,
+        };
+        Ok(Self { key, label, attr_type, pii, required, enum_values })
+    }
+
+    /// Validate a value for this attribute. The error never quotes the value: it may be PII.
+    pub fn validate(&self, field: &str, value: &Value) -> Result<()> {
+        let ok = match self.attr_type {
+            AttributeType::String => value.as_str().is_some_and(|s| s.chars().count() <= 4096),
+            AttributeType::Number => value.is_number(),
+            AttributeType::Boolean => value.is_boolean(),
+            AttributeType::Date => {
+                value.as_str().is_some_and(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok())
+            }
+            AttributeType::DateTime => value.as_str().is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok()),
+            AttributeType::Enum => value
+                .as_str()
+                .is_some_and(|s| self.enum_values.as_ref().is_some_and(|allowed| allowed.iter().any(|a| a == s))),
+            AttributeType::Json => true,
+        };
+        if !ok {
+            return Err(Error::bad_input(
+                field,
+                format!("expected {} for attribute `{}`", self.expectation(), self.key),
+            ));
+        }
+        if serde_json::to_string(value).map_or(true, |s| s.len() > MAX_VALUE_BYTES) {
+            return Err(Error::bad_input(field, "attribute value is too large (16 KiB at most)"));
+        }
+        Ok(())
+    }
+
+    fn expectation(&self) -> String {
+        match self.attr_type {
+            AttributeType::String => "a string of at most 4096 characters".into(),
+            AttributeType::Number => "a number".into(),
+            AttributeType::Boolean => "true or false".into(),
+            AttributeType::Date => "a date (YYYY-MM-DD)".into(),
+            AttributeType::DateTime => "an RFC 3339 date-time with offset".into(),
+            AttributeType::Enum => format!("one of {}", self.enum_values.as_deref().unwrap_or_default().join(", ")),
+            AttributeType::Json => "JSON".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn def(t: AttributeType, enums: Option<Vec<&str>>) -> AttributeDefinition {
+        AttributeDefinition::new(
+            "tier",
+            None,
+            t,
+            false,
+            false,
+            enums.map(|v| v.into_iter().map(String::from).collect()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn keys_must_be_snake_case_identifiers() {
+        assert!(parse_key("k", "lifetime_value").is_ok());
+        for bad in ["", "Tier", "9lives", "a-b", "a b", &"x".repeat(65)] {
+            assert!(parse_key("k", bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn values_are_checked_against_their_type() {
+        assert!(def(AttributeType::Number, None).validate("v", &json!(12.5)).is_ok());
+        assert!(def(AttributeType::Number, None).validate("v", &json!("12")).is_err());
+        assert!(def(AttributeType::Boolean, None).validate("v", &json!(true)).is_ok());
+        assert!(def(AttributeType::Date, None).validate("v", &json!("2026-02-30")).is_err());
+        assert!(def(AttributeType::Date, None).validate("v", &json!("2026-02-28")).is_ok());
+        assert!(def(AttributeType::DateTime, None).validate("v", &json!("2026-02-28T10:00:00Z")).is_ok());
+        assert!(def(AttributeType::DateTime, None).validate("v", &json!("2026-02-28 10:00")).is_err());
+        let tier = def(AttributeType::Enum, Some(vec!["gold", "silver"]));
+        assert!(tier.validate("v", &json!("gold")).is_ok());
+        assert!(tier.validate("v", &json!("bronze")).is_err());
+    }
+
+    #[test]
+    fn a_type_error_names_the_field_but_not_the_value() {
+        let err = def(AttributeType::Number, None).validate("attributes.0.value", &json!("secret-ish")).unwrap_err();
+        assert_eq!(err.field(), Some("attributes.0.value"));
+        assert!(!err.to_string().contains("secret-ish"));
+    }
+
+    #[test]
+    fn enum_values_belong_only_to_enums() {
+        assert!(AttributeDefinition::new("a", None, AttributeType::Enum, false, false, None).is_err());
+        assert!(
+            AttributeDefinition::new("a", None, AttributeType::String, false, false, Some(vec!["x".into()])).is_err()
+        );
+        assert!(
+            AttributeDefinition::new("a", None, AttributeType::Enum, false, false, Some(vec!["x".into(), "x".into()]))
+                .is_err()
+        );
+    }
+}

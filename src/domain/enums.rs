@@ -1,0 +1,112 @@
+//! Small closed sets of values. Each is a GraphQL enum and is stored as its GraphQL name,
+//! so the database reads the same as the API.
+
+/// Declares a GraphQL enum with `as_str` / `parse` in its SCREAMING_SNAKE_CASE name.
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+stored_enum! {
+    /// Lifecycle of a profile.
+    CustomerStatus {
+        /// A known customer.
+        Active => "ACTIVE",
+        /// Created on first contact from an identifier nobody held; no name yet.
+        Anonymous => "ANONYMOUS",
+        /// Merged into another profile (`mergedInto`); kept so old ids still resolve.
+        Merged => "MERGED",
+    }
+}
+
+stored_enum! {
+    /// Where a label or assignment came from.
+    LabelSource {
+        /// Set by an agent or supervisor.
+        Manual => "MANUAL",
+        /// Synced from a CRM or ticketing system.
+        Crm => "CRM",
+    }
+}
+
+stored_enum! {
+    /// Consent to be contacted on one channel.
+    ConsentStatus {
+        OptIn => "OPT_IN",
+        OptOut => "OPT_OUT",
+        Unknown => "UNKNOWN",
+    }
+}
+
+stored_enum! {
+    DayOfWeek {
+        Monday => "MONDAY",
+        Tuesday => "TUESDAY",
+        Wednesday => "WEDNESDAY",
+        Thursday => "THURSDAY",
+        Friday => "FRIDAY",
+        Saturday => "SATURDAY",
+        Sunday => "SUNDAY",
+    }
+}
+
+stored_enum! {
+    InteractionKind {
+        /// A conversation owned by the conversations subgraph.
+        Conversation => "CONVERSATION",
+        /// Any other activity: a callback, a campaign touch, a ticket update.
+        Activity => "ACTIVITY",
+    }
+}
+
+stored_enum! {
+    Direction {
+        Inbound => "INBOUND",
+        Outbound => "OUTBOUND",
+    }
+}
+
+stored_enum! {
+    /// The type an attribute's values must have.
+    AttributeType {
+        String => "STRING",
+        Number => "NUMBER",
+        Boolean => "BOOLEAN",
+        /// `YYYY-MM-DD`.
+        Date => "DATE",
+        /// RFC 3339 with an offset.
+        #[graphql(name = "DATETIME")]
+        DateTime => "DATETIME",
+        /// One of the definition's `enumValues`.
+        Enum => "ENUM",
+        /// Any JSON value.
+        Json => "JSON",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_round_trip() {
+        for s in [CustomerStatus::Active, CustomerStatus::Anonymous, CustomerStatus::Merged] {
+            assert_eq!(CustomerStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(AttributeType::parse("DATETIME"), Some(AttributeType::DateTime));
+        assert_eq!(ConsentStatus::parse("opt_in"), None);
+    }
+}

@@ -1,0 +1,82 @@
+//! The one error type of the service: a variant per outcome a client can see.
+//!
+//! `Internal` carries the cause for the log only; its text never reaches a response
+//! (database errors can quote the values they failed on, which may be PII).
+
+use super::Scope;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("a valid bearer token is required")]
+    Unauthenticated,
+    #[error("this operation needs the `{0}` scope")]
+    Forbidden(Scope),
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str, field: String },
+    #[error("{message}")]
+    BadInput { field: String, message: String },
+    #[error("{message}")]
+    Conflict { field: Option<String>, message: String },
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl Error {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::BadInput { field: field.into(), message: message.into() }
+    }
+
+    pub fn not_found(entity: &'static str, field: impl Into<String>) -> Self {
+        Error::NotFound { entity, field: field.into() }
+    }
+
+    pub fn conflict(field: Option<&str>, message: impl Into<String>) -> Self {
+        Error::Conflict { field: field.map(str::to_owned), message: message.into() }
+    }
+
+    /// The `extensions.code` clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Unauthenticated => "UNAUTHENTICATED",
+            Error::Forbidden(_) => "FORBIDDEN",
+            Error::NotFound { .. } => "NOT_FOUND",
+            Error::BadInput { .. } => "BAD_USER_INPUT",
+            Error::Conflict { .. } => "CONFLICT",
+            Error::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The input field the error is about, as a dotted path (`input.identities.0.value`).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::NotFound { field, .. } | Error::BadInput { field, .. } => Some(field),
+            Error::Conflict { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Prefix the field path, so that validators can name fields relative to their input.
+    pub fn within(self, prefix: &str) -> Self {
+        let join = |f: String| if f.is_empty() { prefix.to_owned() } else { format!("{prefix}.{f}") };
+        match self {
+            Error::BadInput { field, message } => Error::BadInput { field: join(field), message },
+            Error::NotFound { entity, field } => Error::NotFound { entity, field: join(field) },
+            Error::Conflict { field: Some(f), message } => Error::Conflict { field: Some(join(f)), message },
+            other => other,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Error::Internal(anyhow::Error::new(err))
+    }
+}
+
+impl From<anyhow::Error> for Error {
+    fn from(err: anyhow::Error) -> Self {
+        Error::Internal(err)
+    }
+}

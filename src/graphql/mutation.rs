@@ -1,0 +1,132 @@
+//! The mutation root. Each mutation needs its scope, runs one service call (one
+//! transaction) and clears the request's loader cache so later reads see the write.
+
+use super::context::{Require, caller, loaders, services};
+use super::error::IntoGql;
+use super::loaders::clear;
+use super::types::{AttributeDefinition, Customer, InteractionRef, Label};
+use crate::domain::Scope;
+use crate::service::inputs::*;
+use async_graphql::{Context, ID, Object, Result};
+
+pub struct Mutation;
+
+fn written<T>(ctx: &Context<'_>, value: T) -> T {
+    clear(loaders(ctx));
+    value
+}
+
+#[Object]
+impl Mutation {
+    /// Create a profile with its identities, attributes, labels, preferences and CRM links.
+    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    async fn create_customer(&self, ctx: &Context<'_>, input: CreateCustomerInput) -> Result<Customer> {
+        let r = services(ctx).create_customer(caller(ctx)?, input).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
+    /// Change the profile itself. With `expectedVersion`, a profile changed since is a `CONFLICT`.
+    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    async fn update_customer(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCustomerInput,
+        expected_version: Option<i32>,
+    ) -> Result<Customer> {
+        let r = services(ctx).update_customer(&id, input, expected_version).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
+    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    async fn add_channel_identity(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        identity: ChannelIdentityInput,
+    ) -> Result<Customer> {
+        let r = services(ctx).add_identity(&customer_id, identity).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
+    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    async fn remove_channel_identity(&self, ctx: &Context<'_>, identity_id: ID) -> Result<Customer> {
+        let r = services(ctx).remove_identity(&identity_id).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
+    /// Change preferences; omitted fields stay as they are.
+    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    async fn set_preferences(&self, ctx: &Context<'_>, customer_id: ID, input: PreferenceInput) -> Result<Customer> {
+        let r = services(ctx).set_preferences(&customer_id, input).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
+    /// Set attribute values, validated against their definitions; `value: null` removes one.
+    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    async fn set_attributes(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        attributes: Vec<AttributeInput>,
+    ) -> Result<Customer> {
+        let r = services(ctx).set_attributes(&customer_id, attributes).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
+    #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
+    async fn create_label(&self, ctx: &Context<'_>, input: LabelInput) -> Result<Label> {
+        let r = services(ctx).create_label(caller(ctx)?, input).await.gql()?;
+        Ok(written(ctx, Label(r)))
+    }
+
+    #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
+    async fn update_label(&self, ctx: &Context<'_>, id: ID, input: LabelInput) -> Result<Label> {
+        let r = services(ctx).update_label(&id, input).await.gql()?;
+        Ok(written(ctx, Label(r)))
+    }
+
+    /// Delete a label and all its assignments. `false` when there was no such label.
+    #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
+    async fn delete_label(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let r = services(ctx).delete_label(caller(ctx)?, &id).await.gql()?;
+        Ok(written(ctx, r))
+    }
+
+    /// Assign labels (already assigned ones are kept as they were).
+    #[graphql(guard = "Require(Some(Scope::LabelsAssign))", requires_scopes = "labels:assign")]
+    async fn assign_labels(&self, ctx: &Context<'_>, customer_id: ID, label_ids: Vec<ID>) -> Result<Customer> {
+        let r = services(ctx).assign_labels(caller(ctx)?, &customer_id, &label_ids).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
+    #[graphql(guard = "Require(Some(Scope::LabelsAssign))", requires_scopes = "labels:assign")]
+    async fn unassign_labels(&self, ctx: &Context<'_>, customer_id: ID, label_ids: Vec<ID>) -> Result<Customer> {
+        let r = services(ctx).unassign_labels(&customer_id, &label_ids).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
+    /// Link a conversation or activity to a profile. Linking the same conversation to the
+    /// same customer again returns the existing link.
+    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    async fn link_interaction(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        interaction: InteractionInput,
+    ) -> Result<InteractionRef> {
+        let r = services(ctx).link_interaction(&customer_id, interaction).await.gql()?;
+        Ok(written(ctx, InteractionRef(r)))
+    }
+
+    /// Define an attribute, or change its definition (stored values must stay valid).
+    #[graphql(guard = "Require(Some(Scope::SchemaManage))", requires_scopes = "schema:manage")]
+    async fn define_attribute(
+        &self,
+        ctx: &Context<'_>,
+        input: AttributeDefinitionInput,
+    ) -> Result<AttributeDefinition> {
+        let r = services(ctx).define_attribute(caller(ctx)?, input).await.gql()?;
+        Ok(written(ctx, r.into()))
+    }
+}

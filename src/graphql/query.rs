@@ -1,0 +1,123 @@
+//! The query root, including the `_entities` resolvers of the federation keys.
+
+use super::context::{Require, loaders, services};
+use super::error::IntoGql;
+use super::loaders::{CustomerId, IdentityId, InteractionId, LabelId};
+use super::types::{AttributeDefinition, ChannelIdentity, Cursor, Customer, CustomerConnection, InteractionRef, Label};
+use crate::domain::enums::CustomerStatus;
+use crate::domain::id::normalize_id;
+use crate::domain::{Error, Scope};
+use crate::store::customers::CustomerQuery;
+use crate::store::{attributes, customers, labels};
+use async_graphql::{Context, ID, InputObject, Json, Object, Result};
+use chrono::{DateTime, Utc};
+
+pub struct Query;
+
+/// Which customers to list.
+#[derive(InputObject, Default)]
+pub struct CustomerFilter {
+    /// Customers carrying all of these labels.
+    pub label_ids: Option<Vec<ID>>,
+    /// Without it, ACTIVE and ANONYMOUS profiles are listed (MERGED ones only when asked for).
+    pub status: Option<CustomerStatus>,
+    /// Equality on a non-PII attribute.
+    pub attribute: Option<AttributeFilterInput>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct AttributeFilterInput {
+    pub key: String,
+    pub value: Json<serde_json::Value>,
+}
+
+async fn to_query(ctx: &Context<'_>, filter: CustomerFilter) -> crate::domain::Result<CustomerQuery> {
+    let mut label_ids = Vec::new();
+    for (i, id) in filter.label_ids.unwrap_or_default().iter().enumerate() {
+        label_ids.push(crate::domain::id::parse_id(&format!("filter.labelIds.{i}"), id)?);
+    }
+    let attribute = match filter.attribute {
+        None => None,
+        Some(a) => {
+            let def = attributes::definition(&services(ctx).store.db, &a.key).await?;
+            match def {
+                None => return Err(Error::bad_input("filter.attribute.key", "unknown attribute key")),
+                // Filtering on PII would let a caller without pii:read probe for values.
+                Some(d) if d.pii => {
+                    return Err(Error::bad_input("filter.attribute.key", "PII attributes cannot be filtered on"));
+                }
+                Some(_) => Some((a.key, attributes::canonical(&a.value.0))),
+            }
+        }
+    };
+    Ok(CustomerQuery { label_ids, status: filter.status, attribute, updated_since: filter.updated_since })
+}
+
+#[Object]
+impl Query {
+    /// One profile by id: the 360° view. `null` when there is no such customer.
+    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
+        let Some(id) = normalize_id(&id) else { return Ok(None) };
+        Ok(loaders(ctx).load_one(CustomerId(id)).await.gql()?.map(Customer))
+    }
+
+    /// Customers in creation order, a page at a time.
+    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CustomerFilter>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> Result<CustomerConnection> {
+        if !(0..=100).contains(&first) {
+            return Err(Error::bad_input("first", "first must be between 0 and 100")).gql();
+        }
+        let after = after.as_deref().map(|c| Cursor::decode_customer("after", c)).transpose().gql()?;
+        let query = to_query(ctx, filter.unwrap_or_default()).await.gql()?;
+        let store = &services(ctx).store;
+        let rows = customers::list(&store.db, &store.pii, &query, after.as_deref(), first as u64 + 1).await.gql()?;
+        let loaders = loaders(ctx);
+        // Prime the cache so that `_entities`-style lookups of these ids cost nothing.
+        loaders.feed_many(rows.iter().map(|r| (CustomerId(r.id.clone()), r.clone()))).await;
+        Ok(CustomerConnection::new(rows, first as usize, query))
+    }
+
+    /// The label catalogue, by name.
+    #[graphql(guard = "Require(None)", directive = super::directives::authenticated::apply())]
+    async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<Label>> {
+        Ok(labels::all(&services(ctx).store.db).await.gql()?.into_iter().map(Label).collect())
+    }
+
+    /// The attribute schema defined by administrators.
+    #[graphql(guard = "Require(None)", directive = super::directives::authenticated::apply())]
+    async fn attribute_definitions(&self, ctx: &Context<'_>) -> Result<Vec<AttributeDefinition>> {
+        Ok(attributes::definitions(&services(ctx).store.db).await.gql()?.into_iter().map(Into::into).collect())
+    }
+
+    #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]
+    async fn find_customer_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
+        let Some(id) = normalize_id(&id) else { return Ok(None) };
+        Ok(loaders(ctx).load_one(CustomerId(id)).await.gql()?.map(Customer))
+    }
+
+    #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]
+    async fn find_channel_identity_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ChannelIdentity>> {
+        let Some(id) = normalize_id(&id) else { return Ok(None) };
+        Ok(loaders(ctx).load_one(IdentityId(id)).await.gql()?.map(ChannelIdentity))
+    }
+
+    #[graphql(entity, guard = "Require(None)")]
+    async fn find_label_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Label>> {
+        let Some(id) = normalize_id(&id) else { return Ok(None) };
+        Ok(loaders(ctx).load_one(LabelId(id)).await.gql()?.map(Label))
+    }
+
+    #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]
+    async fn find_interaction_ref_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<InteractionRef>> {
+        let Some(id) = normalize_id(&id) else { return Ok(None) };
+        Ok(loaders(ctx).load_one(InteractionId(id)).await.gql()?.map(InteractionRef))
+    }
+}

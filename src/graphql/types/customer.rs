@@ -1,0 +1,111 @@
+use super::{Attribute, ChannelIdentity, ExternalRef, InteractionConnection, Label, Preference};
+use crate::domain::enums::CustomerStatus;
+use crate::domain::{Channel, Scope};
+use crate::graphql::context::{Require, loaders, pii_visible};
+use crate::graphql::error::IntoGql;
+use crate::graphql::loaders::{
+    AttributesOf, CustomerId, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, PreferencesOf,
+};
+use crate::security::mask::mask_name;
+use crate::store::CustomerRecord;
+use crate::store::interactions::HistoryPage;
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+
+/// A Customer Interaction Profile: one person, recognised across every channel.
+pub struct Customer(pub CustomerRecord);
+
+#[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+impl Customer {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    /// PII: masked (`J*** D***`) without the `pii:read` scope.
+    #[graphql(tag = "pii")]
+    async fn display_name(&self, ctx: &Context<'_>) -> Option<String> {
+        let name = self.0.display_name.as_ref()?;
+        Some(if pii_visible(ctx) { name.expose().to_owned() } else { mask_name(name.expose()) })
+    }
+
+    async fn status(&self) -> CustomerStatus {
+        self.0.status
+    }
+
+    /// The profile this one was merged into (`status: MERGED`).
+    async fn merged_into(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
+        let Some(id) = &self.0.merged_into else { return Ok(None) };
+        Ok(loaders(ctx).load_one(CustomerId(id.clone())).await.gql()?.map(Customer))
+    }
+
+    /// Identities on every channel: primary first.
+    async fn identities(&self, ctx: &Context<'_>) -> Result<Vec<ChannelIdentity>> {
+        let list = loaders(ctx).load_one(IdentitiesOf(self.0.id.clone())).await.gql()?;
+        Ok(list.unwrap_or_default().into_iter().map(ChannelIdentity).collect())
+    }
+
+    async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<Label>> {
+        let list = loaders(ctx).load_one(LabelsOf(self.0.id.clone())).await.gql()?;
+        Ok(list.unwrap_or_default().into_iter().map(Label).collect())
+    }
+
+    async fn preferences(&self, ctx: &Context<'_>) -> Result<Preference> {
+        let prefs = loaders(ctx).load_one(PreferencesOf(self.0.id.clone())).await.gql()?;
+        Ok(Preference { customer_id: self.0.id.clone(), record: prefs.unwrap_or_default() })
+    }
+
+    /// Attribute values; PII-marked ones come back `value: null, redacted: true` without `pii:read`.
+    async fn attributes(&self, ctx: &Context<'_>, keys: Option<Vec<String>>) -> Result<Vec<Attribute>> {
+        let list = loaders(ctx).load_one(AttributesOf(self.0.id.clone())).await.gql()?.unwrap_or_default();
+        let show_pii = pii_visible(ctx);
+        Ok(list
+            .into_iter()
+            .filter(|a| keys.as_ref().is_none_or(|keys| keys.contains(&a.key)))
+            .map(|a| Attribute::new(a, show_pii))
+            .collect())
+    }
+
+    /// The interaction history, newest first.
+    async fn interactions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+        channel: Option<Channel>,
+    ) -> Result<InteractionConnection> {
+        if !(0..=100).contains(&first) {
+            return Err(crate::domain::Error::bad_input("first", "first must be between 0 and 100")).gql();
+        }
+        let before = after.as_deref().map(|c| super::Cursor::decode_interaction("after", c)).transpose().gql()?;
+        let page = HistoryPage { limit: first as u64 + 1, before, channel };
+        let rows = loaders(ctx)
+            .load_one(InteractionsOf { customer_id: self.0.id.clone(), page })
+            .await
+            .gql()?
+            .unwrap_or_default();
+        Ok(InteractionConnection::new(rows, first as usize))
+    }
+
+    /// Links to CRM and ticketing records.
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<ExternalRef>> {
+        let list = loaders(ctx).load_one(ExternalRefsOf(self.0.id.clone())).await.gql()?;
+        Ok(list
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| ExternalRef { system: r.system, external_id: r.external_id })
+            .collect())
+    }
+
+    /// Incremented by every change to the profile; pass it as `expectedVersion` to update safely.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}

@@ -1,0 +1,45 @@
+use crate::domain::{Channel, Scope};
+use crate::graphql::context::{Require, pii_visible};
+use crate::security::mask::mask_identity;
+use crate::store::IdentityRecord;
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+/// An identifier of a customer on one channel.
+pub struct ChannelIdentity(pub IdentityRecord);
+
+#[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+impl ChannelIdentity {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn channel(&self) -> Channel {
+        self.0.channel
+    }
+
+    /// The social network or SDK, for OTHER and social channels.
+    async fn provider(&self) -> Option<&str> {
+        self.0.provider.as_deref()
+    }
+
+    /// PII. Normalised (E.164 phones, lower-cased emails); masked (`+92*******567`,
+    /// `j***@example.com`) without the `pii:read` scope.
+    #[graphql(tag = "pii")]
+    async fn value(&self, ctx: &Context<'_>) -> String {
+        let value = self.0.value.expose();
+        if pii_visible(ctx) { value.to_owned() } else { mask_identity(self.0.channel, value) }
+    }
+
+    async fn verified(&self) -> bool {
+        self.0.verified
+    }
+
+    async fn primary(&self) -> bool {
+        self.0.primary
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,68 @@
+use super::Customer;
+use crate::domain::enums::{Direction, InteractionKind};
+use crate::domain::{Channel, Scope};
+use crate::graphql::context::{Require, loaders};
+use crate::graphql::error::IntoGql;
+use crate::graphql::loaders::CustomerId;
+use crate::store::InteractionRecord;
+use async_graphql::{Context, ErrorExtensions as _, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+/// A conversation or activity in a customer's history.
+pub struct InteractionRef(pub InteractionRecord);
+
+#[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+impl InteractionRef {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn kind(&self) -> InteractionKind {
+        self.0.kind
+    }
+
+    async fn channel(&self) -> Channel {
+        self.0.channel
+    }
+
+    async fn direction(&self) -> Direction {
+        self.0.direction
+    }
+
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+
+    async fn agent_id(&self) -> Option<ID> {
+        self.0.agent_id.clone().map(ID)
+    }
+
+    /// The conversation, resolved by the conversations subgraph.
+    async fn conversation(&self) -> Option<Conversation> {
+        self.0.conversation_id.clone().map(|id| Conversation { id: ID(id) })
+    }
+
+    async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
+        loaders(ctx)
+            .load_one(CustomerId(self.0.customer_id.clone()))
+            .await
+            .gql()?
+            .map(Customer)
+            .ok_or_else(|| crate::domain::Error::Internal(anyhow::anyhow!("interaction without its customer")).extend())
+    }
+}
+
+/// A conversation owned by the conversations subgraph.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(unresolvable)]
+pub struct Conversation {
+    pub id: ID,
+}

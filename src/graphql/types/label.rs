@@ -1,0 +1,31 @@
+use crate::domain::enums::LabelSource;
+use crate::graphql::context::Require;
+use crate::store::LabelRecord;
+use async_graphql::{ID, Object};
+
+/// A label from the catalogue: VIP, high-priority debtor, campaign segment…
+pub struct Label(pub LabelRecord);
+
+#[Object(guard = "Require(None)", directive = crate::graphql::directives::authenticated::apply())]
+impl Label {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// `#rrggbb`.
+    async fn color(&self) -> Option<&str> {
+        self.0.color.as_deref()
+    }
+
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    async fn source(&self) -> LabelSource {
+        self.0.source
+    }
+}

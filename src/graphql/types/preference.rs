@@ -1,0 +1,90 @@
+use super::ChannelIdentity;
+use crate::domain::Channel;
+use crate::domain::enums::{ConsentStatus, DayOfWeek};
+use crate::graphql::context::loaders;
+use crate::graphql::error::IntoGql;
+use crate::graphql::loaders::IdentitiesOf;
+use crate::store::PreferenceRecord;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+/// Contact and outbound preferences of one customer.
+pub struct Preference {
+    pub customer_id: String,
+    pub record: PreferenceRecord,
+}
+
+#[Object]
+impl Preference {
+    /// BCP 47.
+    async fn language(&self) -> Option<&str> {
+        self.record.language.as_deref()
+    }
+
+    /// IANA.
+    async fn timezone(&self) -> Option<&str> {
+        self.record.timezone.as_deref()
+    }
+
+    async fn preferred_channel(&self) -> Option<Channel> {
+        self.record.preferred_channel
+    }
+
+    /// Which number or address to use for outbound contact.
+    async fn preferred_identity(&self, ctx: &Context<'_>) -> Result<Option<ChannelIdentity>> {
+        let Some(id) = &self.record.preferred_identity_id else { return Ok(None) };
+        // Served from the customer's identities, which the 360° view loads anyway.
+        let identities = loaders(ctx).load_one(IdentitiesOf(self.customer_id.clone())).await.gql()?;
+        Ok(identities.unwrap_or_default().into_iter().find(|i| &i.id == id).map(ChannelIdentity))
+    }
+
+    /// Dedicated account manager.
+    async fn preferred_agent_id(&self) -> Option<ID> {
+        self.record.preferred_agent_id.clone().map(ID)
+    }
+
+    async fn best_time_to_contact(&self) -> Vec<TimeWindow> {
+        self.record
+            .best_time_to_contact
+            .iter()
+            .map(|w| TimeWindow { days: w.days.clone(), start: w.start.clone(), end: w.end.clone() })
+            .collect()
+    }
+
+    /// Global do-not-contact.
+    async fn do_not_contact(&self) -> bool {
+        self.record.do_not_contact
+    }
+
+    /// Per channel: OPT_IN, OPT_OUT or UNKNOWN, when and where from.
+    async fn consents(&self) -> Vec<ChannelConsent> {
+        self.record
+            .consents
+            .iter()
+            .map(|c| ChannelConsent {
+                channel: c.channel,
+                status: c.status,
+                updated_at: c.updated_at,
+                source: c.source.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A weekly window in the customer's timezone; `end` before `start` crosses midnight.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TimeWindow {
+    pub days: Vec<DayOfWeek>,
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`.
+    pub end: String,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ChannelConsent {
+    pub channel: Channel,
+    pub status: ConsentStatus,
+    pub updated_at: DateTime<Utc>,
+    pub source: Option<String>,
+}

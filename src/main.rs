@@ -1,0 +1,107 @@
+//! `customers`: serve the subgraph (default), migrate, print the SDL, mint a local token,
+//! or load demo data. Configuration comes from the environment (see `config.rs`).
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use customers::config::Settings;
+use customers::graphql::{SdlOptions, build_schema, federation_sdl};
+use customers::{seed, startup};
+
+#[derive(Parser)]
+#[command(name = "customers", version, about = "Customer Interaction Profiles subgraph")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and serve GraphQL (the default).
+    Serve,
+    /// Apply migrations and exit.
+    Migrate,
+    /// Print the federation SDL (what `schema.graphql` holds).
+    PrintSchema {
+        /// Leave out @requiresScopes/@authenticated (for routers that need a plan for them).
+        #[arg(long)]
+        without_auth_directives: bool,
+    },
+    /// Mint a token for the local HS256 secret.
+    Token {
+        /// Space-separated scopes, e.g. "customers:read pii:read".
+        #[arg(long, default_value = "customers:read")]
+        scope: String,
+        /// The principal recorded in audit entries.
+        #[arg(long, default_value = "local-dev")]
+        sub: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
+    /// Load a small, realistic demo data set.
+    SeedDemo,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::from_env()?;
+    customers::telemetry::init(settings.log_format.as_deref());
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            startup::state(&settings).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::PrintSchema { without_auth_directives } => {
+            print!("{}", federation_sdl(&build_schema(None), SdlOptions { without_auth_directives }));
+            Ok(())
+        }
+        Command::Token { scope, sub, ttl } => {
+            let secret = startup::hs256_secret(&settings)?
+                .context("tokens can only be minted for an HS256 secret (CUSTOMERS_JWT_SECRET or the local one)")?;
+            let token = customers::http::auth::mint_hs256(
+                &secret,
+                &sub,
+                &scope,
+                ttl,
+                settings.jwt_issuer.as_deref(),
+                settings.jwt_audience.as_deref(),
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let state = startup::state(&settings).await?;
+            seed::demo(&state.services).await?;
+            tracing::info!("demo data loaded");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let state = startup::state(&settings).await?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("Failed to listen on {}", settings.listen))?;
+    tracing::info!(address = %listener.local_addr()?, "serving GraphQL at /graphql");
+    axum::serve(listener, customers::app(state)).with_graceful_shutdown(shutdown_signal()).await.context("server error")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

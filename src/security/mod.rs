@@ -1,0 +1,4 @@
+//! Security: masking of PII and the local secrets that make the service secure by default.
+
+pub mod keys;
+pub mod mask;

@@ -1,0 +1,37 @@
+//! The label catalogue (supervisors, `labels:manage`).
+
+use super::Services;
+use super::inputs::LabelInput;
+use crate::domain::enums::LabelSource;
+use crate::domain::id::parse_id;
+use crate::domain::label::LabelSpec;
+use crate::domain::{Principal, Result};
+use crate::store::{LabelRecord, labels};
+use sea_orm::TransactionTrait;
+
+impl Services {
+    pub async fn create_label(&self, principal: &Principal, input: LabelInput) -> Result<LabelRecord> {
+        let spec = LabelSpec::new(&input.name, input.color.as_deref(), input.description.as_deref())?;
+        let label = labels::insert(&self.store.db, &spec, LabelSource::Manual).await?;
+        tracing::info!(label_id = %label.id, by = %principal.subject, "label created");
+        Ok(label)
+    }
+
+    pub async fn update_label(&self, id: &str, input: LabelInput) -> Result<LabelRecord> {
+        let id = parse_id("id", id)?;
+        let spec = LabelSpec::new(&input.name, input.color.as_deref(), input.description.as_deref())?;
+        labels::update(&self.store.db, &id, &spec).await
+    }
+
+    /// Delete a label and every assignment of it, in one transaction.
+    pub async fn delete_label(&self, principal: &Principal, id: &str) -> Result<bool> {
+        let id = parse_id("id", id)?;
+        let tx = self.store.db.begin().await?;
+        let deleted = labels::delete(&tx, &id).await?;
+        tx.commit().await?;
+        if deleted {
+            tracing::info!(label_id = %id, by = %principal.subject, "label deleted");
+        }
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,12 @@
+//! sea-orm entities: one module per table. These are storage shapes, never GraphQL types;
+//! repositories turn them into domain records.
+
+pub mod attribute_definition;
+pub mod customer;
+pub mod customer_attribute;
+pub mod customer_label;
+pub mod external_ref;
+pub mod identity;
+pub mod interaction;
+pub mod label;
+pub mod preference;

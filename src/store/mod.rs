@@ -1,0 +1,98 @@
+//! Storage: sea-orm entities and repositories. Batch reads return maps keyed by id so
+//! that DataLoaders can serve any number of parents with one statement.
+//!
+//! Records returned here are domain shapes (`*Record`), not ORM models and not GraphQL
+//! types: PII in them is already opened by the PII seam and wrapped in [`Pii`].
+
+pub mod attributes;
+pub mod customers;
+pub mod entity;
+pub mod external_refs;
+pub mod identities;
+pub mod interactions;
+pub mod labels;
+pub mod pii;
+pub mod preferences;
+mod records;
+
+pub use pii::{Pii, PiiCodec};
+pub use records::*;
+
+use anyhow::Context as _;
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Counts every SQL statement the service sends: exported on `/metrics` and used by the
+/// tests that bound statements per query.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The database handle plus the PII codec every repository uses.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub db: DatabaseConnection,
+    pub pii: PiiCodec,
+    pub statements: StatementCounter,
+}
+
+impl Store {
+    /// Connect to `sqlite://…` or `postgres://…` (the URL picks the backend) and count
+    /// statements. Does not migrate: see [`Store::migrate`].
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false) // statements carry PII parameters: never log them
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10));
+        if url.starts_with("sqlite:") {
+            // SQLite allows one writer; a small pool avoids busy waits between our own writers.
+            opts.max_connections(4).min_connections(1);
+        } else {
+            opts.max_connections(20).min_connections(1);
+        }
+        let mut db = sea_orm::Database::connect(opts).await.context("Failed to connect to the database")?;
+        if db.get_database_backend() == DbBackend::Sqlite {
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
+                db.execute_unprepared(pragma).await.context("Failed to configure SQLite")?;
+            }
+        }
+        let statements = StatementCounter::default();
+        let counter = statements.0.clone();
+        db.set_metric_callback(move |_info| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Self { db, pii: PiiCodec, statements })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        use migration::MigratorTrait as _;
+        migration::Migrator::up(&self.db, None).await.context("Failed to apply migrations")
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> bool {
+        self.db.ping().await.is_ok()
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+}
+
+/// Timestamps are stored with microsecond precision on both backends, so that values read
+/// back compare equal to values written, and text timestamps on SQLite sort correctly.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    truncate_micros(chrono::Utc::now())
+}
+
+pub fn truncate_micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
+}

@@ -1,0 +1,120 @@
+// A small "conversations" subgraph for the federation tests and for local demos.
+//
+// It owns `Conversation` and contributes `Customer.conversations`; `Conversation.customer`
+// is only a reference ({ __typename: "Customer", id }) that the router resolves through
+// the customers subgraph's `_entities`.
+//
+// As a module: `startConversationsSubgraph({ conversations })` serves in-memory data.
+// As a program: `node conversations-subgraph.mjs [--port 4002] [--data conversations.json]`
+// where the JSON file is an array of { id, subject, status, customerId }.
+import http from 'node:http';
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { execute, GraphQLError, parse, validate } from 'graphql';
+
+export const typeDefs = /* GraphQL */ `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+
+  type Query {
+    conversations: [Conversation!]!
+    conversation(id: ID!): Conversation
+  }
+
+  type Conversation @key(fields: "id") {
+    id: ID!
+    subject: String
+    status: String
+    customer: Customer
+  }
+
+  type Customer @key(fields: "id") {
+    id: ID!
+    conversations: [Conversation!]!
+  }
+`;
+
+/**
+ * @param {{ conversations?: Array<{ id: string, subject?: string, status?: string, customerId?: string }>,
+ *           host?: string, port?: number }} [options]
+ * @returns {Promise<{ url: string, server: http.Server, requests: object[], close(): Promise<void> }>}
+ *   `requests` records every GraphQL request ({ query, variables }) received, for assertions.
+ */
+export async function startConversationsSubgraph({ conversations = [], host = '127.0.0.1', port = 0 } = {}) {
+  const byId = new Map(conversations.map((c) => [c.id, c]));
+  const resolvers = {
+    Query: {
+      conversations: () => conversations,
+      conversation: (_, { id }) => byId.get(id) ?? null,
+    },
+    Conversation: {
+      __resolveReference: ({ id }) => byId.get(id) ?? null,
+      customer: (c) => (c.customerId ? { __typename: 'Customer', id: c.customerId } : null),
+    },
+    Customer: {
+      __resolveReference: ({ id }) => ({ id }),
+      conversations: ({ id }) => conversations.filter((c) => c.customerId === id),
+    },
+  };
+  const schema = buildSubgraphSchema([{ typeDefs: parse(typeDefs), resolvers }]);
+  const requests = [];
+
+  const server = http.createServer(async (req, res) => {
+    const reply = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const path = new URL(req.url, 'http://x').pathname;
+    if (path === '/healthz' || path === '/readyz') return reply(200, { status: 'ok' });
+    if (path !== '/graphql' || req.method !== 'POST') return reply(404, { errors: [{ message: 'POST /graphql' }] });
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    let body;
+    let document;
+    try {
+      body = JSON.parse(text);
+      document = parse(body.query);
+    } catch (e) {
+      return reply(400, { errors: [{ message: `bad request: ${e.message}` }] });
+    }
+    requests.push({ query: body.query, variables: body.variables, authorization: req.headers.authorization });
+    const errors = validate(schema, document);
+    if (errors.length) return reply(400, { errors: errors.map((e) => e.toJSON()) });
+    try {
+      const result = await execute({
+        schema,
+        document,
+        variableValues: body.variables,
+        operationName: body.operationName,
+      });
+      reply(200, result);
+    } catch (e) {
+      reply(500, { errors: [new GraphQLError(e.message).toJSON()] });
+    }
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const { port: actualPort } = server.address();
+  return {
+    url: `http://${host}:${actualPort}/graphql`,
+    server,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === fs.realpathSync(process.argv[1])) {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4002' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string' },
+    },
+  });
+  const conversations = values.data ? JSON.parse(fs.readFileSync(values.data, 'utf8')) : [];
+  const { url } = await startConversationsSubgraph({ conversations, host: values.host, port: Number(values.port) });
+  console.error(`conversations subgraph: ${url} (${conversations.length} conversations)`);
+}
