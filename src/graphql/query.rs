@@ -69,9 +69,10 @@ impl Query {
         &self,
         ctx: &Context<'_>,
         filter: Option<CustomerFilter>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> Result<CustomerConnection> {
+        let first = first.unwrap_or(20);
         if !(0..=100).contains(&first) {
             return Err(Error::bad_input("first", "first must be between 0 and 100")).gql();
         }

@@ -43,7 +43,10 @@ where
 
 fn finalize(raw: &str, opts: SdlOptions) -> String {
     let mut body = String::with_capacity(raw.len());
-    let mut lines = raw.lines().peekable();
+    // A description block is held back until we see what it describes.
+    let mut pending = String::new();
+    let mut in_description = false;
+    let mut lines = raw.lines();
     while let Some(line) = lines.next() {
         if line.starts_with("extend schema @link(") {
             // Skip the generated link block; ours is written below.
@@ -54,9 +57,22 @@ fn finalize(raw: &str, opts: SdlOptions) -> String {
             }
             continue;
         }
-        if line.starts_with("directive @authenticated") {
+        if line.trim() == "\"\"\"" || in_description {
+            if line.trim() == "\"\"\"" {
+                in_description = !in_description;
+            }
+            pending.push_str(line);
+            pending.push('\n');
             continue;
         }
+        // Directive definitions are dropped: built-ins need none, and federation's own
+        // (`@authenticated`) are imported through `@link`.
+        if line.starts_with("directive @") {
+            pending.clear();
+            continue;
+        }
+        body.push_str(&pending);
+        pending.clear();
         body.push_str(line);
         body.push('\n');
     }

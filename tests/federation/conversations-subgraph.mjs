@@ -6,7 +6,8 @@
 //
 // As a module: `startConversationsSubgraph({ conversations })` serves in-memory data.
 // As a program: `node conversations-subgraph.mjs [--port 4002] [--data conversations.json]`
-// where the JSON file is an array of { id, subject, status, customerId }.
+// where the JSON file is an array of { id, subject, status, customerId };
+// `node conversations-subgraph.mjs --print-schema` prints its SDL.
 import http from 'node:http';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -112,8 +113,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === fs.realpathSync(proces
       port: { type: 'string', default: '4002' },
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string' },
+      'print-schema': { type: 'boolean' },
     },
   });
+  if (values['print-schema']) {
+    process.stdout.write(typeDefs.replace(/^\n/, '').replace(/^  /gm, ''));
+    process.exit(0);
+  }
   const conversations = values.data ? JSON.parse(fs.readFileSync(values.data, 'utf8')) : [];
   const { url } = await startConversationsSubgraph({ conversations, host: values.host, port: Number(values.port) });
   console.error(`conversations subgraph: ${url} (${conversations.length} conversations)`);

@@ -69,10 +69,11 @@ impl Customer {
     async fn interactions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
         channel: Option<Channel>,
     ) -> Result<InteractionConnection> {
+        let first = first.unwrap_or(20);
         if !(0..=100).contains(&first) {
             return Err(crate::domain::Error::bad_input("first", "first must be between 0 and 100")).gql();
         }
