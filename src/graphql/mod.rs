@@ -5,6 +5,7 @@ pub mod directives;
 pub mod error;
 pub mod loaders;
 pub mod mutation;
+pub mod prefetch;
 pub mod query;
 mod sdl;
 pub mod types;

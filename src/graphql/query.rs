@@ -83,6 +83,8 @@ impl Query {
         let loaders = loaders(ctx);
         // Prime the cache so that `_entities`-style lookups of these ids cost nothing.
         loaders.feed_many(rows.iter().map(|r| (CustomerId(r.id.clone()), r.clone()))).await;
+        let ids: Vec<String> = rows.iter().take(first as usize).map(|r| r.id.clone()).collect();
+        super::prefetch::customers(ctx, &ctx.look_ahead().field("edges").field("node"), &ids).await?;
         Ok(CustomerConnection::new(rows, first as usize, query))
     }
 

@@ -87,9 +87,9 @@ impl TestApp {
         use sea_orm::ConnectionTrait as _;
         let admin_url = postgres_admin_url();
         let name = format!("customers_test_{}", uuid::Uuid::now_v7().simple());
-        let admin = sea_orm::Database::connect(&admin_url)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin_url} ({e}); start it or set CUSTOMERS_TEST_POSTGRES_URL"));
+        let admin = sea_orm::Database::connect(&admin_url).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL is not reachable at {admin_url} ({e}); start it or set CUSTOMERS_TEST_POSTGRES_URL")
+        });
         admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create the test database");
         admin.close().await.ok();
         let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url.clone());
@@ -120,7 +120,8 @@ impl TestApp {
         let resp = self.router.clone().oneshot(req).await.expect("the app answers");
         let status = resp.status();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        let body =
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
         (status, body)
     }
 
@@ -143,21 +144,30 @@ impl TestApp {
     /// Create a customer with every scope; returns its id.
     pub async fn create_customer(&self, input: Value) -> String {
         let data = self
-            .admin("mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }", json!({ "input": input }))
+            .admin(
+                "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }",
+                json!({ "input": input }),
+            )
             .await;
         data["createCustomer"]["id"].as_str().expect("id").to_owned()
     }
 
     pub async fn create_label(&self, name: &str) -> String {
         let data = self
-            .admin("mutation($n: String!) { createLabel(input: { name: $n, color: \"#aa0000\" }) { id } }", json!({ "n": name }))
+            .admin(
+                "mutation($n: String!) { createLabel(input: { name: $n, color: \"#aa0000\" }) { id } }",
+                json!({ "n": name }),
+            )
             .await;
         data["createLabel"]["id"].as_str().expect("id").to_owned()
     }
 
     pub async fn define_attribute(&self, input: Value) {
-        self.admin("mutation($i: AttributeDefinitionInput!) { defineAttribute(input: $i) { key } }", json!({ "i": input }))
-            .await;
+        self.admin(
+            "mutation($i: AttributeDefinitionInput!) { defineAttribute(input: $i) { key } }",
+            json!({ "i": input }),
+        )
+        .await;
     }
 
     /// Count rows of a table directly (to prove nothing was written).

@@ -10,6 +10,7 @@
 // `node conversations-subgraph.mjs --print-schema` prints its SDL.
 import http from 'node:http';
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -37,25 +38,28 @@ export const typeDefs = /* GraphQL */ `
 `;
 
 /**
- * @param {{ conversations?: Array<{ id: string, subject?: string, status?: string, customerId?: string }>,
- *           host?: string, port?: number }} [options]
+ * @param {{ conversations?: Conversation[] | (() => Conversation[]), host?: string, port?: number }} [options]
+ *   `conversations` is the data, or a function returning it (read on every request).
+ *   Conversation: { id: string, subject?: string, status?: string, customerId?: string }
  * @returns {Promise<{ url: string, server: http.Server, requests: object[], close(): Promise<void> }>}
  *   `requests` records every GraphQL request ({ query, variables }) received, for assertions.
  */
 export async function startConversationsSubgraph({ conversations = [], host = '127.0.0.1', port = 0 } = {}) {
-  const byId = new Map(conversations.map((c) => [c.id, c]));
+  const data = typeof conversations === 'function' ? conversations : () => conversations;
+  const find = (id) => data().find((c) => c.id === id) ?? null;
   const resolvers = {
     Query: {
-      conversations: () => conversations,
-      conversation: (_, { id }) => byId.get(id) ?? null,
+      conversations: () => data(),
+      conversation: (_, { id }) => find(id),
     },
     Conversation: {
-      __resolveReference: ({ id }) => byId.get(id) ?? null,
+      __resolveReference: ({ id }) => find(id),
+      // only a reference: the customers subgraph resolves it through _entities
       customer: (c) => (c.customerId ? { __typename: 'Customer', id: c.customerId } : null),
     },
     Customer: {
       __resolveReference: ({ id }) => ({ id }),
-      conversations: ({ id }) => conversations.filter((c) => c.customerId === id),
+      conversations: ({ id }) => data().filter((c) => c.customerId === id),
     },
   };
   const schema = buildSubgraphSchema([{ typeDefs: parse(typeDefs), resolvers }]);
@@ -120,7 +124,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === fs.realpathSync(proces
     process.stdout.write(typeDefs.replace(/^\n/, '').replace(/^  /gm, ''));
     process.exit(0);
   }
-  const conversations = values.data ? JSON.parse(fs.readFileSync(values.data, 'utf8')) : [];
+  // the data file is read on every request: edit it without restarting. A relative path is
+  // taken from the folder npm was started in (INIT_CWD), or the current one.
+  const dataFile = values.data && path.resolve(process.env.INIT_CWD ?? process.cwd(), values.data);
+  const conversations = dataFile ? () => JSON.parse(fs.readFileSync(dataFile, 'utf8')) : [];
   const { url } = await startConversationsSubgraph({ conversations, host: values.host, port: Number(values.port) });
-  console.error(`conversations subgraph: ${url} (${conversations.length} conversations)`);
+  console.error(`conversations subgraph: ${url}${dataFile ? ` (data: ${dataFile})` : ''}`);
 }

@@ -30,8 +30,14 @@ function killAll(signal) {
     }
   }
 }
-// Last resort if the test process exits without running its `after` hooks.
+// Last resort if the test process exits, or is stopped, without running its `after` hooks.
 process.once('exit', () => killAll('SIGKILL'));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killAll('SIGKILL');
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
 
 /**
  * Spawn a long-running child process, keeping the tail of its output for error messages.

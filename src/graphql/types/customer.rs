@@ -8,7 +8,6 @@ use crate::graphql::loaders::{
 };
 use crate::security::mask::mask_name;
 use crate::store::CustomerRecord;
-use crate::store::interactions::HistoryPage;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
@@ -73,18 +72,14 @@ impl Customer {
         after: Option<String>,
         channel: Option<Channel>,
     ) -> Result<InteractionConnection> {
-        let first = first.unwrap_or(20);
-        if !(0..=100).contains(&first) {
-            return Err(crate::domain::Error::bad_input("first", "first must be between 0 and 100")).gql();
-        }
-        let before = after.as_deref().map(|c| super::Cursor::decode_interaction("after", c)).transpose().gql()?;
-        let page = HistoryPage { limit: first as u64 + 1, before, channel };
+        let page = crate::graphql::prefetch::history_page(first, after.as_deref(), channel).gql()?;
+        let limit = page.limit as usize - 1;
         let rows = loaders(ctx)
             .load_one(InteractionsOf { customer_id: self.0.id.clone(), page })
             .await
             .gql()?
             .unwrap_or_default();
-        Ok(InteractionConnection::new(rows, first as usize))
+        Ok(InteractionConnection::new(rows, limit))
     }
 
     /// Links to CRM and ticketing records.

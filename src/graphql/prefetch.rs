@@ -1,0 +1,82 @@
+//! Prefetching the children of a page of customers.
+//!
+//! DataLoaders batch what is requested within their delay window; on a slow machine a page
+//! of 100 customers can take longer than that to walk, splitting the batches. A list
+//! resolver knows every parent id up front, so it loads each child kind requested by the
+//! query (read from the look-ahead) in one call: one statement per kind, always.
+
+use super::context::loaders;
+use super::loaders::{AttributesOf, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, PreferencesOf};
+use crate::domain::{Channel, Result};
+use crate::store::interactions::HistoryPage;
+use async_graphql::{Context, Lookahead, Value};
+
+/// The history page of `Customer.interactions(first, after, channel)`.
+pub fn history_page(first: Option<i32>, after: Option<&str>, channel: Option<Channel>) -> Result<HistoryPage> {
+    let first = first.unwrap_or(20);
+    if !(0..=100).contains(&first) {
+        return Err(crate::domain::Error::bad_input("first", "first must be between 0 and 100"));
+    }
+    let before = after.map(|c| super::types::Cursor::decode_interaction("after", c)).transpose()?;
+    Ok(HistoryPage { limit: first as u64 + 1, before, channel })
+}
+
+fn page_from_arguments(args: &[(async_graphql::Name, Value)]) -> Option<HistoryPage> {
+    let mut first = None;
+    let mut after = None;
+    let mut channel = None;
+    for (name, value) in args {
+        match (name.as_str(), value) {
+            ("first", Value::Number(n)) => first = Some(i32::try_from(n.as_i64()?).ok()?),
+            ("after", Value::String(s)) => after = Some(s.as_str()),
+            ("channel", Value::Enum(c)) => channel = Some(c.as_str().parse::<Channel>().ok()?),
+            ("channel", Value::String(c)) => channel = Some(c.parse::<Channel>().ok()?),
+            (_, Value::Null) => {}
+            _ => return None,
+        }
+    }
+    history_page(first, after, channel).ok()
+}
+
+/// Load every child kind that `node` (the look-ahead of a `Customer`) selects, for all `ids`.
+pub async fn customers(ctx: &Context<'_>, node: &Lookahead<'_>, ids: &[String]) -> async_graphql::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let l = loaders(ctx);
+    let wants = |name: &str| node.field(name).exists();
+    let identities = async {
+        if wants("identities") || node.field("preferences").field("preferredIdentity").exists() {
+            l.load_many(ids.iter().cloned().map(IdentitiesOf)).await.map(drop)
+        } else {
+            Ok(())
+        }
+    };
+    let labels =
+        async { if wants("labels") { l.load_many(ids.iter().cloned().map(LabelsOf)).await.map(drop) } else { Ok(()) } };
+    let prefs = async {
+        if wants("preferences") { l.load_many(ids.iter().cloned().map(PreferencesOf)).await.map(drop) } else { Ok(()) }
+    };
+    let attrs = async {
+        if wants("attributes") { l.load_many(ids.iter().cloned().map(AttributesOf)).await.map(drop) } else { Ok(()) }
+    };
+    let refs = async {
+        if wants("externalRefs") {
+            l.load_many(ids.iter().cloned().map(ExternalRefsOf)).await.map(drop)
+        } else {
+            Ok(())
+        }
+    };
+    let history = async {
+        for selection in node.field("interactions").selection_fields() {
+            let Some(page) = selection.arguments().ok().and_then(|args| page_from_arguments(&args)) else { continue };
+            l.load_many(ids.iter().map(|id| InteractionsOf { customer_id: id.clone(), page: page.clone() })).await?;
+        }
+        Ok(())
+    };
+    let (a, b, c, d, e, f) = futures_util::join!(identities, labels, prefs, attrs, refs, history);
+    for r in [a, b, c, d, e, f] {
+        r.map_err(|e| async_graphql::ErrorExtensions::extend(e.as_ref()))?;
+    }
+    Ok(())
+}
