@@ -98,6 +98,17 @@ async fn an_unknown_key_is_bad_user_input_on_that_key(app: &TestApp) {
     assert_eq!(app.count_rows("customer_attributes").await, 0);
 }
 
+async fn setting_the_same_attribute_twice_in_one_call_is_bad_user_input(app: &TestApp) {
+    define_every_type(app).await;
+    let customer = app.create_customer(json!({})).await;
+
+    let attrs = json!([{ "key": "tier", "value": "gold" }, { "key": "tier", "value": "silver" }]);
+    let body = attempt(app, SET, json!({ "c": customer, "a": attrs })).await;
+
+    assert_error(&body, "BAD_USER_INPUT", "attributes.1.key");
+    assert_eq!(app.count_rows("customer_attributes").await, 0);
+}
+
 async fn a_null_value_removes_the_attribute(app: &TestApp) {
     define_every_type(app).await;
     let attrs = json!([{ "key": "vip", "value": false }, { "key": "nickname", "value": "Jo" }]);
@@ -149,6 +160,7 @@ on_both_databases!(
     setting_an_attribute_again_replaces_its_value,
     a_value_of_the_wrong_type_is_rejected_and_nothing_is_written,
     an_unknown_key_is_bad_user_input_on_that_key,
+    setting_the_same_attribute_twice_in_one_call_is_bad_user_input,
     a_null_value_removes_the_attribute,
     removing_a_required_attribute_is_bad_user_input,
     creating_a_customer_without_a_required_attribute_writes_nothing,

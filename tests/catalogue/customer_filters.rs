@@ -50,7 +50,11 @@ async fn a_number_filter_matches_the_same_number_however_it_was_written(app: &Te
 
     let ids = listed(app, json!({ "attribute": { "key": "lifetime_value", "value": 100 } })).await;
 
-    assert_eq!(ids, [synced, typed], "100 and 100.0 are the same JSON number");
+    assert_eq!(
+        ids,
+        [synced, typed],
+        "SERVICE BUG: 100 and 100.0 are the same JSON number, but the filter compares canonical JSON text"
+    );
 }
 
 async fn filtering_on_string_and_boolean_attributes_is_exact(app: &TestApp) {

@@ -45,6 +45,14 @@ async fn a_colour_that_is_not_hex_is_bad_user_input(app: &TestApp) {
     assert_eq!(app.count_rows("labels").await, 0);
 }
 
+async fn a_blank_label_name_is_bad_user_input(app: &TestApp) {
+    for name in ["", "   "] {
+        let body = attempt(app, CREATE, json!({ "i": { "name": name } })).await;
+        assert_error(&body, "BAD_USER_INPUT", "input.name");
+    }
+    assert_eq!(app.count_rows("labels").await, 0);
+}
+
 async fn updating_a_label_renames_and_recolours_it(app: &TestApp) {
     let id = app.create_label("Debtor").await;
 
@@ -117,6 +125,7 @@ on_both_databases!(
     creating_a_label_trims_its_name_and_normalises_its_colour,
     a_label_name_taken_in_another_case_is_a_conflict,
     a_colour_that_is_not_hex_is_bad_user_input,
+    a_blank_label_name_is_bad_user_input,
     updating_a_label_renames_and_recolours_it,
     a_label_can_be_renamed_to_its_own_name_in_another_case,
     updating_an_unknown_label_is_not_found,
