@@ -11,7 +11,7 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 
 fn ident(channel: Channel, value: &str, primary: bool) -> ChannelIdentityInput {
-    ChannelIdentityInput { channel, value: value.into(), provider: None, verified: true, primary }
+    ChannelIdentityInput { channel, value: value.into(), provider: None, verified: true, primary, shared: false }
 }
 
 fn attr(key: &str, value: serde_json::Value) -> AttributeInput {
@@ -49,7 +49,11 @@ pub async fn demo(services: &Services) -> anyhow::Result<()> {
         let l = services
             .create_label(
                 &admin,
-                LabelInput { name: name.into(), color: Some(color.into()), description: Some(description.into()) },
+                LabelInput {
+                    name: name.into(),
+                    color: MaybeUndefined::Value(color.into()),
+                    description: MaybeUndefined::Value(description.into()),
+                },
             )
             .await?;
         label_ids.push(ID(l.id));

@@ -106,6 +106,23 @@ impl AttributeDefinition {
         Ok(())
     }
 
+    /// The one stored form of a valid value, so that equal values compare equal in
+    /// filters: whole numbers without a fraction (`100.0` → `100`), date-times in UTC.
+    pub fn canonical(&self, value: &Value) -> Value {
+        match (self.attr_type, value) {
+            (AttributeType::Number, Value::Number(n)) => match n.as_f64() {
+                Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+                _ => value.clone(),
+            },
+            (AttributeType::DateTime, Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| {
+                    Value::String(t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                })
+                .unwrap_or_else(|_| value.clone()),
+            _ => value.clone(),
+        }
+    }
+
     fn expectation(&self) -> String {
         match self.attr_type {
             AttributeType::String => "a string of at most 4096 characters".into(),
@@ -163,6 +180,15 @@ mod tests {
         let err = def(AttributeType::Number, None).validate("attributes.0.value", &json!("secret-ish")).unwrap_err();
         assert_eq!(err.field(), Some("attributes.0.value"));
         assert!(!err.to_string().contains("secret-ish"));
+    }
+
+    #[test]
+    fn equal_values_have_one_canonical_form() {
+        let n = def(AttributeType::Number, None);
+        assert_eq!(n.canonical(&json!(100.0)), json!(100));
+        assert_eq!(n.canonical(&json!(100.5)), json!(100.5));
+        let t = def(AttributeType::DateTime, None);
+        assert_eq!(t.canonical(&json!("2026-11-28T15:00:00+05:00")), json!("2026-11-28T10:00:00Z"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod attribute;
 pub mod channel;
+pub mod contactability;
 pub mod enums;
 pub mod error;
 pub mod id;

@@ -119,6 +119,57 @@ impl Mutation {
         Ok(written(ctx, InteractionRef(r)))
     }
 
+    /// Mark an identifier shared (household phone, switchboard): it then never resolves to
+    /// one owner on its own.
+    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    async fn set_identity_shared(&self, ctx: &Context<'_>, identity_id: ID, shared: bool) -> Result<Customer> {
+        let r = services(ctx).set_identity_shared(&identity_id, shared).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
+    /// Move an interaction to another profile. Audited.
+    #[graphql(guard = "Require(Some(Scope::CustomersMerge))", requires_scopes = "customers:merge")]
+    async fn relink_interaction(
+        &self,
+        ctx: &Context<'_>,
+        interaction_id: ID,
+        to_customer_id: ID,
+    ) -> Result<InteractionRef> {
+        let r = services(ctx).relink_interaction(caller(ctx)?, &interaction_id, &to_customer_id).await.gql()?;
+        Ok(written(ctx, InteractionRef(r)))
+    }
+
+    /// Merge profiles into the survivor, in one transaction: identities, labels, attributes
+    /// (the survivor's value wins; the losing ones are kept in the merge record),
+    /// preferences (the strictest consent wins; do-not-contact wins), external refs and
+    /// every interaction move to it. The merged profiles stay as `MERGED` with `mergedInto`.
+    /// With `dryRun: true` nothing is written: the survivor comes back as it would be.
+    #[graphql(guard = "Require(Some(Scope::CustomersMerge))", requires_scopes = "customers:merge")]
+    async fn merge_customers(
+        &self,
+        ctx: &Context<'_>,
+        survivor_id: ID,
+        merged_ids: Vec<ID>,
+        #[graphql(default = false)] dry_run: bool,
+    ) -> Result<Customer> {
+        let outcome = services(ctx).merge_customers(caller(ctx)?, &survivor_id, &merged_ids, dry_run).await.gql()?;
+        clear(loaders(ctx));
+        if let Some(tx) = outcome.dry_run {
+            super::prefetch::snapshot(ctx, &tx, &outcome.survivor.id).await.gql()?;
+            tx.rollback().await.map_err(crate::domain::Error::from).gql()?;
+        }
+        Ok(Customer(outcome.survivor))
+    }
+
+    /// Undo a merge: the merged profiles come back with exactly what they brought
+    /// (interactions linked before the merge included); what was added to the survivor
+    /// since stays with it. Returns the survivor, then the restored profiles.
+    #[graphql(guard = "Require(Some(Scope::CustomersMerge))", requires_scopes = "customers:merge")]
+    async fn unmerge_customer(&self, ctx: &Context<'_>, merge_id: ID) -> Result<Vec<Customer>> {
+        let r = services(ctx).unmerge_customer(caller(ctx)?, &merge_id).await.gql()?;
+        Ok(written(ctx, r.into_iter().map(Customer).collect()))
+    }
+
     /// Define an attribute, or change its definition (stored values must stay valid).
     #[graphql(guard = "Require(Some(Scope::SchemaManage))", requires_scopes = "schema:manage")]
     async fn define_attribute(

@@ -80,3 +80,31 @@ pub async fn customers(ctx: &Context<'_>, node: &Lookahead<'_>, ids: &[String]) 
     }
     Ok(())
 }
+
+/// For a dry run: read the survivor's would-be children inside the (to be rolled back)
+/// transaction and put them in this request's loader cache, so the returned `Customer`
+/// shows the merged state (history: the default first page).
+pub async fn snapshot(ctx: &Context<'_>, tx: &sea_orm::DatabaseTransaction, customer_id: &str) -> Result<()> {
+    use super::loaders::CustomerId;
+    use crate::store::{attributes, customers, external_refs, identities, interactions, labels, preferences};
+    let store = &super::context::services(ctx).store;
+    let l = loaders(ctx);
+    let ids = [customer_id.to_owned()];
+    let one = |id: &str| id.to_owned();
+    if let Some(c) = customers::get(tx, &store.pii, customer_id).await? {
+        l.feed_one(CustomerId(one(customer_id)), c).await;
+    }
+    let idents = identities::by_customers(tx, &store.pii, &ids).await?.remove(customer_id).unwrap_or_default();
+    l.feed_one(IdentitiesOf(one(customer_id)), idents).await;
+    let lbls = labels::by_customers(tx, &ids).await?.remove(customer_id).unwrap_or_default();
+    l.feed_one(LabelsOf(one(customer_id)), lbls).await;
+    l.feed_one(PreferencesOf(one(customer_id)), preferences::get(tx, customer_id).await?).await;
+    let attrs = attributes::by_customers(tx, &store.pii, &ids).await?.remove(customer_id).unwrap_or_default();
+    l.feed_one(AttributesOf(one(customer_id)), attrs).await;
+    let refs = external_refs::by_customers(tx, &ids).await?.remove(customer_id).unwrap_or_default();
+    l.feed_one(ExternalRefsOf(one(customer_id)), refs).await;
+    let page = history_page(None, None, None)?;
+    let history = interactions::latest_for_customers(tx, &ids, &page).await?.remove(customer_id).unwrap_or_default();
+    l.feed_one(InteractionsOf { customer_id: one(customer_id), page }, history).await;
+    Ok(())
+}

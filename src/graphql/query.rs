@@ -1,18 +1,32 @@
 //! The query root, including the `_entities` resolvers of the federation keys.
 
-use super::context::{Require, loaders, services};
+use super::context::{Require, caller, loaders, services};
 use super::error::IntoGql;
 use super::loaders::{CustomerId, IdentityId, InteractionId, LabelId};
-use super::types::{AttributeDefinition, ChannelIdentity, Cursor, Customer, CustomerConnection, InteractionRef, Label};
+use super::types::{
+    AttributeDefinition, ChannelIdentity, Cursor, Customer, CustomerConnection, CustomerResolution, InteractionRef,
+    Label,
+};
 use crate::domain::enums::CustomerStatus;
 use crate::domain::id::normalize_id;
 use crate::domain::{Error, Scope};
+use crate::service::inputs::ChannelIdentityInput;
 use crate::store::customers::CustomerQuery;
 use crate::store::{attributes, customers, labels};
-use async_graphql::{Context, ID, InputObject, Json, Object, Result};
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 pub struct Query;
+
+/// Who did what to which profile, when. Details carry ids and counts, never PII.
+#[derive(SimpleObject)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub entity_id: ID,
+    pub details: Json<serde_json::Value>,
+}
 
 /// Which customers to list.
 #[derive(InputObject, Default)]
@@ -47,7 +61,10 @@ async fn to_query(ctx: &Context<'_>, filter: CustomerFilter) -> crate::domain::R
                 Some(d) if d.pii => {
                     return Err(Error::bad_input("filter.attribute.key", "PII attributes cannot be filtered on"));
                 }
-                Some(_) => Some((a.key, attributes::canonical(&a.value.0))),
+                Some(d) => {
+                    let canonical = crate::service::customers::domain_def(&d).canonical(&a.value.0);
+                    Some((a.key, attributes::canonical(&canonical)))
+                }
             }
         }
     };
@@ -86,6 +103,49 @@ impl Query {
         let ids: Vec<String> = rows.iter().take(first as usize).map(|r| r.id.clone()).collect();
         super::prefetch::customers(ctx, &ctx.look_ahead().field("edges").field("node"), &ids).await?;
         Ok(CustomerConnection::new(rows, first as usize, query))
+    }
+
+    /// Get Customer by Channel Identifier: the identification step of every interaction.
+    /// The identifier is normalised first, so any common format finds the same profile.
+    /// Creating the anonymous profile needs `customers:write` as well.
+    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    async fn resolve_customer(
+        &self,
+        ctx: &Context<'_>,
+        identity: ChannelIdentityInput,
+        #[graphql(default = true)] create_if_missing: bool,
+        #[graphql(
+            desc = "Other identifiers known for this contact (an email given in a web chat), used to rank suggestions."
+        )]
+        also_known_as: Option<Vec<ChannelIdentityInput>>,
+    ) -> Result<CustomerResolution> {
+        let may_create = caller(ctx)?.has(Scope::CustomersWrite);
+        let services = services(ctx);
+        let resolution = services
+            .resolve_customer(identity, create_if_missing && may_create, &also_known_as.unwrap_or_default())
+            .await
+            .gql()?;
+        if create_if_missing && !may_create && resolution.customer.is_none() {
+            return Err(Error::Forbidden(Scope::CustomersWrite)).gql();
+        }
+        Ok(CustomerResolution(resolution))
+    }
+
+    /// Audit entries about a customer or interaction, oldest first.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn audit_log(&self, ctx: &Context<'_>, entity_id: ID) -> Result<Vec<AuditEntry>> {
+        let Some(id) = normalize_id(&entity_id) else { return Ok(vec![]) };
+        let rows = crate::store::audit::for_entity(&services(ctx).store.db, &id).await.gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                entity_id: ID(r.entity_id),
+                details: Json(serde_json::from_str(&r.details).unwrap_or_default()),
+            })
+            .collect())
     }
 
     /// The label catalogue, by name.

@@ -36,7 +36,7 @@ fn short_text(field: &str, raw: &str, max: usize) -> Result<String> {
 }
 
 impl Services {
-    fn parse_identity(&self, field: &str, input: &ChannelIdentityInput) -> Result<NewIdentity> {
+    pub(crate) fn parse_identity(&self, field: &str, input: &ChannelIdentityInput) -> Result<NewIdentity> {
         let value = identity::normalize(input.channel, &input.value, &self.normalize)
             .map_err(|e| Error::bad_input(format!("{field}.value"), e.to_string()))?;
         let provider =
@@ -47,6 +47,7 @@ impl Services {
             value: Pii::new(value),
             verified: input.verified,
             primary: input.primary,
+            shared: input.shared,
         })
     }
 
@@ -70,9 +71,15 @@ impl Services {
                 return Err(Error::bad_input(key_field, "the same attribute is set twice"));
             }
             let value = input.value.as_ref().map(|v| v.0.clone()).filter(|v| !v.is_null());
-            if let Some(v) = &value {
-                domain_def(def).validate(&format!("{field}.{i}.value"), v)?;
-            } else if def.required {
+            let value = match value {
+                Some(v) => {
+                    let d = domain_def(def);
+                    d.validate(&format!("{field}.{i}.value"), &v)?;
+                    Some(d.canonical(&v))
+                }
+                None => None,
+            };
+            if value.is_none() && def.required {
                 return Err(Error::bad_input(format!("{field}.{i}.value"), "this attribute is required"));
             }
             out.push((def.clone(), value));
@@ -308,6 +315,14 @@ impl Services {
         if new.summary.as_ref().is_some_and(|s| s.chars().count() > 2000) {
             return Err(Error::bad_input(f("summary"), "a summary is at most 2000 characters"));
         }
+        if let Some(conversation_id) = &new.conversation_id {
+            // A retried link changes nothing: return it without touching the profile.
+            if let Some(existing) = interactions::by_conversation(&self.store.db, conversation_id).await?
+                && existing.customer_id == customer_id
+            {
+                return Ok(existing);
+            }
+        }
         let tx = self.store.db.begin().await?;
         customers::touch(&tx, &self.store.pii, &customer_id, None).await?;
         let id = interactions::link(&tx, &customer_id, &new).await?;
@@ -330,7 +345,7 @@ fn apply<T, U>(slot: &mut Option<U>, patch: &MaybeUndefined<T>, parse: impl FnOn
     Ok(())
 }
 
-fn domain_def(d: &AttributeDefinitionRecord) -> crate::domain::attribute::AttributeDefinition {
+pub(crate) fn domain_def(d: &AttributeDefinitionRecord) -> crate::domain::attribute::AttributeDefinition {
     crate::domain::attribute::AttributeDefinition {
         key: d.key.clone(),
         label: d.label.clone(),
@@ -370,5 +385,20 @@ fn rename_field(err: Error, from: &str, to: &str) -> Error {
             Error::Conflict { field: Some(to.to_owned()), message }
         }
         other => other,
+    }
+}
+
+impl Services {
+    /// Mark an identifier shared (household phone, switchboard) or not.
+    pub async fn set_identity_shared(&self, identity_id: &str, shared: bool) -> Result<CustomerRecord> {
+        let identity_id = parse_id("identityId", identity_id)?;
+        let tx = self.store.db.begin().await?;
+        let found = identities::by_ids(&tx, &self.store.pii, std::slice::from_ref(&identity_id)).await?;
+        let Some(ident) = found.get(&identity_id) else {
+            return Err(Error::not_found("channel identity", "identityId"));
+        };
+        customers::touch(&tx, &self.store.pii, &ident.customer_id, None).await?;
+        identities::set_shared(&tx, &identity_id, shared).await?;
+        self.finish(tx, &ident.customer_id).await
     }
 }

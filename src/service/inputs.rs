@@ -18,6 +18,10 @@ pub struct ChannelIdentityInput {
     /// Make this the customer's primary identity on its channel (the previous one stops being primary).
     #[graphql(default = false)]
     pub primary: bool,
+    /// A household phone or a switchboard: it never resolves to one owner on its own and
+    /// never drives an automatic merge.
+    #[graphql(default = false)]
+    pub shared: bool,
 }
 
 /// Set an attribute; `value: null` removes it.
@@ -96,9 +100,10 @@ pub struct PreferenceInput {
 #[derive(InputObject, Clone, Debug)]
 pub struct LabelInput {
     pub name: String,
-    /// `#rrggbb`.
-    pub color: Option<String>,
-    pub description: Option<String>,
+    /// `#rrggbb`. On update: omitted keeps the colour, `null` clears it.
+    pub color: MaybeUndefined<String>,
+    /// On update: omitted keeps the description, `null` clears it.
+    pub description: MaybeUndefined<String>,
 }
 
 #[derive(InputObject, Clone, Debug)]

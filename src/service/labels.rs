@@ -5,13 +5,18 @@ use super::inputs::LabelInput;
 use crate::domain::enums::LabelSource;
 use crate::domain::id::parse_id;
 use crate::domain::label::LabelSpec;
-use crate::domain::{Principal, Result};
+use crate::domain::{Error, Principal, Result};
 use crate::store::{LabelRecord, labels};
+use async_graphql::MaybeUndefined;
 use sea_orm::TransactionTrait;
 
 impl Services {
     pub async fn create_label(&self, principal: &Principal, input: LabelInput) -> Result<LabelRecord> {
-        let spec = LabelSpec::new(&input.name, input.color.as_deref(), input.description.as_deref())?;
+        let spec = LabelSpec::new(
+            &input.name,
+            input.color.as_opt_deref().flatten(),
+            input.description.as_opt_deref().flatten(),
+        )?;
         let label = labels::insert(&self.store.db, &spec, LabelSource::Manual).await?;
         tracing::info!(label_id = %label.id, by = %principal.subject, "label created");
         Ok(label)
@@ -19,7 +24,17 @@ impl Services {
 
     pub async fn update_label(&self, id: &str, input: LabelInput) -> Result<LabelRecord> {
         let id = parse_id("id", id)?;
-        let spec = LabelSpec::new(&input.name, input.color.as_deref(), input.description.as_deref())?;
+        let Some(existing) = labels::by_ids(&self.store.db, std::slice::from_ref(&id)).await?.remove(&id) else {
+            return Err(Error::not_found("label", "id"));
+        };
+        let keep = |patch: &MaybeUndefined<String>, current: Option<String>| match patch {
+            MaybeUndefined::Undefined => current,
+            MaybeUndefined::Null => None,
+            MaybeUndefined::Value(v) => Some(v.clone()),
+        };
+        let color = keep(&input.color, existing.color);
+        let description = keep(&input.description, existing.description);
+        let spec = LabelSpec::new(&input.name, color.as_deref(), description.as_deref())?;
         labels::update(&self.store.db, &id, &spec).await
     }
 

@@ -3,8 +3,10 @@
 
 pub mod attributes;
 pub mod customers;
+pub mod identification;
 pub mod inputs;
 pub mod labels;
+pub mod merge;
 
 use crate::domain::identity::NormalizeOptions;
 use crate::store::Store;

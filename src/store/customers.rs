@@ -25,7 +25,7 @@ pub struct CustomerQuery {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-fn decode(codec: &PiiCodec, m: customer::Model) -> Result<CustomerRecord> {
+pub(crate) fn decode_model(codec: &PiiCodec, m: customer::Model) -> Result<CustomerRecord> {
     let status = CustomerStatus::parse(&m.status).ok_or_else(|| anyhow!("unknown customer status in row"))?;
     Ok(CustomerRecord {
         id: m.id,
@@ -44,11 +44,11 @@ pub async fn get_many(
     ids: &[String],
 ) -> Result<HashMap<String, CustomerRecord>> {
     let rows = customer::Entity::find().filter(customer::Column::Id.is_in(ids.iter().cloned())).all(db).await?;
-    rows.into_iter().map(|m| decode(codec, m).map(|r| (r.id.clone(), r))).collect()
+    rows.into_iter().map(|m| decode_model(codec, m).map(|r| (r.id.clone(), r))).collect()
 }
 
 pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &str) -> Result<Option<CustomerRecord>> {
-    customer::Entity::find_by_id(id.to_owned()).one(db).await?.map(|m| decode(codec, m)).transpose()
+    customer::Entity::find_by_id(id.to_owned()).one(db).await?.map(|m| decode_model(codec, m)).transpose()
 }
 
 fn condition(q: &CustomerQuery) -> Condition {
@@ -105,7 +105,7 @@ pub async fn list(
         cond = cond.add(customer::Column::Id.gt(after));
     }
     let rows = customer::Entity::find().filter(cond).order_by_asc(customer::Column::Id).limit(limit).all(db).await?;
-    rows.into_iter().map(|m| decode(codec, m)).collect()
+    rows.into_iter().map(|m| decode_model(codec, m)).collect()
 }
 
 pub async fn count(db: &impl ConnectionTrait, q: &CustomerQuery) -> Result<u64> {

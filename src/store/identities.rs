@@ -16,6 +16,7 @@ pub struct NewIdentity {
     pub value: Pii,
     pub verified: bool,
     pub primary: bool,
+    pub shared: bool,
 }
 
 fn decode(codec: &PiiCodec, m: identity::Model) -> Result<IdentityRecord> {
@@ -28,6 +29,7 @@ fn decode(codec: &PiiCodec, m: identity::Model) -> Result<IdentityRecord> {
         value: codec.open(m.value),
         verified: m.verified,
         primary: m.is_primary,
+        shared: m.shared,
         created_at: m.created_at,
     })
 }
@@ -72,6 +74,20 @@ pub async fn insert(
     field: &str,
     new: &NewIdentity,
 ) -> Result<String> {
+    insert_with(db, codec, customer_id, field, new, false).await
+}
+
+/// `anonymous`: the identity of a profile created by identification; its lookup key is
+/// then also written to the unique `anonymous_key`, so a concurrent resolve of the same
+/// identifier fails to insert a second one (see `service::identification`).
+pub async fn insert_with(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    customer_id: &str,
+    field: &str,
+    new: &NewIdentity,
+    anonymous: bool,
+) -> Result<String> {
     let lookup_key = codec.lookup_key(new.channel, &new.value);
     let existing = identity::Entity::find()
         .filter(identity::Column::CustomerId.eq(customer_id))
@@ -91,9 +107,11 @@ pub async fn insert(
         channel: Set(new.channel.as_str().to_owned()),
         provider: Set(new.provider.clone()),
         value: Set(codec.seal(&new.value)),
-        lookup_key: Set(lookup_key),
+        lookup_key: Set(lookup_key.clone()),
         verified: Set(new.verified),
         is_primary: Set(new.primary),
+        shared: Set(new.shared),
+        anonymous_key: Set(anonymous.then(|| lookup_key.clone())),
         created_at: Set(now()),
     }
     .insert(db)
@@ -115,4 +133,50 @@ async fn clear_primary(db: &impl ConnectionTrait, customer_id: &str, channel: Ch
 pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<()> {
     identity::Entity::delete_by_id(id.to_owned()).exec(db).await?;
     Ok(())
+}
+
+/// Every identity with this lookup key, with its (not merged) customer: one statement.
+pub async fn holders(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    lookup_keys: &[String],
+) -> Result<Vec<(IdentityRecord, super::CustomerRecord)>> {
+    use super::entity::customer;
+    use sea_orm::{JoinType, QuerySelect};
+    let rows: Vec<(identity::Model, Option<customer::Model>)> = identity::Entity::find()
+        .filter(identity::Column::LookupKey.is_in(lookup_keys.iter().cloned()))
+        .select_also(customer::Entity)
+        .join(
+            JoinType::InnerJoin,
+            identity::Entity::belongs_to(customer::Entity)
+                .from(identity::Column::CustomerId)
+                .to(customer::Column::Id)
+                .into(),
+        )
+        .filter(customer::Column::Status.ne(crate::domain::enums::CustomerStatus::Merged.as_str()))
+        .order_by_asc(customer::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, c) in rows {
+        if let Some(c) = c {
+            out.push((decode(codec, i)?, super::customers::decode_model(codec, c)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Mark an identity shared (or not).
+pub async fn set_shared(db: &impl ConnectionTrait, id: &str, shared: bool) -> Result<()> {
+    identity::Entity::update_many()
+        .col_expr(identity::Column::Shared, Expr::value(shared))
+        .filter(identity::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The lookup key of a normalised identifier.
+pub fn lookup_key(codec: &PiiCodec, channel: Channel, value: &Pii) -> String {
+    codec.lookup_key(channel, value)
 }

@@ -138,3 +138,23 @@ pub async fn link(db: &impl ConnectionTrait, customer_id: &str, new: &NewInterac
     .await?;
     Ok(id)
 }
+
+/// Move one interaction to another customer.
+pub async fn move_to(db: &impl ConnectionTrait, id: &str, customer_id: &str) -> Result<()> {
+    interaction::Entity::update_many()
+        .col_expr(interaction::Column::CustomerId, Expr::value(customer_id))
+        .filter(interaction::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The interaction of a conversation, if it is linked.
+pub async fn by_conversation(db: &impl ConnectionTrait, conversation_id: &str) -> Result<Option<InteractionRecord>> {
+    interaction::Entity::find()
+        .filter(interaction::Column::ConversationId.eq(conversation_id))
+        .one(db)
+        .await?
+        .map(decode)
+        .transpose()
+}

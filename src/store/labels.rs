@@ -94,6 +94,24 @@ pub async fn update(db: &impl ConnectionTrait, id: &str, spec: &LabelSpec) -> Re
 
 /// Delete a label and its assignments. `false` when there was no such label.
 pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<bool> {
+    // Losing a label is a change to each profile that carried it (syncs see it via updatedSince).
+    use super::entity::customer;
+    use sea_orm::ExprTrait as _;
+    use sea_orm::sea_query::{Expr, Query};
+    customer::Entity::update_many()
+        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now()))
+        .filter(
+            customer::Column::Id.in_subquery(
+                Query::select()
+                    .column(customer_label::Column::CustomerId)
+                    .from(customer_label::Entity)
+                    .and_where(customer_label::Column::LabelId.eq(id))
+                    .to_owned(),
+            ),
+        )
+        .exec(db)
+        .await?;
     customer_label::Entity::delete_many().filter(customer_label::Column::LabelId.eq(id)).exec(db).await?;
     Ok(label::Entity::delete_by_id(id.to_owned()).exec(db).await?.rows_affected > 0)
 }

@@ -5,12 +5,14 @@
 //! types: PII in them is already opened by the PII seam and wrapped in [`Pii`].
 
 pub mod attributes;
+pub mod audit;
 pub mod customers;
 pub mod entity;
 pub mod external_refs;
 pub mod identities;
 pub mod interactions;
 pub mod labels;
+pub mod merges;
 pub mod pii;
 pub mod preferences;
 mod records;

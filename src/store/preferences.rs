@@ -6,10 +6,10 @@ use super::{PreferenceRecord, now};
 use crate::domain::{Channel, Result};
 use anyhow::Context as _;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
-fn decode(m: preference::Model) -> Result<PreferenceRecord> {
+pub(crate) fn decode(m: preference::Model) -> Result<PreferenceRecord> {
     Ok(PreferenceRecord {
         language: m.language,
         timezone: m.timezone,
@@ -39,18 +39,28 @@ pub async fn get(db: &impl ConnectionTrait, customer_id: &str) -> Result<Prefere
 }
 
 pub async fn save(db: &impl ConnectionTrait, customer_id: &str, p: &PreferenceRecord) -> Result<()> {
-    let row = preference::ActiveModel {
-        customer_id: Set(customer_id.to_owned()),
-        language: Set(p.language.clone()),
-        timezone: Set(p.timezone.clone()),
-        preferred_channel: Set(p.preferred_channel.map(|c| c.as_str().to_owned())),
-        preferred_identity_id: Set(p.preferred_identity_id.clone()),
-        preferred_agent_id: Set(p.preferred_agent_id.clone()),
-        best_time_to_contact: Set(serde_json::to_string(&p.best_time_to_contact).context("Failed to encode windows")?),
-        do_not_contact: Set(p.do_not_contact),
-        consents: Set(serde_json::to_string(&p.consents).context("Failed to encode consents")?),
-        updated_at: Set(now()),
-    };
+    save_row(db, encode(customer_id, p)?).await
+}
+
+pub(crate) fn encode(customer_id: &str, p: &PreferenceRecord) -> Result<preference::Model> {
+    Ok(preference::Model {
+        customer_id: customer_id.to_owned(),
+        language: p.language.clone(),
+        timezone: p.timezone.clone(),
+        preferred_channel: p.preferred_channel.map(|c| c.as_str().to_owned()),
+        preferred_identity_id: p.preferred_identity_id.clone(),
+        preferred_agent_id: p.preferred_agent_id.clone(),
+        best_time_to_contact: serde_json::to_string(&p.best_time_to_contact).context("Failed to encode windows")?,
+        do_not_contact: p.do_not_contact,
+        consents: serde_json::to_string(&p.consents).context("Failed to encode consents")?,
+        updated_at: now(),
+    })
+}
+
+/// Insert or replace a customer's preference row as it is.
+pub(crate) async fn save_row(db: &impl ConnectionTrait, row: preference::Model) -> Result<()> {
+    let row: preference::ActiveModel = row.into();
+    let row = sea_orm::ActiveModelTrait::reset_all(row);
     preference::Entity::insert(row)
         .on_conflict(
             OnConflict::column(preference::Column::CustomerId)

@@ -26,6 +26,8 @@ pub struct IdentityRecord {
     pub value: Pii,
     pub verified: bool,
     pub primary: bool,
+    /// A shared identifier (household phone, switchboard) never resolves to one owner.
+    pub shared: bool,
     pub created_at: DateTime<Utc>,
 }
 

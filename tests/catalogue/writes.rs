@@ -90,7 +90,7 @@ async fn every_write_to_a_profile_bumps_its_version_and_updated_at(app: &TestApp
     let writes = customer_writes(app).await;
     let customer = app.create_customer(json!({})).await;
     let created = customer_state(app, &customer).await;
-    let mut previous = created.clone();
+    let mut previous = created;
 
     for (mutation, vars) in writes {
         let data = app.admin(mutation, with_customer(&vars, &customer)).await;

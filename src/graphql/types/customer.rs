@@ -92,6 +92,54 @@ impl Customer {
             .collect())
     }
 
+    /// Whether the customer may be contacted now (or at `at`) for `purpose`, on which
+    /// channel and identity, and if not, why and when the next allowed window starts:
+    /// from do-not-contact, per-channel consent, the best-time windows in the customer's
+    /// timezone (DST-correct) and the preferred channel and identity. Purposes: `service`
+    /// (default; anything but an opt-out), `marketing` (explicit opt-in only).
+    async fn contactability(
+        &self,
+        ctx: &Context<'_>,
+        purpose: Option<String>,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<super::Contactability> {
+        use crate::domain::contactability::{ContactIdentity, ContactPreferences, Purpose, decide};
+        let purpose = Purpose::parse(purpose.as_deref()).gql()?;
+        let (prefs, identities) = futures_util::join!(
+            loaders(ctx).load_one(PreferencesOf(self.0.id.clone())),
+            loaders(ctx).load_one(IdentitiesOf(self.0.id.clone()))
+        );
+        let prefs = prefs.gql()?.unwrap_or_default();
+        let identities = identities.gql()?.unwrap_or_default();
+        let contact_identities: Vec<ContactIdentity> = identities
+            .iter()
+            .map(|i| ContactIdentity { id: i.id.clone(), channel: i.channel, primary: i.primary, verified: i.verified })
+            .collect();
+        let view = ContactPreferences {
+            timezone: prefs.timezone.as_deref(),
+            preferred_channel: prefs.preferred_channel,
+            preferred_identity_id: prefs.preferred_identity_id.as_deref(),
+            best_time_to_contact: &prefs.best_time_to_contact,
+            do_not_contact: prefs.do_not_contact,
+            consents: &prefs.consents,
+        };
+        let decision = decide(&view, &contact_identities, purpose, at.unwrap_or_else(Utc::now));
+        let identity = decision.identity_id.as_ref().and_then(|id| identities.iter().find(|i| &i.id == id)).cloned();
+        Ok(super::Contactability {
+            allowed: decision.allowed,
+            reasons: decision.reasons,
+            channel: decision.channel,
+            identity: identity.map(ChannelIdentity),
+            next_window_start: decision.next_window_start,
+        })
+    }
+
+    /// Merges into this profile, newest first (each can be undone with `unmergeCustomer`).
+    async fn merges(&self, ctx: &Context<'_>) -> Result<Vec<super::MergeRecord>> {
+        let records = crate::graphql::context::services(ctx).merges_of(&self.0.id).await.gql()?;
+        Ok(records.into_iter().map(super::MergeRecord).collect())
+    }
+
     /// Incremented by every change to the profile; pass it as `expectedVersion` to update safely.
     async fn version(&self) -> i32 {
         self.0.version

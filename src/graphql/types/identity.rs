@@ -39,6 +39,11 @@ impl ChannelIdentity {
         self.0.primary
     }
 
+    /// A household phone or switchboard: never resolves to one owner on its own.
+    async fn shared(&self) -> bool {
+        self.0.shared
+    }
+
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -4,6 +4,7 @@
 mod attribute;
 mod connection;
 mod customer;
+mod identification;
 mod identity;
 mod interaction;
 mod label;
@@ -12,6 +13,7 @@ mod preference;
 pub use attribute::{Attribute, AttributeDefinition};
 pub use connection::{Cursor, CustomerConnection, InteractionConnection, PageInfo};
 pub use customer::Customer;
+pub use identification::{CustomerMatch, CustomerResolution, MergeRecord};
 pub use identity::ChannelIdentity;
 pub use interaction::{Conversation, InteractionRef};
 pub use label::Label;
@@ -22,4 +24,17 @@ pub use preference::{ChannelConsent, Preference, TimeWindow};
 pub struct ExternalRef {
     pub system: String,
     pub external_id: String,
+}
+
+/// Can we reach this customer now, how, and if not, when.
+#[derive(async_graphql::SimpleObject)]
+pub struct Contactability {
+    pub allowed: bool,
+    /// Why, in order of evaluation.
+    pub reasons: Vec<String>,
+    /// The channel to use (also when not allowed now: the one that would be used).
+    pub channel: Option<crate::domain::Channel>,
+    pub identity: Option<ChannelIdentity>,
+    /// When not allowed now only because of the contact windows: when the next one opens.
+    pub next_window_start: Option<chrono::DateTime<chrono::Utc>>,
 }

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "channel_identities")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -14,6 +14,8 @@ pub struct Model {
     pub lookup_key: String,
     pub verified: bool,
     pub is_primary: bool,
+    pub shared: bool,
+    pub anonymous_key: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -2,6 +2,7 @@
 //! repositories turn them into domain records.
 
 pub mod attribute_definition;
+pub mod audit;
 pub mod customer;
 pub mod customer_attribute;
 pub mod customer_label;
@@ -9,4 +10,5 @@ pub mod external_ref;
 pub mod identity;
 pub mod interaction;
 pub mod label;
+pub mod merge;
 pub mod preference;

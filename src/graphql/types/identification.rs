@@ -1,0 +1,109 @@
+use super::Customer;
+use crate::service::identification::{Match, Resolution, ResolutionStatus};
+use crate::store::merges::MergeRecord as Record;
+use async_graphql::{ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+/// The answer of "Get Customer by Channel Identifier".
+pub struct CustomerResolution(pub Resolution);
+
+#[Object]
+impl CustomerResolution {
+    async fn status(&self) -> ResolutionStatus {
+        self.0.status
+    }
+
+    /// The one match, or the anonymous record to attach the interaction to.
+    async fn customer(&self) -> Option<Customer> {
+        self.0.customer.clone().map(Customer)
+    }
+
+    /// The candidates, best first, when several profiles hold the identifier (or it is shared).
+    async fn suggested_matches(&self) -> Vec<Customer> {
+        self.0.matches.iter().map(|m| Customer(m.customer.clone())).collect()
+    }
+
+    /// The same candidates with their score and the reasons for it.
+    async fn matches(&self) -> Vec<CustomerMatch> {
+        self.0.matches.iter().map(|m| CustomerMatch(m.clone())).collect()
+    }
+}
+
+/// A suggested profile and why.
+pub struct CustomerMatch(pub Match);
+
+#[Object]
+impl CustomerMatch {
+    async fn customer(&self) -> Customer {
+        Customer(self.0.customer.clone())
+    }
+
+    /// Verified +40, primary +20, active in the last 30 days +20 (last year +10), each
+    /// other identifier given (`alsoKnownAs`) that they also hold +15.
+    async fn score(&self) -> i32 {
+        self.0.score
+    }
+
+    async fn reasons(&self) -> &[String] {
+        &self.0.reasons
+    }
+}
+
+/// A merge, as the ledger recorded it (`unmergeCustomer(mergeId)` undoes it).
+pub struct MergeRecord(pub Record);
+
+#[derive(SimpleObject)]
+pub struct MergeCounts {
+    pub identities: i32,
+    pub labels: i32,
+    pub attributes: i32,
+    /// Attribute values that lost to the survivor's (kept in the ledger).
+    pub attribute_conflicts: i32,
+    pub external_refs: i32,
+    pub interactions: i32,
+}
+
+#[Object]
+impl MergeRecord {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn survivor_id(&self) -> ID {
+        ID(self.0.survivor_id.clone())
+    }
+
+    async fn merged_ids(&self) -> Vec<ID> {
+        self.0.merged_ids.iter().cloned().map(ID).collect()
+    }
+
+    async fn merged_by(&self) -> &str {
+        &self.0.merged_by
+    }
+
+    async fn merged_at(&self) -> DateTime<Utc> {
+        self.0.merged_at
+    }
+
+    async fn undone_by(&self) -> Option<&str> {
+        self.0.undone_by.as_deref()
+    }
+
+    async fn undone_at(&self) -> Option<DateTime<Utc>> {
+        self.0.undone_at
+    }
+
+    /// What moved to the survivor.
+    async fn moved(&self) -> MergeCounts {
+        let parts = &self.0.ledger.parts;
+        let n = |f: &dyn Fn(&crate::store::merges::Part) -> usize| parts.iter().map(f).sum::<usize>() as i32;
+        MergeCounts {
+            identities: n(&|p| p.identities_moved.len() + p.identities_dropped.len()),
+            labels: n(&|p| p.labels_moved.len() + p.labels_dropped.len()),
+            attributes: n(&|p| p.attributes_moved.len()),
+            attribute_conflicts: n(&|p| p.attributes_lost.len()),
+            external_refs: n(&|p| p.external_refs_moved.len()),
+            interactions: n(&|p| p.interactions_moved.len()),
+        }
+    }
+}
