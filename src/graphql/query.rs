@@ -107,18 +107,21 @@ impl Query {
 
     /// Get Customer by Channel Identifier: the identification step of every interaction.
     /// The identifier is normalised first, so any common format finds the same profile.
-    /// Creating the anonymous profile needs `customers:write` as well.
+    /// Creating the anonymous profile needs `customers:write` as well. `alsoKnownAs`: other
+    /// identifiers known for this contact (an email given in a web chat), used to rank
+    /// suggestions.
     #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
     async fn resolve_customer(
         &self,
         ctx: &Context<'_>,
         identity: ChannelIdentityInput,
-        #[graphql(default = true)] create_if_missing: bool,
+        #[graphql(default_with = "Some(true)")] create_if_missing: Option<bool>,
         #[graphql(
             desc = "Other identifiers known for this contact (an email given in a web chat), used to rank suggestions."
         )]
         also_known_as: Option<Vec<ChannelIdentityInput>>,
     ) -> Result<CustomerResolution> {
+        let create_if_missing = create_if_missing.unwrap_or(true);
         let may_create = caller(ctx)?.has(Scope::CustomersWrite);
         let services = services(ctx);
         let resolution = services

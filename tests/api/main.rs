@@ -5,9 +5,11 @@
 mod common;
 
 mod access;
+mod contactability;
 mod entities;
 mod fixtures;
 mod health;
+mod identification;
 mod profile;
 mod queries;
 mod schema;
