@@ -116,9 +116,6 @@ impl Query {
         ctx: &Context<'_>,
         identity: ChannelIdentityInput,
         #[graphql(default_with = "Some(true)")] create_if_missing: Option<bool>,
-        #[graphql(
-            desc = "Other identifiers known for this contact (an email given in a web chat), used to rank suggestions."
-        )]
         also_known_as: Option<Vec<ChannelIdentityInput>>,
     ) -> Result<CustomerResolution> {
         let create_if_missing = create_if_missing.unwrap_or(true);
