@@ -62,7 +62,7 @@ async fn to_query(ctx: &Context<'_>, filter: CustomerFilter) -> crate::domain::R
                     return Err(Error::bad_input("filter.attribute.key", "PII attributes cannot be filtered on"));
                 }
                 Some(d) => {
-                    let canonical = crate::service::customers::domain_def(&d).canonical(&a.value.0);
+                    let canonical = d.canonical(&a.value.0);
                     Some((a.key, attributes::canonical(&canonical)))
                 }
             }

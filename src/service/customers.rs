@@ -73,9 +73,8 @@ impl Services {
             let value = input.value.as_ref().map(|v| v.0.clone()).filter(|v| !v.is_null());
             let value = match value {
                 Some(v) => {
-                    let d = domain_def(def);
-                    d.validate(&format!("{field}.{i}.value"), &v)?;
-                    Some(d.canonical(&v))
+                    def.validate(&format!("{field}.{i}.value"), &v)?;
+                    Some(def.canonical(&v))
                 }
                 None => None,
             };
@@ -343,17 +342,6 @@ fn apply<T, U>(slot: &mut Option<U>, patch: &MaybeUndefined<T>, parse: impl FnOn
         MaybeUndefined::Value(v) => *slot = Some(parse(v)?),
     }
     Ok(())
-}
-
-pub(crate) fn domain_def(d: &AttributeDefinitionRecord) -> crate::domain::attribute::AttributeDefinition {
-    crate::domain::attribute::AttributeDefinition {
-        key: d.key.clone(),
-        label: d.label.clone(),
-        attr_type: d.attr_type,
-        pii: d.pii,
-        required: d.required,
-        enum_values: d.enum_values.clone(),
-    }
 }
 
 fn parse_ids(field: &str, ids: &[async_graphql::ID]) -> Result<Vec<String>> {

@@ -138,18 +138,15 @@ pub async fn save_values(
             Some(v) => {
                 let text = canonical(v);
                 let stored = if d.pii { codec.seal(&Pii::new(text)) } else { text };
-                attr::Entity::insert(attr::ActiveModel {
-                    customer_id: Set(customer_id.to_owned()),
-                    key: Set(d.key.clone()),
-                    value: Set(stored),
-                    updated_at: Set(at),
-                })
-                .on_conflict(
-                    OnConflict::columns([attr::Column::CustomerId, attr::Column::Key])
-                        .update_columns([attr::Column::Value, attr::Column::UpdatedAt])
-                        .to_owned(),
+                upsert_row(
+                    db,
+                    attr::Model {
+                        customer_id: customer_id.to_owned(),
+                        key: d.key.clone(),
+                        value: stored,
+                        updated_at: at,
+                    },
                 )
-                .exec(db)
                 .await?;
             }
         }
@@ -178,5 +175,23 @@ pub async fn reseal(db: &impl ConnectionTrait, codec: &PiiCodec, key: &str, was_
         am.value = Set(stored);
         sea_orm::ActiveModelTrait::update(am, db).await?;
     }
+    Ok(())
+}
+
+/// Insert or replace one stored attribute row as it is.
+pub(crate) async fn upsert_row(db: &impl ConnectionTrait, m: attr::Model) -> Result<()> {
+    attr::Entity::insert(attr::ActiveModel {
+        customer_id: Set(m.customer_id),
+        key: Set(m.key),
+        value: Set(m.value),
+        updated_at: Set(m.updated_at),
+    })
+    .on_conflict(
+        OnConflict::columns([attr::Column::CustomerId, attr::Column::Key])
+            .update_columns([attr::Column::Value, attr::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use super::{Pii, PiiCodec, now};
 use crate::domain::Result;
 use crate::domain::enums::CustomerStatus;
 use anyhow::Context as _;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -168,20 +168,7 @@ async fn insert_assignment(db: &impl ConnectionTrait, customer_id: &str, m: &cus
 }
 
 async fn insert_attribute(db: &impl ConnectionTrait, customer_id: &str, m: &attr::Model) -> Result<()> {
-    attr::Entity::insert(attr::ActiveModel {
-        customer_id: Set(customer_id.to_owned()),
-        key: Set(m.key.clone()),
-        value: Set(m.value.clone()),
-        updated_at: Set(m.updated_at),
-    })
-    .on_conflict(
-        OnConflict::columns([attr::Column::CustomerId, attr::Column::Key])
-            .update_columns([attr::Column::Value, attr::Column::UpdatedAt])
-            .to_owned(),
-    )
-    .exec(db)
-    .await?;
-    Ok(())
+    super::attributes::upsert_row(db, attr::Model { customer_id: customer_id.to_owned(), ..m.clone() }).await
 }
 
 /// Move back what one merged profile brought, as far as it is still where the merge put it.

@@ -2,7 +2,7 @@
 
 use super::Pii;
 use crate::domain::Channel;
-use crate::domain::enums::{AttributeType, CustomerStatus, Direction, InteractionKind, LabelSource};
+use crate::domain::enums::{CustomerStatus, Direction, InteractionKind, LabelSource};
 use crate::domain::preference::{ChannelConsent, TimeWindow};
 use chrono::{DateTime, Utc};
 
@@ -67,15 +67,8 @@ pub enum AttributeValue {
     Pii(Pii),
 }
 
-#[derive(Clone, Debug)]
-pub struct AttributeDefinitionRecord {
-    pub key: String,
-    pub label: Option<String>,
-    pub attr_type: AttributeType,
-    pub pii: bool,
-    pub required: bool,
-    pub enum_values: Option<Vec<String>>,
-}
+/// Attribute definitions are read back as the domain type they were validated as.
+pub use crate::domain::attribute::AttributeDefinition as AttributeDefinitionRecord;
 
 #[derive(Clone, Debug)]
 pub struct InteractionRecord {
