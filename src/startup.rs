@@ -5,9 +5,9 @@ use crate::domain::identity::{NormalizeOptions, parse_region};
 use crate::graphql::build_schema;
 use crate::http::AppState;
 use crate::http::auth::Authenticator;
-use crate::security::keys::{JWT_SECRET_FILE, local_secret};
+use crate::security::keys::{JWT_SECRET_FILE, MASTER_KEY_FILE, local_secret};
 use crate::service::Services;
-use crate::store::Store;
+use crate::store::{MasterKey, PiiCodec, Store};
 use anyhow::Context as _;
 use std::sync::Arc;
 
@@ -50,11 +50,29 @@ pub fn normalize_options(settings: &Settings) -> anyhow::Result<NormalizeOptions
     Ok(NormalizeOptions { default_region })
 }
 
-/// Connect, migrate and build the application state.
+/// The master key for PII at rest: `CUSTOMERS_MASTER_KEY`, or (unset) one generated into
+/// the data folder on first start. Production sets it from a secret store: every replica
+/// must use the same key, and data written with one key cannot be read with another.
+pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
+    if let Some(key) = &settings.master_key {
+        return MasterKey::from_base64(key.expose()).context("CUSTOMERS_MASTER_KEY is not valid");
+    }
+    let (key, created) = local_secret(&settings.data_dir, MASTER_KEY_FILE, 32)?;
+    if created {
+        tracing::warn!(
+            path = %settings.data_dir.join(MASTER_KEY_FILE).display(),
+            "no CUSTOMERS_MASTER_KEY set: generated a local master key for PII at rest; keep it with the database (back it up: without it the PII cannot be read)"
+        );
+    }
+    MasterKey::from_base64(&key).context("the local master key file is not valid")
+}
+
+/// Connect, migrate, check the master key against the database, and build the state.
 pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
     settings.ensure_sqlite_folder()?;
-    let store = Store::connect(&settings.database_url).await?;
+    let store = Store::connect(&settings.database_url, PiiCodec::new(&master_key(settings)?)).await?;
     store.migrate().await?;
+    store.check_master_key().await?;
     state_with_store(settings, store)
 }
 

@@ -139,3 +139,19 @@ fn a_bad_configuration_is_a_clear_error_at_start() {
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 32 bytes"));
 }
+
+#[test]
+fn a_server_started_with_another_master_key_refuses_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = customers(dir.path(), free_port()).arg("migrate").output().unwrap();
+    assert!(first.status.success());
+    assert!(dir.path().join("master-key").exists(), "a local master key is generated on first start");
+    let other = "b3RoZXItbWFzdGVyLWtleS0wMTIzNDU2Nzg5YWJjZGU=";
+    let out = customers(dir.path(), free_port()).env("CUSTOMERS_MASTER_KEY", other).arg("migrate").output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("master key does not match"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 /// File name of the generated HS256 secret in the data folder.
 pub const JWT_SECRET_FILE: &str = "jwt-secret";
+/// File name of the generated master key (PII at rest) in the data folder.
+pub const MASTER_KEY_FILE: &str = "master-key";
 
 /// Read the secret in `dir/name`, or create it with `len` random bytes (base64). Returns
 /// the secret and whether it was created now.

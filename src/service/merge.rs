@@ -71,7 +71,14 @@ impl Services {
                 customer::Entity::find_by_id(id.clone()).one(&tx).await?.ok_or_else(|| anyhow::anyhow!("vanished"))?;
             let part = merges::move_part(&tx, &survivor_id, model).await?;
             if let Some(p) = &part.preferences {
-                merged_prefs.push(preferences::decode(p.clone())?);
+                let mut prefs = preferences::decode(p.clone())?;
+                // A preferred identity the survivor already held is now the survivor's own.
+                if let Some((_, kept)) =
+                    part.replaced_by.iter().find(|(dropped, _)| Some(dropped) == prefs.preferred_identity_id.as_ref())
+                {
+                    prefs.preferred_identity_id = Some(kept.clone());
+                }
+                merged_prefs.push(prefs);
             }
             ledger.parts.push(part);
         }

@@ -78,7 +78,7 @@ pub async fn values_of(
     let rows = attr::Entity::find().filter(attr::Column::Key.eq(key)).all(db).await?;
     rows.into_iter()
         .map(|m| {
-            let text = if pii { codec.open(m.value).expose().to_owned() } else { m.value };
+            let text = if pii { codec.open(m.value)?.expose().to_owned() } else { m.value };
             Ok(serde_json::from_str(&text).context("Failed to decode attribute value")?)
         })
         .collect()
@@ -104,7 +104,7 @@ pub async fn by_customers(
     for (m, d) in rows {
         let pii = d.is_some_and(|d| d.pii);
         let value = if pii {
-            AttributeValue::Pii(codec.open(m.value))
+            AttributeValue::Pii(codec.open(m.value)?)
         } else {
             AttributeValue::Plain(serde_json::from_str(&m.value).context("Failed to decode attribute value")?)
         };
@@ -169,7 +169,7 @@ pub async fn keys_of(db: &impl ConnectionTrait, customer_id: &str) -> Result<Vec
 pub async fn reseal(db: &impl ConnectionTrait, codec: &PiiCodec, key: &str, was_pii: bool, is_pii: bool) -> Result<()> {
     let rows = attr::Entity::find().filter(attr::Column::Key.eq(key)).all(db).await?;
     for m in rows {
-        let plain = if was_pii { codec.open(m.value.clone()).expose().to_owned() } else { m.value.clone() };
+        let plain = if was_pii { codec.open(m.value.clone())?.expose().to_owned() } else { m.value.clone() };
         let stored = if is_pii { codec.seal(&Pii::new(plain)) } else { plain };
         let mut am: attr::ActiveModel = m.into();
         am.value = Set(stored);

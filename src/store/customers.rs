@@ -29,7 +29,7 @@ pub(crate) fn decode_model(codec: &PiiCodec, m: customer::Model) -> Result<Custo
     let status = CustomerStatus::parse(&m.status).ok_or_else(|| anyhow!("unknown customer status in row"))?;
     Ok(CustomerRecord {
         id: m.id,
-        display_name: m.display_name.map(|n| codec.open(n)),
+        display_name: m.display_name.map(|n| codec.open(n)).transpose()?,
         status,
         merged_into: m.merged_into,
         version: m.version,

@@ -26,7 +26,7 @@ fn decode(codec: &PiiCodec, m: identity::Model) -> Result<IdentityRecord> {
         customer_id: m.customer_id,
         channel,
         provider: m.provider,
-        value: codec.open(m.value),
+        value: codec.open(m.value)?,
         verified: m.verified,
         primary: m.is_primary,
         shared: m.shared,

@@ -27,6 +27,9 @@ pub struct Part {
     pub identities_moved: Vec<identity::Model>,
     /// Identities the survivor already held: deleted, kept here.
     pub identities_dropped: Vec<identity::Model>,
+    /// (dropped identity id, the survivor's identity with the same identifier).
+    #[serde(default)]
+    pub replaced_by: Vec<(String, String)>,
     pub labels_moved: Vec<customer_label::Model>,
     /// Labels the survivor already carried.
     pub labels_dropped: Vec<customer_label::Model>,
@@ -52,13 +55,15 @@ pub struct Ledger {
 pub async fn move_part(db: &impl ConnectionTrait, survivor_id: &str, merged: customer::Model) -> Result<Part> {
     let mut part = Part::default();
     let from = merged.id.clone();
+    // Read first: deleting a dropped identity would null a preference that points at it.
+    part.preferences = preference::Entity::find_by_id(from.clone()).one(db).await?;
 
     let survivor_idents = identity::Entity::find().filter(identity::Column::CustomerId.eq(survivor_id)).all(db).await?;
-    let held: HashSet<String> = survivor_idents.iter().map(|i| i.lookup_key.clone()).collect();
     let primary_channels: HashSet<String> =
         survivor_idents.iter().filter(|i| i.is_primary).map(|i| i.channel.clone()).collect();
     for m in identity::Entity::find().filter(identity::Column::CustomerId.eq(from.as_str())).all(db).await? {
-        if held.contains(&m.lookup_key) {
+        if let Some(kept) = survivor_idents.iter().find(|i| i.lookup_key == m.lookup_key) {
+            part.replaced_by.push((m.id.clone(), kept.id.clone()));
             identity::Entity::delete_by_id(m.id.clone()).exec(db).await?;
             part.identities_dropped.push(m);
         } else {
@@ -113,7 +118,6 @@ pub async fn move_part(db: &impl ConnectionTrait, survivor_id: &str, merged: cus
         }
     }
 
-    part.preferences = preference::Entity::find_by_id(from.clone()).one(db).await?;
     if part.preferences.is_some() {
         preference::Entity::delete_by_id(from.clone()).exec(db).await?;
     }
@@ -276,7 +280,7 @@ pub struct MergeRecord {
 }
 
 fn decode(codec: &PiiCodec, m: merge::Model) -> Result<MergeRecord> {
-    let ledger = serde_json::from_str(codec.open(m.ledger).expose()).context("Failed to decode a merge ledger")?;
+    let ledger = serde_json::from_str(codec.open(m.ledger)?.expose()).context("Failed to decode a merge ledger")?;
     Ok(MergeRecord {
         merged_ids: serde_json::from_str(&m.merged_ids).context("Failed to decode merged ids")?,
         id: m.id,

@@ -17,7 +17,7 @@ pub mod pii;
 pub mod preferences;
 mod records;
 
-pub use pii::{Pii, PiiCodec};
+pub use pii::{MasterKey, Pii, PiiCodec};
 pub use records::*;
 
 use anyhow::Context as _;
@@ -48,7 +48,7 @@ pub struct Store {
 impl Store {
     /// Connect to `sqlite://…` or `postgres://…` (the URL picks the backend) and count
     /// statements. Does not migrate: see [`Store::migrate`].
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, pii: PiiCodec) -> anyhow::Result<Self> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false) // statements carry PII parameters: never log them
             .connect_timeout(Duration::from_secs(10))
@@ -70,12 +70,35 @@ impl Store {
         db.set_metric_callback(move |_info| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self { db, pii: PiiCodec, statements })
+        Ok(Self { db, pii, statements })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
         use migration::MigratorTrait as _;
         migration::Migrator::up(&self.db, None).await.context("Failed to apply migrations")
+    }
+
+    /// Refuse to run with a master key other than the one this database was written with
+    /// (which would make every PII value unreadable and mix keys in new writes).
+    pub async fn check_master_key(&self) -> anyhow::Result<()> {
+        use entity::key_check;
+        use sea_orm::{ActiveModelTrait as _, EntityTrait as _, Set};
+        const PROBE: &str = "customers master key check";
+        match key_check::Entity::find_by_id("pii".to_owned()).one(&self.db).await? {
+            Some(row) => match self.pii.open(row.sealed) {
+                Ok(p) if p.expose() == PROBE => Ok(()),
+                _ => anyhow::bail!(
+                    "the master key does not match the one this database was written with (CUSTOMERS_MASTER_KEY or data/master-key)"
+                ),
+            },
+            None => {
+                key_check::ActiveModel { id: Set("pii".into()), sealed: Set(self.pii.seal(&Pii::new(PROBE))) }
+                    .insert(&self.db)
+                    .await
+                    .context("Failed to record the master key check")?;
+                Ok(())
+            }
+        }
     }
 
     /// Whether the database answers (readiness).

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use tower::ServiceExt as _;
 
 pub const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
+/// base64 of 32 bytes: the master key PII is encrypted with in tests.
+pub const TEST_MASTER_KEY: &str = "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
 pub const ALL_SCOPES: &str =
     "customers:read pii:read customers:write labels:assign labels:manage customers:merge schema:manage privacy:admin";
 
@@ -55,7 +57,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         jwks: None,
         jwt_issuer: None,
         jwt_audience: None,
-        master_key: None,
+        master_key: Some(Secret::new(TEST_MASTER_KEY)),
         data_dir,
         default_region: Some("PK".into()),
         log_format: None,
@@ -70,8 +72,11 @@ pub fn postgres_admin_url() -> String {
 impl TestApp {
     async fn build(url: &str, data_dir: PathBuf, backend: Backend) -> Self {
         let settings = settings(url, data_dir);
-        let store = Store::connect(url).await.expect("connect to the test database");
+        let key = customers::startup::master_key(&settings).expect("the test master key");
+        let store =
+            Store::connect(url, customers::store::PiiCodec::new(&key)).await.expect("connect to the test database");
         store.migrate().await.expect("migrate the test database");
+        store.check_master_key().await.expect("the master key check");
         let state = customers::startup::state_with_store(&settings, store.clone()).expect("build the app state");
         TestApp { router: customers::app(state), store, backend }
     }

@@ -9,6 +9,7 @@ pub mod customer_label;
 pub mod external_ref;
 pub mod identity;
 pub mod interaction;
+pub mod key_check;
 pub mod label;
 pub mod merge;
 pub mod preference;
