@@ -6,6 +6,7 @@
 
 use crate::domain::Error;
 use crate::store::interactions::HistoryPage;
+use crate::store::merges::{self, MergeRecord};
 use crate::store::{
     AttributeRecord, CustomerRecord, ExternalRefRecord, IdentityRecord, InteractionRecord, LabelRecord,
     PreferenceRecord, Store, attributes, customers, external_refs, identities, interactions, labels, preferences,
@@ -33,6 +34,7 @@ pub fn clear(loaders: &Loaders) {
     loaders.clear::<InteractionsOf>();
     loaders.clear::<InteractionId>();
     loaders.clear::<ExternalRefsOf>();
+    loaders.clear::<MergesOf>();
 }
 
 pub struct StoreLoader {
@@ -65,7 +67,9 @@ key!(
     /// An interaction by id.
     InteractionId,
     /// The external references of a customer.
-    ExternalRefsOf
+    ExternalRefsOf,
+    /// The merges into a customer (as survivor).
+    MergesOf
 );
 
 /// One page of a customer's history.
@@ -108,6 +112,15 @@ batch_loader!(PreferencesOf => PreferenceRecord, |s, ids| preferences::by_custom
 batch_loader!(AttributesOf => Vec<AttributeRecord>, |s, ids| attributes::by_customers(&s.db, &s.pii, &ids));
 batch_loader!(InteractionId => InteractionRecord, |s, ids| interactions::by_ids(&s.db, &ids));
 batch_loader!(ExternalRefsOf => Vec<ExternalRefRecord>, |s, ids| external_refs::by_customers(&s.db, &ids));
+batch_loader!(MergesOf => Vec<MergeRecord>, |s, ids| merges_by_survivor(s, ids));
+
+async fn merges_by_survivor(s: &Store, ids: Vec<String>) -> crate::domain::Result<HashMap<String, Vec<MergeRecord>>> {
+    let mut out: HashMap<String, Vec<MergeRecord>> = HashMap::new();
+    for m in merges::by_survivors(&s.db, &s.pii, &ids).await? {
+        out.entry(m.survivor_id.clone()).or_default().push(m);
+    }
+    Ok(out)
+}
 
 impl Loader<InteractionsOf> for StoreLoader {
     type Value = Vec<InteractionRecord>;

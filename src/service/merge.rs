@@ -175,10 +175,6 @@ impl Services {
         Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
     }
 
-    pub async fn merges_of(&self, survivor_id: &str) -> Result<Vec<MergeRecord>> {
-        merges::by_survivors(&self.store.db, &self.store.pii, &[survivor_id.to_owned()]).await
-    }
-
     /// Move an interaction to another profile (e.g. the visitor turned out to be a known customer).
     pub async fn relink_interaction(
         &self,

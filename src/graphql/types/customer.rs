@@ -136,8 +136,8 @@ impl Customer {
 
     /// Merges into this profile, newest first (each can be undone with `unmergeCustomer`).
     async fn merges(&self, ctx: &Context<'_>) -> Result<Vec<super::MergeRecord>> {
-        let records = crate::graphql::context::services(ctx).merges_of(&self.0.id).await.gql()?;
-        Ok(records.into_iter().map(super::MergeRecord).collect())
+        let records = loaders(ctx).load_one(crate::graphql::loaders::MergesOf(self.0.id.clone())).await.gql()?;
+        Ok(records.unwrap_or_default().into_iter().map(super::MergeRecord).collect())
     }
 
     /// Incremented by every change to the profile; pass it as `expectedVersion` to update safely.
