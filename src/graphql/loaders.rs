@@ -103,14 +103,30 @@ macro_rules! batch_loader {
     };
 }
 
-batch_loader!(CustomerId => CustomerRecord, |s, ids| customers::get_many(&s.db, &s.pii, &ids));
+batch_loader!(CustomerId => Option<CustomerRecord>, |s, ids| found(ids.clone(), customers::get_many(&s.db, &s.pii, &ids)));
 batch_loader!(IdentitiesOf => Vec<IdentityRecord>, |s, ids| identities::by_customers(&s.db, &s.pii, &ids));
-batch_loader!(IdentityId => IdentityRecord, |s, ids| identities::by_ids(&s.db, &s.pii, &ids));
+batch_loader!(IdentityId => Option<IdentityRecord>, |s, ids| found(ids.clone(), identities::by_ids(&s.db, &s.pii, &ids)));
 batch_loader!(LabelsOf => Vec<LabelRecord>, |s, ids| labels::by_customers(&s.db, &ids));
-batch_loader!(LabelId => LabelRecord, |s, ids| labels::by_ids(&s.db, &ids));
+batch_loader!(LabelId => Option<LabelRecord>, |s, ids| found(ids.clone(), labels::by_ids(&s.db, &ids)));
 batch_loader!(PreferencesOf => PreferenceRecord, |s, ids| preferences::by_customers(&s.db, &ids));
 batch_loader!(AttributesOf => Vec<AttributeRecord>, |s, ids| attributes::by_customers(&s.db, &s.pii, &ids));
-batch_loader!(InteractionId => InteractionRecord, |s, ids| interactions::by_ids(&s.db, &ids));
+batch_loader!(InteractionId => Option<InteractionRecord>, |s, ids| found(ids.clone(), interactions::by_ids(&s.db, &ids)));
+
+/// Lookups by id answer every key, `None` for ids that do not exist, so that a miss is
+/// cached too and never costs a second statement in the same request.
+async fn found<V>(
+    ids: Vec<String>,
+    rows: impl std::future::Future<Output = crate::domain::Result<HashMap<String, V>>>,
+) -> crate::domain::Result<HashMap<String, Option<V>>> {
+    let mut rows = rows.await?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let v = rows.remove(&id);
+            (id, v)
+        })
+        .collect())
+}
 batch_loader!(ExternalRefsOf => Vec<ExternalRefRecord>, |s, ids| external_refs::by_customers(&s.db, &ids));
 batch_loader!(MergesOf => Vec<MergeRecord>, |s, ids| merges_by_survivor(s, ids));
 

@@ -170,6 +170,21 @@ impl Mutation {
         Ok(written(ctx, r.into_iter().map(Customer).collect()))
     }
 
+    /// Create or update the profile linked to a CRM record (the system of record): a new
+    /// record creates a linked profile; a known one gets what the input carries (a new
+    /// name, identities and links it lacks, attributes, labels with source CRM,
+    /// preferences). One transaction.
+    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    async fn upsert_customer_by_external_ref(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "ref")] reference: ExternalRefInput,
+        input: CreateCustomerInput,
+    ) -> Result<Customer> {
+        let (r, _created) = services(ctx).upsert_by_external_ref(caller(ctx)?, &reference, input).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
+
     /// Define an attribute, or change its definition (stored values must stay valid).
     #[graphql(guard = "Require(Some(Scope::SchemaManage))", requires_scopes = "schema:manage")]
     async fn define_attribute(

@@ -92,7 +92,7 @@ pub async fn snapshot(ctx: &Context<'_>, tx: &sea_orm::DatabaseTransaction, cust
     let ids = [customer_id.to_owned()];
     let one = |id: &str| id.to_owned();
     if let Some(c) = customers::get(tx, &store.pii, customer_id).await? {
-        l.feed_one(CustomerId(one(customer_id)), c).await;
+        l.feed_one(CustomerId(one(customer_id)), Some(c)).await;
     }
     let idents = identities::by_customers(tx, &store.pii, &ids).await?.remove(customer_id).unwrap_or_default();
     l.feed_one(IdentitiesOf(one(customer_id)), idents).await;
@@ -107,4 +107,37 @@ pub async fn snapshot(ctx: &Context<'_>, tx: &sea_orm::DatabaseTransaction, cust
     let history = interactions::latest_for_customers(tx, &ids, &page).await?.remove(customer_id).unwrap_or_default();
     l.feed_one(InteractionsOf { customer_id: one(customer_id), page }, history).await;
     Ok(())
+}
+
+/// Federation `_entities`: the router sends every representation in one variable. Load
+/// them per type in one call each before execution, so the entity resolvers (which run
+/// concurrently and would otherwise batch only within the loader's time window) all hit
+/// the cache: one statement per entity type, however busy the machine.
+pub async fn entities(loaders: &super::loaders::Loaders, variables: &async_graphql::Variables) {
+    use super::loaders::{CustomerId, IdentityId, InteractionId, LabelId};
+    use crate::domain::id::normalize_id;
+    let mut by_type: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (_, value) in variables.iter() {
+        let Value::List(items) = value else { continue };
+        for item in items {
+            let Value::Object(fields) = item else { continue };
+            let (Some(Value::String(typename)), Some(Value::String(id))) = (fields.get("__typename"), fields.get("id"))
+            else {
+                continue;
+            };
+            if let Some(id) = normalize_id(id) {
+                by_type.entry(typename.clone()).or_default().push(id);
+            }
+        }
+    }
+    // Errors are left for the resolvers to report.
+    for (typename, ids) in by_type {
+        let _ = match typename.as_str() {
+            "Customer" => loaders.load_many(ids.into_iter().map(CustomerId)).await.map(drop),
+            "ChannelIdentity" => loaders.load_many(ids.into_iter().map(IdentityId)).await.map(drop),
+            "Label" => loaders.load_many(ids.into_iter().map(LabelId)).await.map(drop),
+            "InteractionRef" => loaders.load_many(ids.into_iter().map(InteractionId)).await.map(drop),
+            _ => Ok(()),
+        };
+    }
 }

@@ -77,7 +77,7 @@ impl Query {
     #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
         let Some(id) = normalize_id(&id) else { return Ok(None) };
-        Ok(loaders(ctx).load_one(CustomerId(id)).await.gql()?.map(Customer))
+        Ok(loaders(ctx).load_one(CustomerId(id)).await.gql()?.flatten().map(Customer))
     }
 
     /// Customers in creation order, a page at a time.
@@ -99,7 +99,7 @@ impl Query {
         let rows = customers::list(&store.db, &store.pii, &query, after.as_deref(), first as u64 + 1).await.gql()?;
         let loaders = loaders(ctx);
         // Prime the cache so that `_entities`-style lookups of these ids cost nothing.
-        loaders.feed_many(rows.iter().map(|r| (CustomerId(r.id.clone()), r.clone()))).await;
+        loaders.feed_many(rows.iter().map(|r| (CustomerId(r.id.clone()), Some(r.clone())))).await;
         let ids: Vec<String> = rows.iter().take(first as usize).map(|r| r.id.clone()).collect();
         super::prefetch::customers(ctx, &ctx.look_ahead().field("edges").field("node"), &ids).await?;
         Ok(CustomerConnection::new(rows, first as usize, query))
@@ -163,24 +163,24 @@ impl Query {
     #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]
     async fn find_customer_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
         let Some(id) = normalize_id(&id) else { return Ok(None) };
-        Ok(loaders(ctx).load_one(CustomerId(id)).await.gql()?.map(Customer))
+        Ok(loaders(ctx).load_one(CustomerId(id)).await.gql()?.flatten().map(Customer))
     }
 
     #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]
     async fn find_channel_identity_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ChannelIdentity>> {
         let Some(id) = normalize_id(&id) else { return Ok(None) };
-        Ok(loaders(ctx).load_one(IdentityId(id)).await.gql()?.map(ChannelIdentity))
+        Ok(loaders(ctx).load_one(IdentityId(id)).await.gql()?.flatten().map(ChannelIdentity))
     }
 
     #[graphql(entity, guard = "Require(None)")]
     async fn find_label_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Label>> {
         let Some(id) = normalize_id(&id) else { return Ok(None) };
-        Ok(loaders(ctx).load_one(LabelId(id)).await.gql()?.map(Label))
+        Ok(loaders(ctx).load_one(LabelId(id)).await.gql()?.flatten().map(Label))
     }
 
     #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]
     async fn find_interaction_ref_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<InteractionRef>> {
         let Some(id) = normalize_id(&id) else { return Ok(None) };
-        Ok(loaders(ctx).load_one(InteractionId(id)).await.gql()?.map(InteractionRef))
+        Ok(loaders(ctx).load_one(InteractionId(id)).await.gql()?.flatten().map(InteractionRef))
     }
 }

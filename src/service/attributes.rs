@@ -5,7 +5,6 @@ use super::inputs::AttributeDefinitionInput;
 use crate::domain::attribute::AttributeDefinition;
 use crate::domain::{Error, Principal, Result};
 use crate::store::{AttributeDefinitionRecord, attributes};
-use sea_orm::TransactionTrait;
 
 impl Services {
     /// Define an attribute, or change its definition. A change must keep every stored
@@ -24,7 +23,7 @@ impl Services {
             input.required,
             input.enum_values,
         )?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         if let Some(old) = attributes::definition(&tx, &def.key).await? {
             let values = attributes::values_of(&tx, &self.store.pii, &def.key, old.pii).await?;
             if values.iter().any(|v| def.validate("input", v).is_err()) {

@@ -14,7 +14,7 @@ use crate::store::{
     external_refs, identities, interactions, labels, now, preferences, truncate_micros,
 };
 use async_graphql::MaybeUndefined;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use std::collections::HashSet;
 
 const MAX_NAME_CHARS: usize = 200;
@@ -157,6 +157,28 @@ impl Services {
     }
 
     pub async fn create_customer(&self, principal: &Principal, input: CreateCustomerInput) -> Result<CustomerRecord> {
+        let tx = self.store.begin_write().await?;
+        let id = new_id();
+        customers::insert(&tx, &self.store.pii, &id, None, CustomerStatus::Active).await?;
+        self.apply_input(&tx, principal, &id, &input, LabelSource::Manual, false).await?;
+        tracing::info!(customer_id = %id, by = %principal.subject, "customer created");
+        self.finish(tx, &id).await
+    }
+
+    /// Apply a `CreateCustomerInput` to a profile inside `tx`: name, identities,
+    /// attributes, labels, preferences and CRM links. With `merge_existing` (a CRM sync of
+    /// a known profile) identities and links it already has are kept, not conflicts, and
+    /// an omitted name keeps the current one.
+    async fn apply_input(
+        &self,
+        tx: &DatabaseTransaction,
+        principal: &Principal,
+        id: &str,
+        input: &CreateCustomerInput,
+        label_source: LabelSource,
+        merge_existing: bool,
+    ) -> Result<()> {
+        let codec = &self.store.pii;
         let display_name =
             input.display_name.as_deref().map(|n| parse_display_name("input.displayName", n)).transpose()?.flatten();
         let new_identities = input
@@ -168,30 +190,68 @@ impl Services {
         let label_ids = parse_ids("input.labelIds", &input.label_ids)?;
         let refs = parse_refs("input.externalRefs", &input.external_refs)?;
 
-        let tx = self.store.db.begin().await?;
-        let codec = &self.store.pii;
-        let id = new_id();
-        customers::insert(&tx, codec, &id, display_name.as_ref(), CustomerStatus::Active).await?;
-        for (i, ident) in new_identities.iter().enumerate() {
-            identities::insert(&tx, codec, &id, &format!("input.identities.{i}.value"), ident).await?;
+        if display_name.is_some() || !merge_existing {
+            customers::set_display_name(tx, codec, id, display_name.as_ref()).await?;
         }
-        let attrs = self.parse_attributes(&tx, "input.attributes", &input.attributes).await?;
-        attributes::save_values(&tx, codec, &id, &attrs).await?;
-        self.check_required(&tx, &id, "input.attributes").await?;
-        labels::ensure_exist(&tx, "input.labelIds", &label_ids).await?;
-        labels::assign(&tx, &id, &label_ids, &principal.subject, LabelSource::Manual).await?;
+        if display_name.is_some() {
+            customers::promote_if_anonymous(tx, id).await?;
+        }
+        for (i, ident) in new_identities.iter().enumerate() {
+            match identities::insert(tx, codec, id, &format!("input.identities.{i}.value"), ident).await {
+                Err(Error::Conflict { .. }) if merge_existing => {} // already held: keep it
+                other => {
+                    other?;
+                }
+            }
+        }
+        let attrs = self.parse_attributes(tx, "input.attributes", &input.attributes).await?;
+        attributes::save_values(tx, codec, id, &attrs).await?;
+        self.check_required(tx, id, "input.attributes").await?;
+        labels::ensure_exist(tx, "input.labelIds", &label_ids).await?;
+        labels::assign(tx, id, &label_ids, &principal.subject, label_source).await?;
         if let Some(prefs) = &input.preferences {
-            self.apply_preferences(&tx, &id, "input.preferences", prefs).await?;
+            self.apply_preferences(tx, id, "input.preferences", prefs).await?;
         }
         for (i, (system, external_id)) in refs.iter().enumerate() {
-            external_refs::insert(&tx, &id, &format!("input.externalRefs.{i}"), system, external_id).await?;
+            external_refs::insert(tx, id, &format!("input.externalRefs.{i}"), system, external_id).await?;
         }
-        let record = customers::get(&tx, codec, &id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("customer vanished in its own transaction"))?;
-        tx.commit().await?;
-        tracing::info!(customer_id = %id, by = %principal.subject, "customer created");
-        Ok(record)
+        Ok(())
+    }
+
+    /// Create or update the profile linked to a CRM record (the CRM is the system of
+    /// record): a new record creates a profile linked to it; a known one is updated with
+    /// what the input carries (labels assigned with source CRM). One transaction; two
+    /// concurrent upserts of the same new record create one profile.
+    pub async fn upsert_by_external_ref(
+        &self,
+        principal: &Principal,
+        reference: &ExternalRefInput,
+        input: CreateCustomerInput,
+    ) -> Result<(CustomerRecord, bool)> {
+        let (system, external_id) = parse_ref("ref", reference)?;
+        let system = system.as_str();
+        let external_id = external_id.as_str();
+        for _ in 0..3 {
+            let tx = self.store.begin_write().await?;
+            if let Some(id) = external_refs::owner(&tx, system, external_id).await? {
+                customers::touch(&tx, &self.store.pii, &id, None)
+                    .await
+                    .map_err(|e| rename_field(e, "customerId", "ref"))?;
+                self.apply_input(&tx, principal, &id, &input, LabelSource::Crm, true).await?;
+                return Ok((self.finish(tx, &id).await?, false));
+            }
+            let id = new_id();
+            customers::insert(&tx, &self.store.pii, &id, None, CustomerStatus::Active).await?;
+            self.apply_input(&tx, principal, &id, &input, LabelSource::Crm, false).await?;
+            match external_refs::insert(&tx, &id, "ref", system, external_id).await {
+                Ok(()) => return Ok((self.finish(tx, &id).await?, true)),
+                // Created concurrently by another sync: roll back and update that one.
+                Err(Error::Internal(e)) if is_unique_violation(&e) => continue,
+                Err(Error::Conflict { .. }) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(Error::Internal(anyhow::anyhow!("the CRM upsert kept racing with concurrent writers")))
     }
 
     pub async fn update_customer(
@@ -201,7 +261,7 @@ impl Services {
         expected_version: Option<i32>,
     ) -> Result<CustomerRecord> {
         let id = parse_id("id", id)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         let codec = &self.store.pii;
         customers::touch(&tx, codec, &id, expected_version).await.map_err(|e| rename_field(e, "customerId", "id"))?;
         match &input.display_name {
@@ -230,7 +290,7 @@ impl Services {
     pub async fn add_identity(&self, customer_id: &str, input: ChannelIdentityInput) -> Result<CustomerRecord> {
         let customer_id = parse_id("customerId", customer_id)?;
         let ident = self.parse_identity("identity", &input)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         customers::touch(&tx, &self.store.pii, &customer_id, None).await?;
         identities::insert(&tx, &self.store.pii, &customer_id, "identity.value", &ident).await?;
         self.finish(tx, &customer_id).await
@@ -238,7 +298,7 @@ impl Services {
 
     pub async fn remove_identity(&self, identity_id: &str) -> Result<CustomerRecord> {
         let identity_id = parse_id("identityId", identity_id)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         let found = identities::by_ids(&tx, &self.store.pii, std::slice::from_ref(&identity_id)).await?;
         let Some(ident) = found.get(&identity_id) else {
             return Err(Error::not_found("channel identity", "identityId"));
@@ -250,7 +310,7 @@ impl Services {
 
     pub async fn set_preferences(&self, customer_id: &str, input: PreferenceInput) -> Result<CustomerRecord> {
         let customer_id = parse_id("customerId", customer_id)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         customers::touch(&tx, &self.store.pii, &customer_id, None).await?;
         self.apply_preferences(&tx, &customer_id, "input", &input).await?;
         self.finish(tx, &customer_id).await
@@ -258,7 +318,7 @@ impl Services {
 
     pub async fn set_attributes(&self, customer_id: &str, input: Vec<AttributeInput>) -> Result<CustomerRecord> {
         let customer_id = parse_id("customerId", customer_id)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         customers::touch(&tx, &self.store.pii, &customer_id, None).await?;
         let attrs = self.parse_attributes(&tx, "attributes", &input).await?;
         attributes::save_values(&tx, &self.store.pii, &customer_id, &attrs).await?;
@@ -273,7 +333,7 @@ impl Services {
     ) -> Result<CustomerRecord> {
         let customer_id = parse_id("customerId", customer_id)?;
         let label_ids = parse_ids("labelIds", label_ids)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         customers::touch(&tx, &self.store.pii, &customer_id, None).await?;
         labels::ensure_exist(&tx, "labelIds", &label_ids).await?;
         labels::assign(&tx, &customer_id, &label_ids, &principal.subject, LabelSource::Manual).await?;
@@ -283,7 +343,7 @@ impl Services {
     pub async fn unassign_labels(&self, customer_id: &str, label_ids: &[async_graphql::ID]) -> Result<CustomerRecord> {
         let customer_id = parse_id("customerId", customer_id)?;
         let label_ids = parse_ids("labelIds", label_ids)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         customers::touch(&tx, &self.store.pii, &customer_id, None).await?;
         labels::unassign(&tx, &customer_id, &label_ids).await?;
         self.finish(tx, &customer_id).await
@@ -322,7 +382,7 @@ impl Services {
                 return Ok(existing);
             }
         }
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         customers::touch(&tx, &self.store.pii, &customer_id, None).await?;
         let id = interactions::link(&tx, &customer_id, &new).await?;
         let record = interactions::by_ids(&tx, std::slice::from_ref(&id))
@@ -356,14 +416,14 @@ fn parse_ids(field: &str, ids: &[async_graphql::ID]) -> Result<Vec<String>> {
 }
 
 fn parse_refs(field: &str, refs: &[ExternalRefInput]) -> Result<Vec<(String, String)>> {
-    refs.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let system = short_text(&format!("{field}.{i}.system"), &r.system, 64)?.to_lowercase();
-            let external_id = short_text(&format!("{field}.{i}.externalId"), &r.external_id, 255)?;
-            Ok((system, external_id))
-        })
-        .collect()
+    refs.iter().enumerate().map(|(i, r)| parse_ref(&format!("{field}.{i}"), r)).collect()
+}
+
+/// A CRM reference: the system is lower-cased (`Salesforce` and `salesforce` are one).
+fn parse_ref(field: &str, r: &ExternalRefInput) -> Result<(String, String)> {
+    let system = short_text(&format!("{field}.system"), &r.system, 64)?.to_lowercase();
+    let external_id = short_text(&format!("{field}.externalId"), &r.external_id, 255)?;
+    Ok((system, external_id))
 }
 
 fn rename_field(err: Error, from: &str, to: &str) -> Error {
@@ -380,7 +440,7 @@ impl Services {
     /// Mark an identifier shared (household phone, switchboard) or not.
     pub async fn set_identity_shared(&self, identity_id: &str, shared: bool) -> Result<CustomerRecord> {
         let identity_id = parse_id("identityId", identity_id)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         let found = identities::by_ids(&tx, &self.store.pii, std::slice::from_ref(&identity_id)).await?;
         let Some(ident) = found.get(&identity_id) else {
             return Err(Error::not_found("channel identity", "identityId"));
@@ -389,4 +449,10 @@ impl Services {
         identities::set_shared(&tx, &identity_id, shared).await?;
         self.finish(tx, &ident.customer_id).await
     }
+}
+
+pub(crate) fn is_unique_violation(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<sea_orm::DbErr>()
+        .and_then(|db| db.sql_err())
+        .is_some_and(|s| matches!(s, sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }

@@ -21,7 +21,7 @@ use crate::store::entity::interaction;
 use crate::store::{CustomerRecord, IdentityRecord, customers, identities, now};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect, SqlErr, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 #[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
@@ -110,13 +110,13 @@ impl Services {
 
     /// Create an anonymous profile holding `ident`; `CONFLICT` if a concurrent resolve won.
     async fn create_anonymous(&self, ident: &identities::NewIdentity) -> Result<CustomerRecord> {
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         let id = new_id();
         customers::insert(&tx, &self.store.pii, &id, None, CustomerStatus::Anonymous).await?;
         let new = identities::NewIdentity { primary: true, shared: false, ..ident.clone() };
         match identities::insert_with(&tx, &self.store.pii, &id, "identity.value", &new, true).await {
             Ok(_) => {}
-            Err(Error::Internal(e)) if is_unique_violation(&e) => {
+            Err(Error::Internal(e)) if super::customers::is_unique_violation(&e) => {
                 return Err(Error::conflict(Some("identity"), "created concurrently"));
             }
             Err(other) => return Err(other),
@@ -193,10 +193,4 @@ async fn last_activity(db: &impl sea_orm::ConnectionTrait, ids: &[String]) -> Re
         .all(db)
         .await?;
     Ok(rows.into_iter().filter_map(|(id, at)| at.map(|at| (id, at))).collect())
-}
-
-fn is_unique_violation(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<sea_orm::DbErr>()
-        .and_then(|db| db.sql_err())
-        .is_some_and(|s| matches!(s, SqlErr::UniqueConstraintViolation(_)))
 }

@@ -8,7 +8,6 @@ use crate::domain::label::LabelSpec;
 use crate::domain::{Error, Principal, Result};
 use crate::store::{LabelRecord, labels};
 use async_graphql::MaybeUndefined;
-use sea_orm::TransactionTrait;
 
 impl Services {
     pub async fn create_label(&self, principal: &Principal, input: LabelInput) -> Result<LabelRecord> {
@@ -41,7 +40,7 @@ impl Services {
     /// Delete a label and every assignment of it, in one transaction.
     pub async fn delete_label(&self, principal: &Principal, id: &str) -> Result<bool> {
         let id = parse_id("id", id)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         let deleted = labels::delete(&tx, &id).await?;
         tx.commit().await?;
         if deleted {

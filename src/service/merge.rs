@@ -10,7 +10,7 @@ use crate::store::entity::customer;
 use crate::store::merges::{self, Ledger, MergeRecord};
 use crate::store::{CustomerRecord, InteractionRecord, PreferenceRecord, audit, customers, interactions, preferences};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 
 /// The outcome of a merge: the survivor after it, and the ledger record (for unmerge).
@@ -46,7 +46,7 @@ impl Services {
             ids.push(id);
         }
 
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         let codec = &self.store.pii;
         // Lock (and version) every profile involved, in id order so merges cannot deadlock.
         let mut all = ids.clone();
@@ -140,7 +140,7 @@ impl Services {
     /// Undo a merge: the merged profiles come back with exactly what they brought.
     pub async fn unmerge_customer(&self, principal: &Principal, merge_id: &str) -> Result<Vec<CustomerRecord>> {
         let merge_id = parse_id("mergeId", merge_id)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         let codec = &self.store.pii;
         let Some(record) = merges::get(&tx, codec, &merge_id).await? else {
             return Err(Error::not_found("merge", "mergeId"));
@@ -184,7 +184,7 @@ impl Services {
     ) -> Result<InteractionRecord> {
         let interaction_id = parse_id("interactionId", interaction_id)?;
         let to = parse_id("toCustomerId", to)?;
-        let tx = self.store.db.begin().await?;
+        let tx = self.store.begin_write().await?;
         let codec = &self.store.pii;
         let Some(current) =
             interactions::by_ids(&tx, std::slice::from_ref(&interaction_id)).await?.remove(&interaction_id)

@@ -101,6 +101,22 @@ impl Store {
         }
     }
 
+    /// Begin a write transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write
+    /// lock up front (waiting up to the busy timeout), so a transaction that reads before it
+    /// writes cannot fail with a stale snapshot when another writer got there first.
+    pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait as _};
+        if self.backend() == DbBackend::Sqlite {
+            let options = TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            };
+            self.db.begin_with_options(options).await
+        } else {
+            self.db.begin().await
+        }
+    }
+
     /// Whether the database answers (readiness).
     pub async fn ping(&self) -> bool {
         self.db.ping().await.is_ok()

@@ -121,6 +121,8 @@ async fn every_mutation_needs_its_own_scope(app: &TestApp) {
         .admin("query($id: ID!) { customer(id: $id) { identities { id } } }", json!({ "id": customer }))
         .await["customer"]["identities"][0]["id"]
         .clone();
+    let interaction =
+        crate::fixtures::link(app, &customer, "conv-scoped", "2026-11-01T10:00:00Z", "PHONE").await["id"].clone();
     let cases: Vec<(&str, &str, Value)> = vec![
         ("customers:write", "mutation { createCustomer(input: { displayName: \"N\" }) { id } }", json!({})),
         (
@@ -132,6 +134,11 @@ async fn every_mutation_needs_its_own_scope(app: &TestApp) {
             "customers:write",
             "mutation($c: ID!) { addChannelIdentity(customerId: $c, identity: { channel: EMAIL, value: \"t@example.com\" }) { id } }",
             json!({ "c": customer }),
+        ),
+        (
+            "customers:write",
+            "mutation($i: ID!) { setIdentityShared(identityId: $i, shared: true) { id } }",
+            json!({ "i": identity }),
         ),
         (
             "customers:write",
@@ -152,6 +159,16 @@ async fn every_mutation_needs_its_own_scope(app: &TestApp) {
             "customers:write",
             "mutation($c: ID!) { linkInteraction(customerId: $c, interaction: { kind: ACTIVITY, channel: EMAIL, direction: OUTBOUND, startedAt: \"2026-11-01T00:00:00Z\" }) { id } }",
             json!({ "c": customer }),
+        ),
+        (
+            "customers:write",
+            "mutation { upsertCustomerByExternalRef(ref: { system: \"crm\", externalId: \"9\" }, input: {}) { id } }",
+            json!({}),
+        ),
+        (
+            "customers:merge",
+            "mutation($i: ID!, $c: ID!) { relinkInteraction(interactionId: $i, toCustomerId: $c) { id } }",
+            json!({ "i": interaction, "c": customer }),
         ),
         ("labels:manage", "mutation { createLabel(input: { name: \"New\" }) { id } }", json!({})),
         (

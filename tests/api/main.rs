@@ -6,6 +6,7 @@ mod common;
 
 mod access;
 mod contactability;
+mod crm;
 mod entities;
 mod fixtures;
 mod health;

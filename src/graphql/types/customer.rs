@@ -34,7 +34,7 @@ impl Customer {
     /// The profile this one was merged into (`status: MERGED`).
     async fn merged_into(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
         let Some(id) = &self.0.merged_into else { return Ok(None) };
-        Ok(loaders(ctx).load_one(CustomerId(id.clone())).await.gql()?.map(Customer))
+        Ok(loaders(ctx).load_one(CustomerId(id.clone())).await.gql()?.flatten().map(Customer))
     }
 
     /// Identities on every channel: primary first.

@@ -55,6 +55,7 @@ impl InteractionRef {
             .load_one(CustomerId(self.0.customer_id.clone()))
             .await
             .gql()?
+            .flatten()
             .map(Customer)
             .ok_or_else(|| crate::domain::Error::Internal(anyhow::anyhow!("interaction without its customer")).extend())
     }

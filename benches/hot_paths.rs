@@ -1,0 +1,150 @@
+//! Latency of the hot paths, through the real app (HTTP layer included, no socket):
+//! the identification call Channel Manager makes for every interaction, one customer's
+//! 360° view, and a page of 50 360° views.
+//!
+//!   cargo bench --bench hot_paths                      # SQLite (temporary file)
+//!   BENCH_DATABASE_URL=postgres://…/db cargo bench --bench hot_paths
+//!
+//! Prints mean / p50 / p95 / p99 per operation and its SQL statement count.
+
+use axum::body::Body;
+use axum::http::Request;
+use customers::config::{Secret, Settings};
+use customers::store::{PiiCodec, Store};
+use http_body_util::BodyExt as _;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tower::ServiceExt as _;
+
+const SECRET: &str = "bench-secret-0123456789abcdef-0123456789";
+const CUSTOMERS: usize = 500;
+const ITERATIONS: usize = 300;
+
+struct Bench {
+    router: axum::Router,
+    store: Store,
+    token: String,
+}
+
+impl Bench {
+    async fn call(&self, query: &str, variables: Value) -> Value {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let req = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", self.token))
+            .body(Body::from(body))
+            .unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(v.get("errors").is_none(), "{v}");
+        v["data"].clone()
+    }
+
+    async fn measure(&self, name: &str, query: &str, vars: impl Fn(usize) -> Value) {
+        for i in 0..20 {
+            self.call(query, vars(i)).await; // warm up
+        }
+        let statements = self.store.statements.get();
+        let mut times: Vec<Duration> = Vec::with_capacity(ITERATIONS);
+        for i in 0..ITERATIONS {
+            let started = Instant::now();
+            self.call(query, vars(i)).await;
+            times.push(started.elapsed());
+        }
+        let per_call = (self.store.statements.get() - statements) as f64 / ITERATIONS as f64;
+        times.sort();
+        let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+        let mean = times.iter().sum::<Duration>() / times.len() as u32;
+        println!(
+            "{name:<28} mean {:>8.2?}  p50 {:>8.2?}  p95 {:>8.2?}  p99 {:>8.2?}  {per_call:.1} SQL statements/call",
+            mean,
+            pct(0.50),
+            pct(0.95),
+            pct(0.99)
+        );
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(run());
+}
+
+async fn run() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()));
+    let settings = Settings {
+        database_url: url.clone(),
+        listen: "127.0.0.1:0".into(),
+        jwt_secret: Some(Secret::new(SECRET)),
+        jwks: None,
+        jwt_issuer: None,
+        jwt_audience: None,
+        master_key: None,
+        data_dir: dir.path().to_path_buf(),
+        default_region: Some("PK".into()),
+        log_format: None,
+    };
+    let key = customers::startup::master_key(&settings).unwrap();
+    let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();
+    store.migrate().await.unwrap();
+    store.check_master_key().await.unwrap();
+    let state = customers::startup::state_with_store(&settings, store.clone()).unwrap();
+    let scopes = "customers:read pii:read customers:write labels:assign labels:manage schema:manage";
+    let token = customers::http::auth::mint_hs256(SECRET.as_bytes(), "bench", scopes, 3600, None, None).unwrap();
+    let bench = Bench { router: customers::app(state), store, token };
+
+    println!("backend: {}", if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" });
+    bench.call("mutation { defineAttribute(input: { key: \"tier\", type: ENUM, enumValues: [\"gold\", \"silver\"] }) { key } }", json!({})).await;
+    bench.call("mutation { defineAttribute(input: { key: \"dob\", type: DATE, pii: true }) { key } }", json!({})).await;
+    let vip =
+        bench.call("mutation { createLabel(input: { name: \"VIP\" }) { id } }", json!({})).await["createLabel"]["id"]
+            .clone();
+    let mut ids = Vec::with_capacity(CUSTOMERS);
+    let seeded = Instant::now();
+    for n in 0..CUSTOMERS {
+        let data = bench
+            .call(
+                "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id } }",
+                json!({ "i": {
+                    "displayName": format!("Customer {n}"),
+                    "identities": [
+                        { "channel": "PHONE", "value": format!("+44 7911 {:06}", 100000 + n), "primary": true, "verified": true },
+                        { "channel": "EMAIL", "value": format!("c{n}@example.com") }
+                    ],
+                    "labelIds": [vip],
+                    "attributes": [{ "key": "tier", "value": "gold" }, { "key": "dob", "value": "1990-01-01" }],
+                    "preferences": { "timezone": "Europe/London", "consents": [{ "channel": "SMS", "status": "OPT_IN" }] }
+                } }),
+            )
+            .await;
+        let id = data["createCustomer"]["id"].as_str().unwrap().to_owned();
+        for k in 0..3 {
+            bench
+                .call(
+                    "mutation($c: ID!, $i: InteractionInput!) { linkInteraction(customerId: $c, interaction: $i) { id } }",
+                    json!({ "c": id, "i": { "conversationId": format!("conv-{n}-{k}"), "kind": "CONVERSATION", "channel": "PHONE", "direction": "INBOUND", "startedAt": format!("2026-11-{:02}T10:00:00Z", k + 1) } }),
+                )
+                .await;
+        }
+        ids.push(id);
+    }
+    println!(
+        "seeded {CUSTOMERS} full profiles in {:.2?} ({:.2?} per profile with 3 interactions)",
+        seeded.elapsed(),
+        seeded.elapsed() / CUSTOMERS as u32
+    );
+
+    bench
+        .measure("resolveCustomer (known)", "query($v: String!) { resolveCustomer(identity: { channel: PHONE, value: $v }) { status customer { id } } }", |i| {
+            json!({ "v": format!("0044 7911 {:06}", 100000 + i % CUSTOMERS) })
+        })
+        .await;
+    let one = include_str!("../tests/operations/customer.graphql");
+    let ids = &ids;
+    bench.measure("customer(id) 360° view", one, |i| json!({ "id": ids[i % ids.len()] })).await;
+    let page = include_str!("../tests/operations/customer360.graphql");
+    bench.measure("customers(first: 50) 360°", page, |_| json!({ "first": 50 })).await;
+}
