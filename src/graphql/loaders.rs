@@ -104,13 +104,29 @@ macro_rules! batch_loader {
 }
 
 batch_loader!(CustomerId => Option<CustomerRecord>, |s, ids| found(ids.clone(), customers::get_many(&s.db, &s.pii, &ids)));
-batch_loader!(IdentitiesOf => Vec<IdentityRecord>, |s, ids| identities::by_customers(&s.db, &s.pii, &ids));
+batch_loader!(IdentitiesOf => Vec<IdentityRecord>, |s, ids| every(ids.clone(), identities::by_customers(&s.db, &s.pii, &ids)));
 batch_loader!(IdentityId => Option<IdentityRecord>, |s, ids| found(ids.clone(), identities::by_ids(&s.db, &s.pii, &ids)));
-batch_loader!(LabelsOf => Vec<LabelRecord>, |s, ids| labels::by_customers(&s.db, &ids));
+batch_loader!(LabelsOf => Vec<LabelRecord>, |s, ids| every(ids.clone(), labels::by_customers(&s.db, &ids)));
 batch_loader!(LabelId => Option<LabelRecord>, |s, ids| found(ids.clone(), labels::by_ids(&s.db, &ids)));
-batch_loader!(PreferencesOf => PreferenceRecord, |s, ids| preferences::by_customers(&s.db, &ids));
-batch_loader!(AttributesOf => Vec<AttributeRecord>, |s, ids| attributes::by_customers(&s.db, &s.pii, &ids));
+batch_loader!(PreferencesOf => PreferenceRecord, |s, ids| every(ids.clone(), preferences::by_customers(&s.db, &ids)));
+batch_loader!(AttributesOf => Vec<AttributeRecord>, |s, ids| every(ids.clone(), attributes::by_customers(&s.db, &s.pii, &ids)));
 batch_loader!(InteractionId => Option<InteractionRecord>, |s, ids| found(ids.clone(), interactions::by_ids(&s.db, &ids)));
+
+/// Children of a parent answer every key (empty when it has none), so that a parent
+/// without children is cached too and never costs another statement in the request.
+async fn every<V: Default>(
+    ids: Vec<String>,
+    rows: impl std::future::Future<Output = crate::domain::Result<HashMap<String, V>>>,
+) -> crate::domain::Result<HashMap<String, V>> {
+    let mut rows = rows.await?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let v = rows.remove(&id).unwrap_or_default();
+            (id, v)
+        })
+        .collect())
+}
 
 /// Lookups by id answer every key, `None` for ids that do not exist, so that a miss is
 /// cached too and never costs a second statement in the same request.
@@ -127,8 +143,8 @@ async fn found<V>(
         })
         .collect())
 }
-batch_loader!(ExternalRefsOf => Vec<ExternalRefRecord>, |s, ids| external_refs::by_customers(&s.db, &ids));
-batch_loader!(MergesOf => Vec<MergeRecord>, |s, ids| merges_by_survivor(s, ids));
+batch_loader!(ExternalRefsOf => Vec<ExternalRefRecord>, |s, ids| every(ids.clone(), external_refs::by_customers(&s.db, &ids)));
+batch_loader!(MergesOf => Vec<MergeRecord>, |s, ids| every(ids.clone(), merges_by_survivor(s, ids)));
 
 async fn merges_by_survivor(s: &Store, ids: Vec<String>) -> crate::domain::Result<HashMap<String, Vec<MergeRecord>>> {
     let mut out: HashMap<String, Vec<MergeRecord>> = HashMap::new();

@@ -67,8 +67,10 @@ impl Store {
         }
         let statements = StatementCounter::default();
         let counter = statements.0.clone();
-        db.set_metric_callback(move |_info| {
+        db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            // The SQL text only (placeholders): the values can be PII and are never logged.
+            tracing::trace!(target: "customers::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
         });
         Ok(Self { db, pii, statements })
     }
