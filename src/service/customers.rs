@@ -279,33 +279,12 @@ impl Services {
     }
 
     /// Re-read the profile inside the transaction and commit.
-    async fn finish(&self, tx: sea_orm::DatabaseTransaction, id: &str) -> Result<CustomerRecord> {
+    pub(super) async fn finish(&self, tx: sea_orm::DatabaseTransaction, id: &str) -> Result<CustomerRecord> {
         let record = customers::get(&tx, &self.store.pii, id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("customer vanished in its own transaction"))?;
         tx.commit().await?;
         Ok(record)
-    }
-
-    pub async fn add_identity(&self, customer_id: &str, input: ChannelIdentityInput) -> Result<CustomerRecord> {
-        let customer_id = parse_id("customerId", customer_id)?;
-        let ident = self.parse_identity("identity", &input)?;
-        let tx = self.store.begin_write().await?;
-        customers::touch(&tx, &self.store.pii, &customer_id, None).await?;
-        identities::insert(&tx, &self.store.pii, &customer_id, "identity.value", &ident).await?;
-        self.finish(tx, &customer_id).await
-    }
-
-    pub async fn remove_identity(&self, identity_id: &str) -> Result<CustomerRecord> {
-        let identity_id = parse_id("identityId", identity_id)?;
-        let tx = self.store.begin_write().await?;
-        let found = identities::by_ids(&tx, &self.store.pii, std::slice::from_ref(&identity_id)).await?;
-        let Some(ident) = found.get(&identity_id) else {
-            return Err(Error::not_found("channel identity", "identityId"));
-        };
-        customers::touch(&tx, &self.store.pii, &ident.customer_id, None).await?;
-        identities::delete(&tx, &identity_id).await?;
-        self.finish(tx, &ident.customer_id).await
     }
 
     pub async fn set_preferences(&self, customer_id: &str, input: PreferenceInput) -> Result<CustomerRecord> {
@@ -433,21 +412,6 @@ fn rename_field(err: Error, from: &str, to: &str) -> Error {
             Error::Conflict { field: Some(to.to_owned()), message }
         }
         other => other,
-    }
-}
-
-impl Services {
-    /// Mark an identifier shared (household phone, switchboard) or not.
-    pub async fn set_identity_shared(&self, identity_id: &str, shared: bool) -> Result<CustomerRecord> {
-        let identity_id = parse_id("identityId", identity_id)?;
-        let tx = self.store.begin_write().await?;
-        let found = identities::by_ids(&tx, &self.store.pii, std::slice::from_ref(&identity_id)).await?;
-        let Some(ident) = found.get(&identity_id) else {
-            return Err(Error::not_found("channel identity", "identityId"));
-        };
-        customers::touch(&tx, &self.store.pii, &ident.customer_id, None).await?;
-        identities::set_shared(&tx, &identity_id, shared).await?;
-        self.finish(tx, &ident.customer_id).await
     }
 }
 

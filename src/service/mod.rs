@@ -4,6 +4,7 @@
 pub mod attributes;
 pub mod customers;
 pub mod identification;
+pub mod identities;
 pub mod inputs;
 pub mod labels;
 pub mod merge;
