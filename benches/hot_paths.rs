@@ -77,14 +77,14 @@ async fn run() {
         .unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()));
     let settings = Settings {
         database_url: url.clone(),
-        listen: "127.0.0.1:0".into(),
+        listen: "127.0.0.1:0".parse().unwrap(),
         jwt_secret: Some(Secret::new(SECRET)),
         jwks: None,
         jwt_issuer: None,
         jwt_audience: None,
         master_key: None,
         data_dir: dir.path().to_path_buf(),
-        default_region: Some("PK".into()),
+        default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),
         log_format: None,
     };
     let key = customers::startup::master_key(&settings).unwrap();

@@ -1,6 +1,10 @@
-//! Typed settings from the environment. Secrets are wrapped so they never print.
+//! Typed settings from the environment, parsed once at start-up: a value that does not
+//! parse stops the service with a message naming its variable. Secrets never print.
 
+use crate::domain::identity::parse_region;
 use anyhow::{Context as _, bail};
+use phonenumber::country::Id as RegionId;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// A secret string: `Debug` prints `«secret»`.
@@ -22,6 +26,27 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (for log shippers).
+    Json,
+    /// Human-readable lines.
+    Pretty,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Ok(LogFormat::Json),
+            "pretty" => Ok(LogFormat::Pretty),
+            _ => bail!("CUSTOMERS_LOG_FORMAT must be json or pretty"),
+        }
+    }
+}
+
 /// Every setting of the service. Each field documents its variable and default.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -29,7 +54,7 @@ pub struct Settings {
     /// Default `sqlite://data/customers.db?mode=rwc`.
     pub database_url: String,
     /// `CUSTOMERS_LISTEN`: listen address. Default `127.0.0.1:4001`.
-    pub listen: String,
+    pub listen: SocketAddr,
     /// `CUSTOMERS_JWT_SECRET`: HS256 shared secret. When neither this nor a JWKS is set, a
     /// random secret is generated into the data folder on first start.
     pub jwt_secret: Option<Secret>,
@@ -45,9 +70,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `CUSTOMERS_DEFAULT_REGION`: ISO 3166 region for national phone numbers (`PK`, `GB`).
     /// Unset: phone numbers must be international (`+…` or `00…`).
-    pub default_region: Option<String>,
-    /// `CUSTOMERS_LOG_FORMAT`: `json` (default when not a terminal) or `pretty`.
-    pub log_format: Option<String>,
+    pub default_region: Option<RegionId>,
+    /// `CUSTOMERS_LOG_FORMAT`: `json` or `pretty`. Unset: JSON unless stderr is a terminal.
+    pub log_format: Option<LogFormat>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -56,27 +81,29 @@ fn var(name: &str) -> Option<String> {
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
-        let jwks = var("CUSTOMERS_JWKS").map(|p| PathBuf::from(p.strip_prefix("file://").unwrap_or(&p)));
-        let settings = Self {
-            database_url: var("CUSTOMERS_DATABASE_URL").unwrap_or_else(|| "sqlite://data/customers.db?mode=rwc".into()),
-            listen: var("CUSTOMERS_LISTEN").unwrap_or_else(|| "127.0.0.1:4001".into()),
+        let database_url =
+            var("CUSTOMERS_DATABASE_URL").unwrap_or_else(|| "sqlite://data/customers.db?mode=rwc".into());
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            bail!("CUSTOMERS_DATABASE_URL must start with sqlite:// or postgres://");
+        }
+        let listen = var("CUSTOMERS_LISTEN").unwrap_or_else(|| "127.0.0.1:4001".into());
+        let listen = listen.parse().with_context(|| "CUSTOMERS_LISTEN must be an address such as 127.0.0.1:4001")?;
+        let default_region = var("CUSTOMERS_DEFAULT_REGION")
+            .map(|r| parse_region(&r))
+            .transpose()
+            .map_err(|_| anyhow::anyhow!("CUSTOMERS_DEFAULT_REGION is not an ISO 3166 region code"))?;
+        Ok(Self {
+            database_url,
+            listen,
             jwt_secret: var("CUSTOMERS_JWT_SECRET").map(Secret::new),
-            jwks,
+            jwks: var("CUSTOMERS_JWKS").map(|p| PathBuf::from(p.strip_prefix("file://").unwrap_or(&p))),
             jwt_issuer: var("CUSTOMERS_JWT_ISSUER"),
             jwt_audience: var("CUSTOMERS_JWT_AUDIENCE"),
             master_key: var("CUSTOMERS_MASTER_KEY").map(Secret::new),
             data_dir: var("CUSTOMERS_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
-            default_region: var("CUSTOMERS_DEFAULT_REGION"),
-            log_format: var("CUSTOMERS_LOG_FORMAT"),
-        };
-        if !(settings.database_url.starts_with("sqlite:") || settings.database_url.starts_with("postgres")) {
-            bail!("CUSTOMERS_DATABASE_URL must start with sqlite:// or postgres://");
-        }
-        if let Some(region) = &settings.default_region {
-            crate::domain::identity::parse_region(region)
-                .map_err(|_| anyhow::anyhow!("CUSTOMERS_DEFAULT_REGION is not an ISO 3166 region code"))?;
-        }
-        Ok(settings)
+            default_region,
+            log_format: var("CUSTOMERS_LOG_FORMAT").map(|f| f.parse()).transpose()?,
+        })
     }
 
     /// The folder of an embedded SQLite file, created so that `mode=rwc` can create the file.

@@ -46,7 +46,7 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::from_env()?;
-    customers::telemetry::init(settings.log_format.as_deref());
+    customers::telemetry::init(settings.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
@@ -83,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = startup::state(&settings).await?;
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
+    let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("Failed to listen on {}", settings.listen))?;
     tracing::info!(address = %listener.local_addr()?, "serving GraphQL at /graphql");

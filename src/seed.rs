@@ -1,10 +1,12 @@
 //! `customers seed-demo`: a small, realistic data set so a newcomer sees a populated
 //! 360° view. Running it twice does nothing the second time.
 
+//! It goes through the same input parsing as the API, as a client would.
+
 use crate::domain::enums::{AttributeType, ConsentStatus, DayOfWeek, Direction, InteractionKind};
 use crate::domain::{Channel, Principal};
+use crate::graphql::inputs::*;
 use crate::service::Services;
-use crate::service::inputs::*;
 use crate::store::labels;
 use async_graphql::{ID, Json, MaybeUndefined};
 use chrono::{Duration, Utc};
@@ -38,7 +40,7 @@ pub async fn demo(services: &Services) -> anyhow::Result<()> {
             required: false,
             enum_values: enum_values.map(|v| v.into_iter().map(String::from).collect()),
         };
-        services.define_attribute(&admin, input).await?;
+        services.define_attribute(&admin, input.parse()?).await?;
     }
     let mut label_ids = Vec::new();
     for (name, color, description) in [
@@ -46,17 +48,13 @@ pub async fn demo(services: &Services) -> anyhow::Result<()> {
         ("High-priority debtor", "#c0392b", "Collections: overdue more than 60 days"),
         ("Campaign: Spring 2026", "#27ae60", "Segment of the spring retention campaign"),
     ] {
-        let l = services
-            .create_label(
-                &admin,
-                LabelInput {
-                    name: name.into(),
-                    color: MaybeUndefined::Value(color.into()),
-                    description: MaybeUndefined::Value(description.into()),
-                },
-            )
-            .await?;
-        label_ids.push(ID(l.id));
+        let input = LabelInput {
+            name: name.into(),
+            color: MaybeUndefined::Value(color.into()),
+            description: MaybeUndefined::Value(description.into()),
+        };
+        let l = services.create_label(&admin, input.spec()?).await?;
+        label_ids.push(ID(l.id.to_string()));
     }
     let people = [
         (
@@ -107,45 +105,35 @@ pub async fn demo(services: &Services) -> anyhow::Result<()> {
             }]),
             ..Default::default()
         };
-        let customer = services
-            .create_customer(
-                &admin,
-                CreateCustomerInput {
-                    display_name: Some(name.into()),
-                    identities,
-                    attributes: vec![
-                        attr("tier", json!(tier)),
-                        attr("lifetime_value", json!(ltv)),
-                        attr("date_of_birth", json!("1988-04-12")),
-                    ],
-                    label_ids: labels_of.into_iter().map(|i: usize| label_ids[i].clone()).collect(),
-                    preferences: Some(preferences),
-                    external_refs: vec![ExternalRefInput {
-                        system: "salesforce".into(),
-                        external_id: format!("003DEMO{n:04}"),
-                    }],
-                },
-            )
-            .await?;
+        let input = CreateCustomerInput {
+            display_name: Some(name.into()),
+            identities,
+            attributes: vec![
+                attr("tier", json!(tier)),
+                attr("lifetime_value", json!(ltv)),
+                attr("date_of_birth", json!("1988-04-12")),
+            ],
+            label_ids: labels_of.into_iter().map(|i: usize| label_ids[i].clone()).collect(),
+            preferences: Some(preferences),
+            external_refs: vec![ExternalRefInput {
+                system: "salesforce".into(),
+                external_id: format!("003DEMO{n:04}"),
+            }],
+        };
+        let customer = services.create_customer(&admin, input.parse("input", &services.normalize)?).await?;
         for days_ago in [30, 7, 1] {
             let started_at = Utc::now() - Duration::days(days_ago);
-            services
-                .link_interaction(
-                    &customer.id,
-                    InteractionInput {
-                        conversation_id: Some(ID(format!("conv-{n}-{days_ago}"))),
-                        kind: InteractionKind::Conversation,
-                        channel: Channel::Phone,
-                        direction: if days_ago == 7 { Direction::Outbound } else { Direction::Inbound },
-                        started_at,
-                        ended_at: Some(started_at + Duration::minutes(6)),
-                        summary: Some(
-                            ["Billing question", "Renewal offer", "Delivery status"][(days_ago % 3) as usize].into(),
-                        ),
-                        agent_id: Some(ID("agent-42".into())),
-                    },
-                )
-                .await?;
+            let interaction = InteractionInput {
+                conversation_id: Some(ID(format!("conv-{n}-{days_ago}"))),
+                kind: InteractionKind::Conversation,
+                channel: Channel::Phone,
+                direction: if days_ago == 7 { Direction::Outbound } else { Direction::Inbound },
+                started_at,
+                ended_at: Some(started_at + Duration::minutes(6)),
+                summary: Some(["Billing question", "Renewal offer", "Delivery status"][(days_ago % 3) as usize].into()),
+                agent_id: Some(ID("agent-42".into())),
+            };
+            services.link_interaction(&customer.id, interaction.parse("interaction")?).await?;
         }
     }
     Ok(())

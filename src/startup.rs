@@ -1,7 +1,7 @@
 //! Wiring shared by `main` and the tests: settings → store → services → app state.
 
 use crate::config::Settings;
-use crate::domain::identity::{NormalizeOptions, parse_region};
+use crate::domain::identity::NormalizeOptions;
 use crate::graphql::build_schema;
 use crate::http::AppState;
 use crate::http::auth::Authenticator;
@@ -40,14 +40,8 @@ pub fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
     )
 }
 
-pub fn normalize_options(settings: &Settings) -> anyhow::Result<NormalizeOptions> {
-    let default_region = settings
-        .default_region
-        .as_deref()
-        .map(parse_region)
-        .transpose()
-        .map_err(|_| anyhow::anyhow!("CUSTOMERS_DEFAULT_REGION is not a region code"))?;
-    Ok(NormalizeOptions { default_region })
+pub fn normalize_options(settings: &Settings) -> NormalizeOptions {
+    NormalizeOptions { default_region: settings.default_region }
 }
 
 /// The master key for PII at rest: `CUSTOMERS_MASTER_KEY`, or (unset) one generated into
@@ -77,7 +71,7 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
 }
 
 pub fn state_with_store(settings: &Settings, store: Store) -> anyhow::Result<AppState> {
-    let services = Services::new(store, normalize_options(settings)?);
+    let services = Services::new(store, normalize_options(settings));
     let auth = Arc::new(authenticator(settings).context("Failed to set up JWT verification")?);
     Ok(AppState { schema: build_schema(Some(services.clone())), services, auth })
 }

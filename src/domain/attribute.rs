@@ -19,6 +19,30 @@ pub struct AttributeDefinition {
     pub enum_values: Option<Vec<String>>,
 }
 
+/// An attribute value of a customer, with the PII flag of its definition.
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    pub key: String,
+    pub value: AttributeValue,
+    pub pii: bool,
+}
+
+/// PII-marked values stay wrapped until a resolver decides who may see them.
+#[derive(Clone, Debug)]
+pub enum AttributeValue {
+    Plain(Value),
+    Pii(super::Pii),
+}
+
+/// Set (or, with `None`, remove) one attribute, as given at `field` (`input.attributes.0`).
+/// The value is checked against the attribute's definition by the service, which reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttributeChange {
+    pub field: String,
+    pub key: String,
+    pub value: Option<Value>,
+}
+
 /// Keys are stable identifiers used in filters and by CRM mappings: `^[a-z][a-z0-9_]{0,63}$`.
 pub fn parse_key(field: &str, raw: &str) -> Result<String> {
     let key = raw.trim();
@@ -136,6 +160,52 @@ impl AttributeDefinition {
     }
 }
 
+/// A change checked against its definition: the value to store (canonical) or `None` to remove.
+pub type CheckedChange = (AttributeDefinition, Option<Value>);
+
+/// Check changes against the definitions: an unknown key, a key set twice, a wrong type
+/// or a required attribute removed is a `BAD_USER_INPUT` on `field.key` / `field.value`.
+pub fn check_changes(defs: &[AttributeDefinition], changes: &[AttributeChange]) -> Result<Vec<CheckedChange>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(changes.len());
+    for change in changes {
+        let key_field = format!("{}.key", change.field);
+        let value_field = format!("{}.value", change.field);
+        let Some(def) = defs.iter().find(|d| d.key == change.key) else {
+            return Err(Error::bad_input(key_field, "unknown attribute key; define it first"));
+        };
+        if !seen.insert(def.key.as_str()) {
+            return Err(Error::bad_input(key_field, "the same attribute is set twice"));
+        }
+        let value = match change.value.as_ref().filter(|v| !v.is_null()) {
+            Some(v) => {
+                def.validate(&value_field, v)?;
+                Some(def.canonical(v))
+            }
+            None if def.required => return Err(Error::bad_input(value_field, "this attribute is required")),
+            None => None,
+        };
+        out.push((def.clone(), value));
+    }
+    Ok(out)
+}
+
+/// The required attributes a profile holding `present` keys lacks, as a `BAD_USER_INPUT` on `field`.
+pub fn check_required<'a>(
+    defs: &[AttributeDefinition],
+    present: impl IntoIterator<Item = &'a str>,
+    field: &str,
+) -> Result<()> {
+    let present: std::collections::HashSet<&str> = present.into_iter().collect();
+    let missing: Vec<&str> =
+        defs.iter().filter(|d| d.required && !present.contains(d.key.as_str())).map(|d| d.key.as_str()).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::bad_input(field, format!("required attributes missing: {}", missing.join(", "))))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +259,23 @@ mod tests {
         assert_eq!(n.canonical(&json!(100.5)), json!(100.5));
         let t = def(AttributeType::DateTime, None);
         assert_eq!(t.canonical(&json!("2026-11-28T15:00:00+05:00")), json!("2026-11-28T10:00:00Z"));
+    }
+
+    #[test]
+    fn changes_are_checked_against_their_definitions() {
+        let defs = [def(AttributeType::Number, None)];
+        let change = |i: usize, key: &str, value: Option<Value>| AttributeChange {
+            field: format!("attributes.{i}"),
+            key: key.into(),
+            value,
+        };
+        let ok = check_changes(&defs, &[change(0, "tier", Some(json!(2.0)))]).unwrap();
+        assert_eq!(ok[0].1, Some(json!(2)));
+        let unknown = check_changes(&defs, &[change(0, "nope", None)]).unwrap_err();
+        assert_eq!(unknown.field(), Some("attributes.0.key"));
+        let twice = check_changes(&defs, &[change(0, "tier", None), change(1, "tier", None)]).unwrap_err();
+        assert_eq!(twice.field(), Some("attributes.1.key"));
+        assert!(check_required(&defs, ["tier"], "input").is_ok());
     }
 
     #[test]

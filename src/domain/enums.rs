@@ -51,6 +51,31 @@ stored_enum! {
     }
 }
 
+impl ConsentStatus {
+    /// How much the status restricts contact: `OPT_IN` < `UNKNOWN` < `OPT_OUT`.
+    fn strictness(self) -> u8 {
+        match self {
+            ConsentStatus::OptIn => 0,
+            ConsentStatus::Unknown => 1,
+            ConsentStatus::OptOut => 2,
+        }
+    }
+}
+
+/// The one ordering of consents: stricter is greater, so `max` is the strictest (what
+/// contactability obeys, and what a merge keeps).
+impl Ord for ConsentStatus {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.strictness().cmp(&other.strictness())
+    }
+}
+
+impl PartialOrd for ConsentStatus {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 stored_enum! {
     DayOfWeek {
         Monday => "MONDAY",
@@ -108,5 +133,12 @@ mod tests {
         }
         assert_eq!(AttributeType::parse("DATETIME"), Some(AttributeType::DateTime));
         assert_eq!(ConsentStatus::parse("opt_in"), None);
+    }
+
+    #[test]
+    fn the_strictest_consent_is_the_greatest() {
+        use ConsentStatus::*;
+        assert_eq!([OptIn, OptOut, Unknown].into_iter().max(), Some(OptOut));
+        assert_eq!([OptIn, Unknown].into_iter().max(), Some(Unknown));
     }
 }

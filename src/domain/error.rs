@@ -69,12 +69,6 @@ impl Error {
     }
 }
 
-impl From<sea_orm::DbErr> for Error {
-    fn from(err: sea_orm::DbErr) -> Self {
-        Error::Internal(anyhow::Error::new(err))
-    }
-}
-
 impl From<anyhow::Error> for Error {
     fn from(err: anyhow::Error) -> Self {
         Error::Internal(err)

@@ -1,6 +1,18 @@
 //! Labels in the catalogue: validated name, colour and description.
 
+use super::enums::LabelSource;
+use super::id::LabelId;
 use super::{Error, Result};
+
+/// A label in the catalogue.
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub id: LabelId,
+    pub name: String,
+    pub color: Option<String>,
+    pub description: Option<String>,
+    pub source: LabelSource,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LabelSpec {

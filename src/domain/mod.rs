@@ -1,17 +1,25 @@
-//! Domain types: validated values ("parse, don't validate"), the access model and the
-//! error every layer above speaks. Nothing here knows about HTTP or SQL.
+//! The domain: records and the rules over them, validated values ("parse, don't
+//! validate"), commands parsed from inputs, the access model and the error every layer
+//! above speaks. Nothing here knows about HTTP, GraphQL resolvers or SQL.
 
 pub mod access;
 pub mod attribute;
 pub mod channel;
 pub mod contactability;
+pub mod customer;
 pub mod enums;
 pub mod error;
+pub mod external_ref;
 pub mod id;
 pub mod identity;
+pub mod interaction;
 pub mod label;
+pub mod merge;
+pub mod pii;
 pub mod preference;
+pub mod text;
 
 pub use access::{Principal, Scope};
 pub use channel::Channel;
 pub use error::{Error, Result};
+pub use pii::Pii;

@@ -1,16 +1,36 @@
 //! Contact and outbound preferences: validated time windows, consents, language and timezone.
 
 use super::enums::{ConsentStatus, DayOfWeek};
+use super::id::IdentityId;
+use super::text::{Located, Patch, short_text};
 use super::{Channel, Error, Result};
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
-/// A weekly window in the customer's own timezone. `end` before `start` crosses midnight.
+/// The contact and outbound preferences of one customer (defaults when none were set).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Preferences {
+    pub language: Option<String>,
+    pub timezone: Option<String>,
+    pub preferred_channel: Option<Channel>,
+    pub preferred_identity_id: Option<IdentityId>,
+    pub preferred_agent_id: Option<String>,
+    pub best_time_to_contact: Vec<TimeWindow>,
+    pub do_not_contact: bool,
+    /// One per channel, sorted by channel.
+    pub consents: Vec<ChannelConsent>,
+}
+
+/// A weekly window in the customer's own timezone. `end` not after `start` crosses
+/// midnight; `end` `00:00` is the midnight that ends the day (written `24:00` too).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeWindow {
     pub days: Vec<DayOfWeek>,
-    pub start: String,
-    pub end: String,
+    #[serde(with = "hhmm")]
+    pub start: NaiveTime,
+    #[serde(with = "hhmm")]
+    pub end: NaiveTime,
 }
 
 impl TimeWindow {
@@ -24,21 +44,43 @@ impl TimeWindow {
                 unique.push(day);
             }
         }
-        let start_t = parse_hhmm(&format!("{field}.start"), start)?;
-        let end_t = parse_hhmm(&format!("{field}.end"), end)?;
-        if start_t == end_t {
+        let bad = |f: &str| Error::bad_input(format!("{field}.{f}"), "a time is HH:MM (00:00–24:00)");
+        let start = parse_hhmm(start).ok_or_else(|| bad("start"))?;
+        let end = parse_hhmm(end).ok_or_else(|| bad("end"))?;
+        if start == end {
             return Err(Error::bad_input(format!("{field}.end"), "a window must not be empty (start equals end)"));
         }
-        Ok(Self { days: unique, start: start_t.format("%H:%M").to_string(), end: end_t.format("%H:%M").to_string() })
+        Ok(Self { days: unique, start, end })
     }
 }
 
-fn parse_hhmm(field: &str, raw: &str) -> Result<NaiveTime> {
+/// `HH:MM` (or `H:MM`); `24:00` is the midnight ending a day, i.e. `00:00` of the next.
+pub fn parse_hhmm(raw: &str) -> Option<NaiveTime> {
     let raw = raw.trim();
     if raw == "24:00" {
-        return Ok(NaiveTime::MIN);
+        return Some(NaiveTime::MIN);
     }
-    NaiveTime::parse_from_str(raw, "%H:%M").map_err(|_| Error::bad_input(field, "a time is HH:MM (00:00–24:00)"))
+    NaiveTime::parse_from_str(raw, "%H:%M").ok()
+}
+
+/// `HH:MM`, the form windows are stored and shown in.
+pub fn format_hhmm(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// Windows are stored as `"HH:MM"` strings inside the preferences row.
+mod hhmm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_hhmm(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_hhmm(&text).ok_or_else(|| D::Error::custom("a stored window time is not HH:MM"))
+    }
 }
 
 /// Consent to contact on one channel, with when and where it was given.
@@ -48,6 +90,85 @@ pub struct ChannelConsent {
     pub status: ConsentStatus,
     pub updated_at: DateTime<Utc>,
     pub source: Option<String>,
+}
+
+/// A consent as given in an input, before it is stamped with its time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsentChange {
+    pub channel: Channel,
+    pub status: ConsentStatus,
+    pub source: Option<String>,
+}
+
+impl ConsentChange {
+    /// Parse the consents given at `field`: one per channel; sources are short texts.
+    pub fn parse_all(
+        field: &str,
+        items: impl IntoIterator<Item = (Channel, ConsentStatus, Option<String>)>,
+    ) -> Result<Vec<Self>> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for (i, (channel, status, source)) in items.into_iter().enumerate() {
+            if !seen.insert(channel) {
+                return Err(Error::bad_input(format!("{field}.{i}.channel"), "one consent per channel"));
+            }
+            let source = source.map(|s| short_text(&format!("{field}.{i}.source"), &s, 255)).transpose()?;
+            out.push(ConsentChange { channel, status, source });
+        }
+        Ok(out)
+    }
+}
+
+/// A change to a customer's preferences: omitted fields stay as they are.
+#[derive(Clone, Debug, Default)]
+pub struct PreferencePatch {
+    pub language: Patch<String>,
+    pub timezone: Patch<String>,
+    pub preferred_channel: Patch<Channel>,
+    /// Must be one of the customer's own identities (checked by the service).
+    pub preferred_identity: Patch<Located<IdentityId>>,
+    pub preferred_agent_id: Patch<String>,
+    /// Replaces all windows.
+    pub best_time_to_contact: Option<Vec<TimeWindow>>,
+    pub do_not_contact: Option<bool>,
+    /// Replaces the consent of each channel given, keeps the others.
+    pub consents: Option<Vec<ConsentChange>>,
+}
+
+impl Preferences {
+    /// Apply a (validated) patch; new consents are stamped with `at`.
+    pub fn apply(&mut self, patch: PreferencePatch, at: DateTime<Utc>) {
+        patch.language.apply(&mut self.language);
+        patch.timezone.apply(&mut self.timezone);
+        patch.preferred_channel.apply(&mut self.preferred_channel);
+        patch.preferred_agent_id.apply(&mut self.preferred_agent_id);
+        match patch.preferred_identity {
+            Patch::Keep => {}
+            Patch::Clear => self.preferred_identity_id = None,
+            Patch::Set(id) => self.preferred_identity_id = Some(id.value),
+        }
+        if let Some(windows) = patch.best_time_to_contact {
+            self.best_time_to_contact = windows;
+        }
+        if let Some(dnc) = patch.do_not_contact {
+            self.do_not_contact = dnc;
+        }
+        for c in patch.consents.unwrap_or_default() {
+            self.consents.retain(|existing| existing.channel != c.channel);
+            self.consents.push(ChannelConsent {
+                channel: c.channel,
+                status: c.status,
+                updated_at: at,
+                source: c.source,
+            });
+        }
+        self.consents.sort_by_key(|c| c.channel.as_str());
+    }
+
+    /// The strictest consent recorded for `channel`, if any.
+    pub fn consent_for(&self, channel: Channel) -> Option<ConsentStatus> {
+        self.consents.iter().filter(|c| c.channel == channel).map(|c| c.status).max()
+    }
 }
 
 /// BCP 47 tag, checked for shape (`en`, `en-GB`, `zh-Hant-TW`, `ur-PK`) and canonical case.
@@ -87,10 +208,23 @@ pub fn parse_timezone(field: &str, raw: &str) -> Result<String> {
 mod tests {
     use super::*;
 
+    fn t(s: &str) -> NaiveTime {
+        parse_hhmm(s).unwrap()
+    }
+
     #[test]
     fn windows_normalise_times_and_allow_crossing_midnight() {
         let w = TimeWindow::new("w", vec![DayOfWeek::Friday, DayOfWeek::Friday], "22:00", "6:30").unwrap();
-        assert_eq!((w.start.as_str(), w.end.as_str(), w.days.len()), ("22:00", "06:30", 1));
+        assert_eq!((w.start, w.end, w.days.len()), (t("22:00"), t("06:30"), 1));
+        assert_eq!(TimeWindow::new("w", vec![DayOfWeek::Friday], "18:00", "24:00").unwrap().end, NaiveTime::MIN);
+    }
+
+    #[test]
+    fn windows_are_stored_as_hh_mm_text() {
+        let w = TimeWindow::new("w", vec![DayOfWeek::Monday], "9:00", "17:30").unwrap();
+        let json = serde_json::to_string(&w).unwrap();
+        assert_eq!(json, r#"{"days":["MONDAY"],"start":"09:00","end":"17:30"}"#);
+        assert_eq!(serde_json::from_str::<TimeWindow>(&json).unwrap(), w);
     }
 
     #[test]
@@ -101,6 +235,30 @@ mod tests {
             Some("w.0.start")
         );
         assert!(TimeWindow::new("w", vec![DayOfWeek::Monday], "09:00", "09:00").is_err());
+    }
+
+    #[test]
+    fn a_consent_change_replaces_only_its_channel() {
+        let mut p = Preferences::default();
+        let at = Utc::now();
+        let patch = |c: Vec<ConsentChange>| PreferencePatch { consents: Some(c), ..Default::default() };
+        let change = |channel, status| ConsentChange { channel, status, source: None };
+        p.apply(
+            patch(vec![change(Channel::Sms, ConsentStatus::OptIn), change(Channel::Email, ConsentStatus::OptIn)]),
+            at,
+        );
+        p.apply(patch(vec![change(Channel::Sms, ConsentStatus::OptOut)]), at);
+        let got: Vec<_> = p.consents.iter().map(|c| (c.channel, c.status)).collect();
+        assert_eq!(got, [(Channel::Email, ConsentStatus::OptIn), (Channel::Sms, ConsentStatus::OptOut)]);
+    }
+
+    #[test]
+    fn one_consent_per_channel_in_one_input() {
+        let items = [(Channel::Sms, ConsentStatus::OptIn, None), (Channel::Sms, ConsentStatus::OptOut, None)];
+        assert_eq!(
+            ConsentChange::parse_all("input.consents", items).unwrap_err().field(),
+            Some("input.consents.1.channel")
+        );
     }
 
     #[test]

@@ -2,9 +2,12 @@
 
 pub mod context;
 pub mod directives;
+mod entities;
 pub mod error;
+pub mod inputs;
 pub mod loaders;
 pub mod mutation;
+pub mod pagination;
 pub mod prefetch;
 pub mod query;
 mod sdl;
@@ -21,7 +24,7 @@ pub type CustomersSchema = Schema<query::Query, mutation::Mutation, EmptySubscri
 /// Build the schema. `services` is `None` only for printing the SDL.
 pub fn build_schema(services: Option<Services>) -> CustomersSchema {
     let sdl = federation_sdl(&base_builder(None).finish(), SdlOptions::default());
-    base_builder(services).extension(sdl::ServiceSdl::new(sdl)).finish()
+    base_builder(services).extension(sdl::ServiceSdl::new(sdl)).extension(entities::EntitiesPrefetch).finish()
 }
 
 fn base_builder(

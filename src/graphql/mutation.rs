@@ -1,12 +1,17 @@
-//! The mutation root. Each mutation needs its scope, runs one service call (one
-//! transaction) and clears the request's loader cache so later reads see the write.
+//! The mutation root. Each mutation needs its scope, parses its arguments into a domain
+//! command (errors name the field), runs one service call (one transaction) and clears the
+//! request's loader cache so that later reads see the write.
 
 use super::context::{Require, caller, loaders, services};
 use super::error::IntoGql;
+use super::inputs::*;
 use super::loaders::clear;
+use super::pagination::history_page;
 use super::types::{AttributeDefinition, Customer, InteractionRef, Label};
 use crate::domain::Scope;
-use crate::service::inputs::*;
+use crate::domain::id::{CustomerId, IdentityId, InteractionId, LabelId, MergeId};
+use crate::domain::text::Located;
+use crate::service::merge::MergeOutcome;
 use async_graphql::{Context, ID, Object, Result};
 
 pub struct Mutation;
@@ -21,7 +26,9 @@ impl Mutation {
     /// Create a profile with its identities, attributes, labels, preferences and CRM links.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn create_customer(&self, ctx: &Context<'_>, input: CreateCustomerInput) -> Result<Customer> {
-        let r = services(ctx).create_customer(caller(ctx)?, input).await.gql()?;
+        let services = services(ctx);
+        let input = input.parse("input", &services.normalize).gql()?;
+        let r = services.create_customer(caller(ctx)?, input).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -34,7 +41,9 @@ impl Mutation {
         input: UpdateCustomerInput,
         expected_version: Option<i32>,
     ) -> Result<Customer> {
-        let r = services(ctx).update_customer(&id, input, expected_version).await.gql()?;
+        let id = CustomerId::parse("id", &id).gql()?;
+        let update = input.parse("input", expected_version).gql()?;
+        let r = services(ctx).update_customer(&id, update).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -45,12 +54,16 @@ impl Mutation {
         customer_id: ID,
         identity: ChannelIdentityInput,
     ) -> Result<Customer> {
-        let r = services(ctx).add_identity(&customer_id, identity).await.gql()?;
+        let services = services(ctx);
+        let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
+        let identity = Located::new("identity", identity.parse("identity", &services.normalize).gql()?);
+        let r = services.add_identity(&customer_id, identity).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn remove_channel_identity(&self, ctx: &Context<'_>, identity_id: ID) -> Result<Customer> {
+        let identity_id = IdentityId::parse("identityId", &identity_id).gql()?;
         let r = services(ctx).remove_identity(&identity_id).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
@@ -58,7 +71,9 @@ impl Mutation {
     /// Change preferences; omitted fields stay as they are.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn set_preferences(&self, ctx: &Context<'_>, customer_id: ID, input: PreferenceInput) -> Result<Customer> {
-        let r = services(ctx).set_preferences(&customer_id, input).await.gql()?;
+        let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
+        let patch = Located::new("input", input.parse("input").gql()?);
+        let r = services(ctx).set_preferences(&customer_id, patch).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -70,25 +85,30 @@ impl Mutation {
         customer_id: ID,
         attributes: Vec<AttributeInput>,
     ) -> Result<Customer> {
-        let r = services(ctx).set_attributes(&customer_id, attributes).await.gql()?;
+        let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
+        let changes = attribute_changes("attributes", attributes);
+        let r = services(ctx).set_attributes(&customer_id, changes).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
     #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
     async fn create_label(&self, ctx: &Context<'_>, input: LabelInput) -> Result<Label> {
-        let r = services(ctx).create_label(caller(ctx)?, input).await.gql()?;
+        let spec = input.spec().gql()?;
+        let r = services(ctx).create_label(caller(ctx)?, spec).await.gql()?;
         Ok(written(ctx, Label(r)))
     }
 
     #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
     async fn update_label(&self, ctx: &Context<'_>, id: ID, input: LabelInput) -> Result<Label> {
-        let r = services(ctx).update_label(&id, input).await.gql()?;
+        let id = LabelId::parse("id", &id).gql()?;
+        let r = services(ctx).update_label(&id, input.update()).await.gql()?;
         Ok(written(ctx, Label(r)))
     }
 
     /// Delete a label and all its assignments. `false` when there was no such label.
     #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
     async fn delete_label(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = LabelId::parse("id", &id).gql()?;
         let r = services(ctx).delete_label(caller(ctx)?, &id).await.gql()?;
         Ok(written(ctx, r))
     }
@@ -96,12 +116,16 @@ impl Mutation {
     /// Assign labels (already assigned ones are kept as they were).
     #[graphql(guard = "Require(Some(Scope::LabelsAssign))", requires_scopes = "labels:assign")]
     async fn assign_labels(&self, ctx: &Context<'_>, customer_id: ID, label_ids: Vec<ID>) -> Result<Customer> {
+        let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
+        let label_ids = super::inputs::label_ids("labelIds", &label_ids).gql()?;
         let r = services(ctx).assign_labels(caller(ctx)?, &customer_id, &label_ids).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
     #[graphql(guard = "Require(Some(Scope::LabelsAssign))", requires_scopes = "labels:assign")]
     async fn unassign_labels(&self, ctx: &Context<'_>, customer_id: ID, label_ids: Vec<ID>) -> Result<Customer> {
+        let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
+        let label_ids = super::inputs::label_ids("labelIds", &label_ids).gql()?;
         let r = services(ctx).unassign_labels(&customer_id, &label_ids).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
@@ -115,7 +139,9 @@ impl Mutation {
         customer_id: ID,
         interaction: InteractionInput,
     ) -> Result<InteractionRef> {
-        let r = services(ctx).link_interaction(&customer_id, interaction).await.gql()?;
+        let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
+        let new = interaction.parse("interaction").gql()?;
+        let r = services(ctx).link_interaction(&customer_id, new).await.gql()?;
         Ok(written(ctx, InteractionRef(r)))
     }
 
@@ -123,6 +149,7 @@ impl Mutation {
     /// one owner on its own.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn set_identity_shared(&self, ctx: &Context<'_>, identity_id: ID, shared: bool) -> Result<Customer> {
+        let identity_id = IdentityId::parse("identityId", &identity_id).gql()?;
         let r = services(ctx).set_identity_shared(&identity_id, shared).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
@@ -135,7 +162,9 @@ impl Mutation {
         interaction_id: ID,
         to_customer_id: ID,
     ) -> Result<InteractionRef> {
-        let r = services(ctx).relink_interaction(caller(ctx)?, &interaction_id, &to_customer_id).await.gql()?;
+        let interaction_id = InteractionId::parse("interactionId", &interaction_id).gql()?;
+        let to = CustomerId::parse("toCustomerId", &to_customer_id).gql()?;
+        let r = services(ctx).relink_interaction(caller(ctx)?, &interaction_id, &to).await.gql()?;
         Ok(written(ctx, InteractionRef(r)))
     }
 
@@ -152,13 +181,20 @@ impl Mutation {
         merged_ids: Vec<ID>,
         #[graphql(default = false)] dry_run: bool,
     ) -> Result<Customer> {
-        let outcome = services(ctx).merge_customers(caller(ctx)?, &survivor_id, &merged_ids, dry_run).await.gql()?;
+        let survivor = CustomerId::parse("survivorId", &survivor_id).gql()?;
+        let merged = super::inputs::merged_ids(&merged_ids).gql()?;
+        // A preview shows the default first page of history.
+        let preview = if dry_run { Some(history_page(None, None, None).gql()?) } else { None };
+        let outcome = services(ctx).merge_customers(caller(ctx)?, &survivor, &merged, preview).await.gql()?;
         clear(loaders(ctx));
-        if let Some(tx) = outcome.dry_run {
-            super::prefetch::snapshot(ctx, &tx, &outcome.survivor.id).await.gql()?;
-            tx.rollback().await.map_err(crate::domain::Error::from).gql()?;
-        }
-        Ok(Customer(outcome.survivor))
+        Ok(match outcome {
+            MergeOutcome::Merged { survivor, .. } => Customer(survivor),
+            MergeOutcome::Preview(p) => {
+                let survivor = p.survivor.clone();
+                super::prefetch::preview(loaders(ctx), *p).await;
+                Customer(survivor)
+            }
+        })
     }
 
     /// Undo a merge: the merged profiles come back with exactly what they brought
@@ -166,6 +202,7 @@ impl Mutation {
     /// since stays with it. Returns the survivor, then the restored profiles.
     #[graphql(guard = "Require(Some(Scope::CustomersMerge))", requires_scopes = "customers:merge")]
     async fn unmerge_customer(&self, ctx: &Context<'_>, merge_id: ID) -> Result<Vec<Customer>> {
+        let merge_id = MergeId::parse("mergeId", &merge_id).gql()?;
         let r = services(ctx).unmerge_customer(caller(ctx)?, &merge_id).await.gql()?;
         Ok(written(ctx, r.into_iter().map(Customer).collect()))
     }
@@ -181,7 +218,10 @@ impl Mutation {
         #[graphql(name = "ref")] reference: ExternalRefInput,
         input: CreateCustomerInput,
     ) -> Result<Customer> {
-        let (r, _created) = services(ctx).upsert_by_external_ref(caller(ctx)?, &reference, input).await.gql()?;
+        let services = services(ctx);
+        let reference = reference.parse("ref").gql()?;
+        let input = input.parse("input", &services.normalize).gql()?;
+        let (r, _created) = services.upsert_by_external_ref(caller(ctx)?, &reference, input).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -192,7 +232,8 @@ impl Mutation {
         ctx: &Context<'_>,
         input: AttributeDefinitionInput,
     ) -> Result<AttributeDefinition> {
-        let r = services(ctx).define_attribute(caller(ctx)?, input).await.gql()?;
+        let def = input.parse().gql()?;
+        let r = services(ctx).define_attribute(caller(ctx)?, def).await.gql()?;
         Ok(written(ctx, r.into()))
     }
 }

@@ -1,4 +1,4 @@
-//! Prefetching the children of a page of customers.
+//! Prefetching: filling the request's loader cache ahead of the resolvers.
 //!
 //! DataLoaders batch what is requested within their delay window; on a slow machine a page
 //! of 100 customers can take longer than that to walk, splitting the batches. A list
@@ -6,21 +6,18 @@
 //! query (read from the look-ahead) in one call: one statement per kind, always.
 
 use super::context::loaders;
-use super::loaders::{AttributesOf, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, PreferencesOf};
-use crate::domain::{Channel, Result};
-use crate::store::interactions::HistoryPage;
-use async_graphql::{Context, Lookahead, Value};
+use super::loaders::{
+    AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, Loaders, PreferencesOf,
+};
+use super::pagination::history_page;
+use crate::domain::Channel;
+use crate::domain::id::CustomerId;
+use crate::domain::interaction::HistoryPage;
+use crate::service::merge::MergePreview;
+use async_graphql::{Context, ErrorExtensions as _, Lookahead, Value};
 
-/// The history page of `Customer.interactions(first, after, channel)`.
-pub fn history_page(first: Option<i32>, after: Option<&str>, channel: Option<Channel>) -> Result<HistoryPage> {
-    let first = first.unwrap_or(20);
-    if !(0..=100).contains(&first) {
-        return Err(crate::domain::Error::bad_input("first", "first must be between 0 and 100"));
-    }
-    let before = after.map(|c| super::types::Cursor::decode_interaction("after", c)).transpose()?;
-    Ok(HistoryPage { limit: first as u64 + 1, before, channel })
-}
-
+/// The history page a look-ahead of `interactions(...)` asks for, when its arguments are
+/// literals or variables that parse.
 fn page_from_arguments(args: &[(async_graphql::Name, Value)]) -> Option<HistoryPage> {
     let mut first = None;
     let mut after = None;
@@ -39,7 +36,7 @@ fn page_from_arguments(args: &[(async_graphql::Name, Value)]) -> Option<HistoryP
 }
 
 /// Load every child kind that `node` (the look-ahead of a `Customer`) selects, for all `ids`.
-pub async fn customers(ctx: &Context<'_>, node: &Lookahead<'_>, ids: &[String]) -> async_graphql::Result<()> {
+pub async fn customers(ctx: &Context<'_>, node: &Lookahead<'_>, ids: &[CustomerId]) -> async_graphql::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -76,68 +73,21 @@ pub async fn customers(ctx: &Context<'_>, node: &Lookahead<'_>, ids: &[String]) 
     };
     let (a, b, c, d, e, f) = futures_util::join!(identities, labels, prefs, attrs, refs, history);
     for r in [a, b, c, d, e, f] {
-        r.map_err(|e| async_graphql::ErrorExtensions::extend(e.as_ref()))?;
+        r.map_err(|e| e.as_ref().extend())?;
     }
     Ok(())
 }
 
-/// For a dry run: read the survivor's would-be children inside the (to be rolled back)
-/// transaction and put them in this request's loader cache, so the returned `Customer`
-/// shows the merged state (history: the default first page).
-pub async fn snapshot(ctx: &Context<'_>, tx: &sea_orm::DatabaseTransaction, customer_id: &str) -> Result<()> {
-    use super::loaders::CustomerId;
-    use crate::store::{attributes, customers, external_refs, identities, interactions, labels, preferences};
-    let store = &super::context::services(ctx).store;
-    let l = loaders(ctx);
-    let ids = [customer_id.to_owned()];
-    let one = |id: &str| id.to_owned();
-    if let Some(c) = customers::get(tx, &store.pii, customer_id).await? {
-        l.feed_one(CustomerId(one(customer_id)), Some(c)).await;
-    }
-    let idents = identities::by_customers(tx, &store.pii, &ids).await?.remove(customer_id).unwrap_or_default();
-    l.feed_one(IdentitiesOf(one(customer_id)), idents).await;
-    let lbls = labels::by_customers(tx, &ids).await?.remove(customer_id).unwrap_or_default();
-    l.feed_one(LabelsOf(one(customer_id)), lbls).await;
-    l.feed_one(PreferencesOf(one(customer_id)), preferences::get(tx, customer_id).await?).await;
-    let attrs = attributes::by_customers(tx, &store.pii, &ids).await?.remove(customer_id).unwrap_or_default();
-    l.feed_one(AttributesOf(one(customer_id)), attrs).await;
-    let refs = external_refs::by_customers(tx, &ids).await?.remove(customer_id).unwrap_or_default();
-    l.feed_one(ExternalRefsOf(one(customer_id)), refs).await;
-    let page = history_page(None, None, None)?;
-    let history = interactions::latest_for_customers(tx, &ids, &page).await?.remove(customer_id).unwrap_or_default();
-    l.feed_one(InteractionsOf { customer_id: one(customer_id), page }, history).await;
-    Ok(())
-}
-
-/// Federation `_entities`: the router sends every representation in one variable. Load
-/// them per type in one call each before execution, so the entity resolvers (which run
-/// concurrently and would otherwise batch only within the loader's time window) all hit
-/// the cache: one statement per entity type, however busy the machine.
-pub async fn entities(loaders: &super::loaders::Loaders, variables: &async_graphql::Variables) {
-    use super::loaders::{CustomerId, IdentityId, InteractionId, LabelId};
-    use crate::domain::id::normalize_id;
-    let mut by_type: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-    for (_, value) in variables.iter() {
-        let Value::List(items) = value else { continue };
-        for item in items {
-            let Value::Object(fields) = item else { continue };
-            let (Some(Value::String(typename)), Some(Value::String(id))) = (fields.get("__typename"), fields.get("id"))
-            else {
-                continue;
-            };
-            if let Some(id) = normalize_id(id) {
-                by_type.entry(typename.clone()).or_default().push(id);
-            }
-        }
-    }
-    // Errors are left for the resolvers to report.
-    for (typename, ids) in by_type {
-        let _ = match typename.as_str() {
-            "Customer" => loaders.load_many(ids.into_iter().map(CustomerId)).await.map(drop),
-            "ChannelIdentity" => loaders.load_many(ids.into_iter().map(IdentityId)).await.map(drop),
-            "Label" => loaders.load_many(ids.into_iter().map(LabelId)).await.map(drop),
-            "InteractionRef" => loaders.load_many(ids.into_iter().map(InteractionId)).await.map(drop),
-            _ => Ok(()),
-        };
-    }
+/// Put a merge preview in this request's loader cache, so that the returned `Customer`
+/// shows the merged state although nothing was written.
+pub async fn preview(l: &Loaders, p: MergePreview) {
+    let id = p.survivor.id.clone();
+    l.feed_one(CustomerById(id.clone()), Some(p.survivor)).await;
+    l.feed_one(IdentitiesOf(id.clone()), p.identities).await;
+    l.feed_one(LabelsOf(id.clone()), p.labels).await;
+    l.feed_one(PreferencesOf(id.clone()), p.preferences).await;
+    l.feed_one(AttributesOf(id.clone()), p.attributes).await;
+    l.feed_one(ExternalRefsOf(id.clone()), p.external_refs).await;
+    let (page, history) = p.history;
+    l.feed_one(InteractionsOf { customer_id: id, page }, history).await;
 }

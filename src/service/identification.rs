@@ -13,15 +13,13 @@
 //! and resolves again, finding the winner's profile.
 
 use super::Services;
-use super::inputs::ChannelIdentityInput;
+use crate::domain::customer::Customer;
 use crate::domain::enums::CustomerStatus;
-use crate::domain::id::new_id;
+use crate::domain::id::CustomerId;
+use crate::domain::identity::{Identity, NewIdentity};
 use crate::domain::{Error, Result};
-use crate::store::entity::interaction;
-use crate::store::{CustomerRecord, IdentityRecord, customers, identities, now};
+use crate::store::{Constraint, StoreError, commit, customers, identities, interactions, now};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 #[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
@@ -39,7 +37,7 @@ pub enum ResolutionStatus {
 /// A candidate profile and why it was suggested.
 #[derive(Clone, Debug)]
 pub struct Match {
-    pub customer: CustomerRecord,
+    pub customer: Customer,
     pub score: i32,
     pub reasons: Vec<String>,
 }
@@ -47,33 +45,27 @@ pub struct Match {
 #[derive(Clone, Debug)]
 pub struct Resolution {
     pub status: ResolutionStatus,
-    pub customer: Option<CustomerRecord>,
+    pub customer: Option<Customer>,
     pub matches: Vec<Match>,
 }
 
 const ATTEMPTS: usize = 3;
 
 impl Services {
+    /// Resolve `ident` (normalised); `hints` are other identifiers known for this contact.
     pub async fn resolve_customer(
         &self,
-        identity: ChannelIdentityInput,
+        ident: &NewIdentity,
         create_if_missing: bool,
-        also_known_as: &[ChannelIdentityInput],
+        hints: &[NewIdentity],
     ) -> Result<Resolution> {
-        let ident = self.parse_identity("identity", &identity)?;
-        let key = identities::lookup_key(&self.store.pii, ident.channel, &ident.value);
-        let hints = also_known_as
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let h = self.parse_identity(&format!("alsoKnownAs.{i}"), h)?;
-                Ok(identities::lookup_key(&self.store.pii, h.channel, &h.value))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let codec = &self.store.codec;
+        let key = codec.lookup_key(ident.channel, &ident.value);
+        let hints: Vec<String> = hints.iter().map(|h| codec.lookup_key(h.channel, &h.value)).collect();
         for _ in 0..ATTEMPTS {
-            let holders = identities::holders(&self.store.db, &self.store.pii, std::slice::from_ref(&key)).await?;
+            let holders = identities::holders(&self.store.db, codec, std::slice::from_ref(&key)).await?;
             let shared = holders.iter().any(|(i, _)| i.shared);
-            let known: Vec<&(IdentityRecord, CustomerRecord)> =
+            let known: Vec<&(Identity, Customer)> =
                 holders.iter().filter(|(_, c)| c.status == CustomerStatus::Active).collect();
             let anonymous = holders.iter().find(|(_, c)| c.status == CustomerStatus::Anonymous).map(|(_, c)| c.clone());
 
@@ -93,7 +85,7 @@ impl Services {
             let customer = match (anonymous, create_if_missing) {
                 (Some(existing), _) => Some(existing),
                 (None, false) => None,
-                (None, true) => match self.create_anonymous(&ident).await {
+                (None, true) => match self.create_anonymous(ident).await {
                     Ok(created) => Some(created),
                     Err(Error::Conflict { .. }) => continue, // lost the race: look again
                     Err(other) => return Err(other),
@@ -109,32 +101,32 @@ impl Services {
     }
 
     /// Create an anonymous profile holding `ident`; `CONFLICT` if a concurrent resolve won.
-    async fn create_anonymous(&self, ident: &identities::NewIdentity) -> Result<CustomerRecord> {
+    async fn create_anonymous(&self, ident: &NewIdentity) -> Result<Customer> {
         let tx = self.store.begin_write().await?;
-        let id = new_id();
-        customers::insert(&tx, &self.store.pii, &id, None, CustomerStatus::Anonymous).await?;
-        let new = identities::NewIdentity { primary: true, shared: false, ..ident.clone() };
-        match identities::insert_with(&tx, &self.store.pii, &id, "identity.value", &new, true).await {
+        let id = CustomerId::generate();
+        customers::insert(&tx, &self.store.codec, &id, None, CustomerStatus::Anonymous).await?;
+        let new = NewIdentity { primary: true, shared: false, ..ident.clone() };
+        match identities::insert(&tx, &self.store.codec, &id, &new, true).await {
             Ok(_) => {}
-            Err(Error::Internal(e)) if super::customers::is_unique_violation(&e) => {
+            Err(StoreError::Duplicate(Constraint::AnonymousIdentity)) => {
                 return Err(Error::conflict(Some("identity"), "created concurrently"));
             }
-            Err(other) => return Err(other),
+            Err(other) => return Err(other.into()),
         }
-        let record = customers::get(&tx, &self.store.pii, &id).await?.ok_or_else(|| anyhow::anyhow!("vanished"))?;
-        tx.commit().await?;
+        let record = customers::get_existing(&tx, &self.store.codec, &id).await?;
+        commit(tx).await?;
         tracing::info!(customer_id = %id, "anonymous profile created by identification");
         Ok(record)
     }
 
     /// Score the known holders: verified +40, primary +20, active in the last 30 days +20
     /// (last year +10), each other identifier given that they also hold +15.
-    async fn rank(&self, known: &[&(IdentityRecord, CustomerRecord)], hints: &[String]) -> Result<Vec<Match>> {
-        let ids: Vec<String> = known.iter().map(|(_, c)| c.id.clone()).collect();
-        let activity = last_activity(&self.store.db, &ids).await?;
-        let mut hint_counts: HashMap<String, i32> = HashMap::new();
+    async fn rank(&self, known: &[&(Identity, Customer)], hints: &[String]) -> Result<Vec<Match>> {
+        let ids: Vec<CustomerId> = known.iter().map(|(_, c)| c.id.clone()).collect();
+        let activity = interactions::last_activity(&self.store.db, &ids).await?;
+        let mut hint_counts: HashMap<CustomerId, i32> = HashMap::new();
         if !hints.is_empty() {
-            for (i, _) in identities::holders(&self.store.db, &self.store.pii, hints).await? {
+            for (i, _) in identities::holders(&self.store.db, &self.store.codec, hints).await? {
                 if ids.contains(&i.customer_id) {
                     *hint_counts.entry(i.customer_id).or_default() += 1;
                 }
@@ -179,18 +171,4 @@ impl Services {
             .sort_by(|(a, la), (b, lb)| b.score.cmp(&a.score).then(lb.cmp(la)).then(a.customer.id.cmp(&b.customer.id)));
         Ok(matches.into_iter().map(|(m, _)| m).collect())
     }
-}
-
-/// The latest interaction start of each customer, in one statement.
-async fn last_activity(db: &impl sea_orm::ConnectionTrait, ids: &[String]) -> Result<HashMap<String, DateTime<Utc>>> {
-    let rows: Vec<(String, Option<DateTime<Utc>>)> = interaction::Entity::find()
-        .select_only()
-        .column(interaction::Column::CustomerId)
-        .column_as(Expr::col(interaction::Column::StartedAt).max(), "last")
-        .filter(interaction::Column::CustomerId.is_in(ids.iter().cloned()))
-        .group_by(interaction::Column::CustomerId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().filter_map(|(id, at)| at.map(|at| (id, at))).collect())
 }

@@ -1,344 +1,183 @@
-//! Merging profiles (a web visitor who logs in, duplicates found by an agent), undoing a
-//! merge, and re-linking an interaction. Each is one transaction, audited.
+//! Merging profiles (a web visitor who logs in, duplicates found by an agent) and undoing
+//! a merge. Each is one transaction, audited. The rules of who wins live in
+//! `domain::merge`; the rows move in `store::merges`.
 
-use super::Services;
-use crate::domain::enums::{ConsentStatus, CustomerStatus};
-use crate::domain::id::parse_id;
-use crate::domain::preference::ChannelConsent;
+use super::{On, Services};
+use crate::domain::attribute::Attribute;
+use crate::domain::customer::Customer;
+use crate::domain::enums::CustomerStatus;
+use crate::domain::external_ref::ExternalRef;
+use crate::domain::id::{CustomerId, MergeId};
+use crate::domain::identity::Identity;
+use crate::domain::interaction::{HistoryPage, Interaction};
+use crate::domain::label::Label;
+use crate::domain::merge::combine_preferences;
+use crate::domain::preference::Preferences;
+use crate::domain::text::Located;
 use crate::domain::{Error, Principal, Result};
-use crate::store::entity::customer;
-use crate::store::merges::{self, Ledger, MergeRecord};
-use crate::store::{CustomerRecord, InteractionRecord, PreferenceRecord, audit, customers, interactions, preferences};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use crate::store::{
+    StoreError, attributes, audit, commit, customers, external_refs, identities, interactions, labels, merges,
+    preferences, rollback,
+};
+use sea_orm::DatabaseTransaction;
 use serde_json::json;
 
-/// The outcome of a merge: the survivor after it, and the ledger record (for unmerge).
-pub struct MergeOutcome {
-    pub survivor: CustomerRecord,
-    pub merge_id: Option<String>,
-    /// Open only for a dry run: the caller reads the would-be state, then drops it.
-    pub dry_run: Option<DatabaseTransaction>,
+/// The survivor as a merge would leave it, read inside the merge's transaction before it
+/// was rolled back: what `mergeCustomers(dryRun: true)` shows.
+#[derive(Clone, Debug)]
+pub struct MergePreview {
+    pub survivor: Customer,
+    pub identities: Vec<Identity>,
+    pub labels: Vec<Label>,
+    pub preferences: Preferences,
+    pub attributes: Vec<Attribute>,
+    pub external_refs: Vec<ExternalRef>,
+    /// The first page of history (`first` as given).
+    pub history: (HistoryPage, Vec<Interaction>),
+}
+
+/// What a merge answers: the survivor after it, or the preview of a dry run.
+pub enum MergeOutcome {
+    Merged { survivor: Customer, merge_id: MergeId },
+    Preview(Box<MergePreview>),
 }
 
 impl Services {
+    /// Merge `merged` into `survivor` (ids parsed at the edge, each at its field). With
+    /// `preview`, nothing is written: the survivor's would-be state is read and the
+    /// transaction rolled back, with `history` as its first page.
     pub async fn merge_customers(
         &self,
         principal: &Principal,
-        survivor_id: &str,
-        merged_ids: &[async_graphql::ID],
-        dry_run: bool,
+        survivor: &CustomerId,
+        merged: &[Located<CustomerId>],
+        preview: Option<HistoryPage>,
     ) -> Result<MergeOutcome> {
-        let survivor_id = parse_id("survivorId", survivor_id)?;
-        if merged_ids.is_empty() {
+        if merged.is_empty() {
             return Err(Error::bad_input("mergedIds", "name at least one profile to merge"));
         }
-        let mut ids: Vec<String> = Vec::with_capacity(merged_ids.len());
-        for (i, raw) in merged_ids.iter().enumerate() {
-            let field = format!("mergedIds.{i}");
-            let id = parse_id(&field, raw)?;
-            if id == survivor_id {
-                return Err(Error::bad_input(field, "a customer cannot be merged into itself"));
+        for (i, m) in merged.iter().enumerate() {
+            if &m.value == survivor {
+                return Err(Error::bad_input(&m.field, "a customer cannot be merged into itself"));
             }
-            if ids.contains(&id) {
-                return Err(Error::bad_input(field, "the same customer is named twice"));
+            if merged[..i].iter().any(|earlier| earlier.value == m.value) {
+                return Err(Error::bad_input(&m.field, "the same customer is named twice"));
             }
-            ids.push(id);
         }
 
         let tx = self.store.begin_write().await?;
-        let codec = &self.store.pii;
+        let codec = &self.store.codec;
         // Lock (and version) every profile involved, in id order so merges cannot deadlock.
-        let mut all = ids.clone();
-        all.push(survivor_id.clone());
+        let mut all: Vec<(&CustomerId, &str)> = merged.iter().map(|m| (&m.value, m.field.as_str())).collect();
+        all.push((survivor, "survivorId"));
         all.sort();
-        for id in &all {
-            let field = if *id == survivor_id {
-                "survivorId".to_owned()
-            } else {
-                format!("mergedIds.{}", ids.iter().position(|x| x == id).unwrap_or_default())
-            };
-            customers::touch(&tx, codec, id, None).await.map_err(|e| rename(e, &field))?;
+        for (id, field) in all {
+            customers::touch(&tx, codec, id, None).await.on("customer", field)?;
         }
-        let survivor_before = customer::Entity::find_by_id(survivor_id.clone()).one(&tx).await?;
-        let mut ledger = Ledger { survivor_before: survivor_before.clone(), ..Default::default() };
-        let prefs_before = customer_prefs_row(&tx, &survivor_id).await?;
-        ledger.survivor_preferences_before = prefs_before.clone();
 
+        let mut ledger = merges::survivor_rows(&tx, survivor).await?;
         let mut merged_prefs = Vec::new();
-        for id in &ids {
-            let model =
-                customer::Entity::find_by_id(id.clone()).one(&tx).await?.ok_or_else(|| anyhow::anyhow!("vanished"))?;
-            let part = merges::move_part(&tx, &survivor_id, model).await?;
-            if let Some(p) = &part.preferences {
-                let mut prefs = preferences::decode(p.clone())?;
+        for m in merged {
+            let part = merges::move_part(&tx, survivor, &m.value).await?;
+            if let Some(row) = &part.preferences {
+                let mut prefs = preferences::decode_row(row)?;
                 // A preferred identity the survivor already held is now the survivor's own.
-                if let Some((_, kept)) =
-                    part.replaced_by.iter().find(|(dropped, _)| Some(dropped) == prefs.preferred_identity_id.as_ref())
+                if let Some(preferred) = &prefs.preferred_identity_id
+                    && let Some((_, kept)) = part.replaced_by.iter().find(|(dropped, _)| dropped == preferred.as_str())
                 {
-                    prefs.preferred_identity_id = Some(kept.clone());
+                    prefs.preferred_identity_id = Some(crate::domain::id::IdentityId::from_stored(kept.clone()));
                 }
                 merged_prefs.push(prefs);
             }
             ledger.parts.push(part);
         }
 
-        let survivor_prefs = preferences::get(&tx, &survivor_id).await?;
-        if prefs_before.is_some() || !merged_prefs.is_empty() {
-            let combined = combine_preferences(survivor_prefs, &merged_prefs);
-            preferences::save(&tx, &survivor_id, &combined).await?;
+        if ledger.survivor_preferences_before.is_some() || !merged_prefs.is_empty() {
+            let combined = combine_preferences(preferences::get(&tx, survivor).await?, &merged_prefs);
+            preferences::save(&tx, survivor, &combined).await?;
         }
-        ledger.survivor_preferences_after = customer_prefs_row(&tx, &survivor_id).await?;
+        merges::note_preferences_after(&tx, survivor, &mut ledger).await?;
 
         // Fill what the survivor lacks: a name, and ACTIVE when it was anonymous.
-        if let Some(before) = &survivor_before {
-            if before.display_name.is_none() {
-                let name = ledger.parts.iter().filter_map(|p| p.customer.as_ref()?.display_name.clone()).next();
-                if let Some(name) = name {
-                    customer::Entity::update_many()
-                        .col_expr(customer::Column::DisplayName, Expr::value(name.clone()))
-                        .filter(customer::Column::Id.eq(survivor_id.as_str()))
-                        .exec(&tx)
-                        .await?;
-                    ledger.display_name_taken = Some(name);
-                }
+        if let Some(before) = ledger.survivor_before.clone() {
+            if before.display_name.is_none()
+                && let Some(name) = merges::name_to_take(&ledger)
+            {
+                merges::take_name(&tx, survivor, &mut ledger, name).await?;
             }
             let any_known = ledger.parts.iter().any(|p| p.customer.as_ref().is_some_and(|c| c.status == "ACTIVE"));
             if before.status == CustomerStatus::Anonymous.as_str() && any_known {
-                customers::promote_if_anonymous(&tx, &survivor_id).await?;
+                customers::promote_if_anonymous(&tx, survivor).await?;
             }
         }
 
-        let survivor = customers::get(&tx, codec, &survivor_id).await?.ok_or_else(|| anyhow::anyhow!("vanished"))?;
-        if dry_run {
-            return Ok(MergeOutcome { survivor, merge_id: None, dry_run: Some(tx) });
+        if let Some(page) = preview {
+            let preview = self.preview(&tx, survivor, page).await?;
+            rollback(tx).await?;
+            return Ok(MergeOutcome::Preview(Box::new(preview)));
         }
-        let merge_id = merges::insert(&tx, codec, &survivor_id, &ids, &principal.subject, &ledger).await?;
-        let counts = json!({
+        let survivor_now = customers::get_existing(&tx, codec, survivor).await?;
+        let merged_ids: Vec<CustomerId> = merged.iter().map(|m| m.value.clone()).collect();
+        let merge_id = merges::insert(&tx, codec, survivor, &merged_ids, &principal.subject, &ledger).await?;
+        let counts = ledger.counts();
+        let details = json!({
             "merge_id": merge_id,
-            "merged": ids,
-            "identities": ledger.parts.iter().map(|p| p.identities_moved.len() + p.identities_dropped.len()).sum::<usize>(),
-            "interactions": ledger.parts.iter().map(|p| p.interactions_moved.len()).sum::<usize>(),
-            "attribute_conflicts": ledger.parts.iter().map(|p| p.attributes_lost.len()).sum::<usize>(),
+            "merged": merged_ids,
+            "identities": counts.identities,
+            "interactions": counts.interactions,
+            "attribute_conflicts": counts.attribute_conflicts,
         });
-        audit::record(&tx, &principal.subject, "customers.merge", &survivor_id, counts.clone()).await?;
-        for id in &ids {
-            audit::record(
-                &tx,
-                &principal.subject,
-                "customers.merged_into",
-                id,
-                json!({ "merge_id": merge_id, "survivor": survivor_id }),
-            )
-            .await?;
+        audit::record(&tx, &principal.subject, "customers.merge", survivor.as_str(), details).await?;
+        for id in &merged_ids {
+            let details = json!({ "merge_id": merge_id, "survivor": survivor });
+            audit::record(&tx, &principal.subject, "customers.merged_into", id.as_str(), details).await?;
         }
-        tx.commit().await?;
-        tracing::info!(survivor = %survivor_id, merge_id = %merge_id, by = %principal.subject, "customers merged");
-        Ok(MergeOutcome { survivor, merge_id: Some(merge_id), dry_run: None })
+        commit(tx).await?;
+        tracing::info!(survivor = %survivor, merge_id = %merge_id, by = %principal.subject, "customers merged");
+        Ok(MergeOutcome::Merged { survivor: survivor_now, merge_id })
     }
 
-    /// Undo a merge: the merged profiles come back with exactly what they brought.
-    pub async fn unmerge_customer(&self, principal: &Principal, merge_id: &str) -> Result<Vec<CustomerRecord>> {
-        let merge_id = parse_id("mergeId", merge_id)?;
+    /// Read the survivor's whole would-be state inside the merge's transaction.
+    async fn preview(&self, tx: &DatabaseTransaction, id: &CustomerId, page: HistoryPage) -> Result<MergePreview> {
+        let codec = &self.store.codec;
+        let ids = std::slice::from_ref(id);
+        let history = interactions::latest_for_customers(tx, ids, &page).await?.remove(id).unwrap_or_default();
+        Ok(MergePreview {
+            survivor: customers::get_existing(tx, codec, id).await?,
+            identities: identities::by_customers(tx, codec, ids).await?.remove(id).unwrap_or_default(),
+            labels: labels::by_customers(tx, ids).await?.remove(id).unwrap_or_default(),
+            preferences: preferences::get(tx, id).await?,
+            attributes: attributes::by_customers(tx, codec, ids).await?.remove(id).unwrap_or_default(),
+            external_refs: external_refs::by_customers(tx, ids).await?.remove(id).unwrap_or_default(),
+            history: (page, history),
+        })
+    }
+
+    /// Undo a merge: the merged profiles come back with exactly what they brought. Returns
+    /// the survivor, then the restored profiles.
+    pub async fn unmerge_customer(&self, principal: &Principal, merge_id: &MergeId) -> Result<Vec<Customer>> {
         let tx = self.store.begin_write().await?;
-        let codec = &self.store.pii;
-        let Some(record) = merges::get(&tx, codec, &merge_id).await? else {
-            return Err(Error::not_found("merge", "mergeId"));
-        };
-        if record.undone_at.is_some() {
+        let codec = &self.store.codec;
+        let entry = merges::get(&tx, codec, merge_id).await.on("merge", "mergeId")?;
+        if entry.merge.undone_at.is_some() {
             return Err(Error::conflict(Some("mergeId"), "this merge was already undone"));
         }
-        let survivor = customers::touch(&tx, codec, &record.survivor_id, None).await.map_err(|e| match e {
-            Error::Conflict { .. } => {
+        let survivor_id = &entry.merge.survivor_id;
+        let survivor = customers::touch(&tx, codec, survivor_id, None).await.map_err(|e| match e {
+            StoreError::Merged { .. } => {
                 Error::conflict(Some("mergeId"), "the survivor was itself merged since; undo that merge first")
             }
-            other => other,
+            other => other.on("customer", "mergeId"),
         })?;
-        for part in record.ledger.parts.iter().rev() {
-            merges::restore_part(&tx, &record.survivor_id, part).await?;
-        }
-        restore_survivor(&tx, &record, &survivor).await?;
-        merges::mark_undone(&tx, &merge_id, &principal.subject).await?;
-        audit::record(
-            &tx,
-            &principal.subject,
-            "customers.unmerge",
-            &record.survivor_id,
-            json!({ "merge_id": merge_id }),
-        )
-        .await?;
-        let mut ids = vec![record.survivor_id.clone()];
-        ids.extend(record.merged_ids.iter().cloned());
-        let found = customers::get_many(&tx, codec, &ids).await?;
-        tx.commit().await?;
+        merges::undo(&tx, &entry, &survivor).await?;
+        merges::mark_undone(&tx, merge_id, &principal.subject).await?;
+        let details = json!({ "merge_id": merge_id });
+        audit::record(&tx, &principal.subject, "customers.unmerge", survivor_id.as_str(), details).await?;
+        let mut ids = vec![survivor_id.clone()];
+        ids.extend(entry.merge.merged_ids.iter().cloned());
+        let mut found = customers::get_many(&tx, codec, &ids).await?;
+        commit(tx).await?;
         tracing::info!(merge_id = %merge_id, by = %principal.subject, "merge undone");
-        Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
-    }
-
-    /// Move an interaction to another profile (e.g. the visitor turned out to be a known customer).
-    pub async fn relink_interaction(
-        &self,
-        principal: &Principal,
-        interaction_id: &str,
-        to: &str,
-    ) -> Result<InteractionRecord> {
-        let interaction_id = parse_id("interactionId", interaction_id)?;
-        let to = parse_id("toCustomerId", to)?;
-        let tx = self.store.begin_write().await?;
-        let codec = &self.store.pii;
-        let Some(current) =
-            interactions::by_ids(&tx, std::slice::from_ref(&interaction_id)).await?.remove(&interaction_id)
-        else {
-            return Err(Error::not_found("interaction", "interactionId"));
-        };
-        if current.customer_id != to {
-            let mut pair = [current.customer_id.clone(), to.clone()];
-            pair.sort();
-            for id in &pair {
-                let field = if *id == to { "toCustomerId" } else { "interactionId" };
-                customers::touch(&tx, codec, id, None).await.map_err(|e| rename(e, field))?;
-            }
-            interactions::move_to(&tx, &interaction_id, &to).await?;
-            audit::record(
-                &tx,
-                &principal.subject,
-                "interaction.relink",
-                &interaction_id,
-                json!({ "from": current.customer_id, "to": to }),
-            )
-            .await?;
-        }
-        let moved = interactions::by_ids(&tx, std::slice::from_ref(&interaction_id))
-            .await?
-            .remove(&interaction_id)
-            .ok_or_else(|| anyhow::anyhow!("vanished"))?;
-        tx.commit().await?;
-        Ok(moved)
-    }
-}
-
-async fn customer_prefs_row(
-    tx: &DatabaseTransaction,
-    customer_id: &str,
-) -> Result<Option<crate::store::entity::preference::Model>> {
-    Ok(crate::store::entity::preference::Entity::find_by_id(customer_id.to_owned()).one(tx).await?)
-}
-
-/// Put the survivor back as it was before the merge, where nothing changed it since.
-async fn restore_survivor(tx: &DatabaseTransaction, record: &MergeRecord, now_survivor: &CustomerRecord) -> Result<()> {
-    let ledger = &record.ledger;
-    let current_prefs = customer_prefs_row(tx, &record.survivor_id).await?;
-    if current_prefs == ledger.survivor_preferences_after {
-        match &ledger.survivor_preferences_before {
-            Some(p) => preferences::save_row(tx, p.clone()).await?,
-            None => {
-                crate::store::entity::preference::Entity::delete_by_id(record.survivor_id.clone()).exec(tx).await?;
-            }
-        }
-    }
-    let current = customer::Entity::find_by_id(record.survivor_id.clone()).one(tx).await?;
-    if let (Some(taken), Some(current)) = (&ledger.display_name_taken, &current)
-        && current.display_name.as_ref() == Some(taken)
-    {
-        customer::Entity::update_many()
-            .col_expr(customer::Column::DisplayName, Expr::value(Option::<String>::None))
-            .filter(customer::Column::Id.eq(record.survivor_id.as_str()))
-            .exec(tx)
-            .await?;
-    }
-    if let Some(before) = &ledger.survivor_before
-        && before.status != now_survivor.status.as_str()
-        && now_survivor.status == CustomerStatus::Active
-    {
-        customer::Entity::update_many()
-            .col_expr(customer::Column::Status, Expr::value(before.status.as_str()))
-            .filter(customer::Column::Id.eq(record.survivor_id.as_str()))
-            .exec(tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Survivor wins field by field, filling what it lacks from the merged profiles in order;
-/// for consent the strictest wins (OPT_OUT over UNKNOWN over OPT_IN), and do-not-contact
-/// anywhere stays do-not-contact.
-pub fn combine_preferences(survivor: PreferenceRecord, merged: &[PreferenceRecord]) -> PreferenceRecord {
-    fn strictness(s: ConsentStatus) -> u8 {
-        match s {
-            ConsentStatus::OptOut => 2,
-            ConsentStatus::Unknown => 1,
-            ConsentStatus::OptIn => 0,
-        }
-    }
-    let mut out = survivor;
-    for m in merged {
-        out.language = out.language.or_else(|| m.language.clone());
-        out.timezone = out.timezone.or_else(|| m.timezone.clone());
-        out.preferred_channel = out.preferred_channel.or(m.preferred_channel);
-        out.preferred_identity_id = out.preferred_identity_id.or_else(|| m.preferred_identity_id.clone());
-        out.preferred_agent_id = out.preferred_agent_id.or_else(|| m.preferred_agent_id.clone());
-        if out.best_time_to_contact.is_empty() {
-            out.best_time_to_contact = m.best_time_to_contact.clone();
-        }
-        out.do_not_contact |= m.do_not_contact;
-        for c in &m.consents {
-            match out.consents.iter_mut().find(|o| o.channel == c.channel) {
-                Some(o) if strictness(c.status) > strictness(o.status) => *o = c.clone(),
-                Some(_) => {}
-                None => out.consents.push(ChannelConsent { ..c.clone() }),
-            }
-        }
-    }
-    out.consents.sort_by_key(|c| c.channel.as_str());
-    out
-}
-
-fn rename(err: Error, field: &str) -> Error {
-    match err {
-        Error::NotFound { entity, .. } => Error::NotFound { entity, field: field.to_owned() },
-        Error::Conflict { message, .. } => Error::Conflict { field: Some(field.to_owned()), message },
-        other => other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Channel;
-    use chrono::Utc;
-
-    fn consent(channel: Channel, status: ConsentStatus) -> ChannelConsent {
-        ChannelConsent { channel, status, updated_at: Utc::now(), source: None }
-    }
-
-    #[test]
-    fn the_strictest_consent_and_any_do_not_contact_win() {
-        let survivor = PreferenceRecord {
-            language: Some("en".into()),
-            consents: vec![consent(Channel::Sms, ConsentStatus::OptIn), consent(Channel::Email, ConsentStatus::OptOut)],
-            ..Default::default()
-        };
-        let a = PreferenceRecord {
-            language: Some("ur".into()),
-            timezone: Some("Asia/Karachi".into()),
-            do_not_contact: true,
-            consents: vec![consent(Channel::Sms, ConsentStatus::OptOut), consent(Channel::Email, ConsentStatus::OptIn)],
-            ..Default::default()
-        };
-        let b =
-            PreferenceRecord { consents: vec![consent(Channel::Whatsapp, ConsentStatus::OptIn)], ..Default::default() };
-        let out = combine_preferences(survivor, &[a, b]);
-        assert_eq!(out.language.as_deref(), Some("en"), "the survivor wins");
-        assert_eq!(out.timezone.as_deref(), Some("Asia/Karachi"), "gaps are filled");
-        assert!(out.do_not_contact);
-        let statuses: Vec<(Channel, ConsentStatus)> = out.consents.iter().map(|c| (c.channel, c.status)).collect();
-        assert_eq!(
-            statuses,
-            [
-                (Channel::Email, ConsentStatus::OptOut),
-                (Channel::Sms, ConsentStatus::OptOut),
-                (Channel::Whatsapp, ConsentStatus::OptIn)
-            ]
-        );
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 }

@@ -1,17 +1,24 @@
-//! Services: the write side. Each operation validates its input into domain values, then
-//! applies it in one transaction, so a failure part-way leaves nothing behind.
+//! Services: the use cases. Each write takes a domain command (parsed at the edge), runs
+//! in one transaction through the store's repositories, and answers domain records or a
+//! domain error on the input field it is about. No SQL here, and no transaction leaves.
 
 pub mod attributes;
-pub mod customers;
+pub mod crm;
+mod errors;
 pub mod identification;
 pub mod identities;
-pub mod inputs;
+pub mod interactions;
 pub mod labels;
 pub mod merge;
+pub mod preferences;
+pub mod profiles;
+pub mod reads;
 
 use crate::domain::identity::NormalizeOptions;
 use crate::store::Store;
 use std::sync::Arc;
+
+pub(crate) use errors::On;
 
 /// What the service layer needs: the store and the identity normalisation settings.
 #[derive(Clone)]

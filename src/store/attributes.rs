@@ -1,23 +1,24 @@
-//! Attribute definitions and customers' attribute values.
+//! Attribute definitions and customers' attribute values. PII-marked values are stored
+//! sealed; the others as canonical JSON text (what filters compare).
 
 use super::entity::{attribute_definition as def, customer_attribute as attr};
-use super::{AttributeDefinitionRecord, AttributeRecord, AttributeValue, Pii, PiiCodec, now};
-use crate::domain::Result;
-use crate::domain::attribute::AttributeDefinition;
+use super::error::DbContext;
+use super::ledger::AttributeRow;
+use super::{PiiCodec, StoreResult, now};
+use crate::domain::Pii;
+use crate::domain::attribute::{Attribute, AttributeDefinition, AttributeValue, CheckedChange};
 use crate::domain::enums::AttributeType;
-use anyhow::{Context as _, anyhow};
+use crate::domain::id::CustomerId;
+use anyhow::anyhow;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, Set};
 use std::collections::HashMap;
 
-fn decode_def(m: def::Model) -> Result<AttributeDefinitionRecord> {
-    Ok(AttributeDefinitionRecord {
-        attr_type: AttributeType::parse(&m.attr_type).ok_or_else(|| anyhow!("unknown attribute type in row"))?,
-        enum_values: m
-            .enum_values
-            .map(|v| serde_json::from_str(&v))
-            .transpose()
-            .context("Failed to decode enum values")?,
+fn decode_def(m: def::Model) -> StoreResult<AttributeDefinition> {
+    let attr_type = AttributeType::parse(&m.attr_type).ok_or_else(|| anyhow!("unknown attribute type in row"));
+    Ok(AttributeDefinition {
+        attr_type: attr_type.context("decode an attribute definition")?,
+        enum_values: m.enum_values.map(|v| serde_json::from_str(&v)).transpose().context("decode enum values")?,
         key: m.key,
         label: m.label,
         pii: m.pii,
@@ -25,28 +26,26 @@ fn decode_def(m: def::Model) -> Result<AttributeDefinitionRecord> {
     })
 }
 
-pub async fn definitions(db: &impl ConnectionTrait) -> Result<Vec<AttributeDefinitionRecord>> {
-    def::Entity::find().order_by_asc(def::Column::Key).all(db).await?.into_iter().map(decode_def).collect()
+pub async fn definitions(db: &impl ConnectionTrait) -> StoreResult<Vec<AttributeDefinition>> {
+    let rows =
+        def::Entity::find().order_by_asc(def::Column::Key).all(db).await.context("load attribute definitions")?;
+    rows.into_iter().map(decode_def).collect()
 }
 
-pub async fn definition(db: &impl ConnectionTrait, key: &str) -> Result<Option<AttributeDefinitionRecord>> {
-    def::Entity::find_by_id(key.to_owned()).one(db).await?.map(decode_def).transpose()
+pub async fn definition(db: &impl ConnectionTrait, key: &str) -> StoreResult<Option<AttributeDefinition>> {
+    def::Entity::find_by_id(key).one(db).await.context("load an attribute definition")?.map(decode_def).transpose()
 }
 
-pub async fn save_definition(db: &impl ConnectionTrait, d: &AttributeDefinition) -> Result<()> {
+pub async fn save_definition(db: &impl ConnectionTrait, d: &AttributeDefinition) -> StoreResult<()> {
     let at = now();
+    let enum_values = d.enum_values.as_ref().map(serde_json::to_string).transpose().context("encode enum values")?;
     let row = def::ActiveModel {
         key: Set(d.key.clone()),
         label: Set(d.label.clone()),
         attr_type: Set(d.attr_type.as_str().to_owned()),
         pii: Set(d.pii),
         required: Set(d.required),
-        enum_values: Set(d
-            .enum_values
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .context("Failed to encode enum values")?),
+        enum_values: Set(enum_values),
         created_at: Set(at),
         updated_at: Set(at),
     };
@@ -64,8 +63,14 @@ pub async fn save_definition(db: &impl ConnectionTrait, d: &AttributeDefinition)
                 .to_owned(),
         )
         .exec(db)
-        .await?;
+        .await
+        .context("save an attribute definition")?;
     Ok(())
+}
+
+fn open_value(codec: &PiiCodec, stored: String, pii: bool) -> StoreResult<serde_json::Value> {
+    let text = if pii { codec.open(stored).context("open an attribute value")?.expose().to_owned() } else { stored };
+    serde_json::from_str(&text).context("decode an attribute value")
 }
 
 /// Every stored value of one attribute, decoded (to re-check them when a definition changes).
@@ -74,24 +79,19 @@ pub async fn values_of(
     codec: &PiiCodec,
     key: &str,
     pii: bool,
-) -> Result<Vec<serde_json::Value>> {
-    let rows = attr::Entity::find().filter(attr::Column::Key.eq(key)).all(db).await?;
-    rows.into_iter()
-        .map(|m| {
-            let text = if pii { codec.open(m.value)?.expose().to_owned() } else { m.value };
-            Ok(serde_json::from_str(&text).context("Failed to decode attribute value")?)
-        })
-        .collect()
+) -> StoreResult<Vec<serde_json::Value>> {
+    let rows = attr::Entity::find().filter(attr::Column::Key.eq(key)).all(db).await.context("load attribute values")?;
+    rows.into_iter().map(|m| open_value(codec, m.value, pii)).collect()
 }
 
 /// Attribute values of each customer with their definitions' PII flag, in one statement.
 pub async fn by_customers(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
-    customer_ids: &[String],
-) -> Result<HashMap<String, Vec<AttributeRecord>>> {
+    customer_ids: &[CustomerId],
+) -> StoreResult<HashMap<CustomerId, Vec<Attribute>>> {
     let rows: Vec<(attr::Model, Option<def::Model>)> = attr::Entity::find()
-        .filter(attr::Column::CustomerId.is_in(customer_ids.iter().cloned()))
+        .filter(attr::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
         .select_also(def::Entity)
         .join(
             JoinType::InnerJoin,
@@ -99,16 +99,17 @@ pub async fn by_customers(
         )
         .order_by_asc(attr::Column::Key)
         .all(db)
-        .await?;
-    let mut out: HashMap<String, Vec<AttributeRecord>> = HashMap::new();
+        .await
+        .context("load the attributes of customers")?;
+    let mut out: HashMap<CustomerId, Vec<Attribute>> = HashMap::new();
     for (m, d) in rows {
         let pii = d.is_some_and(|d| d.pii);
         let value = if pii {
-            AttributeValue::Pii(codec.open(m.value)?)
+            AttributeValue::Pii(codec.open(m.value).context("open an attribute value")?)
         } else {
-            AttributeValue::Plain(serde_json::from_str(&m.value).context("Failed to decode attribute value")?)
+            AttributeValue::Plain(serde_json::from_str(&m.value).context("decode an attribute value")?)
         };
-        out.entry(m.customer_id).or_default().push(AttributeRecord { key: m.key, value, pii });
+        out.entry(CustomerId::from_stored(m.customer_id)).or_default().push(Attribute { key: m.key, value, pii });
     }
     Ok(out)
 }
@@ -122,32 +123,30 @@ pub fn canonical(value: &serde_json::Value) -> String {
 pub async fn save_values(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
-    customer_id: &str,
-    values: &[(AttributeDefinitionRecord, Option<serde_json::Value>)],
-) -> Result<()> {
+    customer_id: &CustomerId,
+    values: &[CheckedChange],
+) -> StoreResult<()> {
     let at = now();
     for (d, value) in values {
         match value {
             None => {
                 attr::Entity::delete_many()
-                    .filter(attr::Column::CustomerId.eq(customer_id))
+                    .filter(attr::Column::CustomerId.eq(customer_id.as_str()))
                     .filter(attr::Column::Key.eq(d.key.as_str()))
                     .exec(db)
-                    .await?;
+                    .await
+                    .context("remove an attribute value")?;
             }
             Some(v) => {
                 let text = canonical(v);
                 let stored = if d.pii { codec.seal(&Pii::new(text)) } else { text };
-                upsert_row(
-                    db,
-                    attr::Model {
-                        customer_id: customer_id.to_owned(),
-                        key: d.key.clone(),
-                        value: stored,
-                        updated_at: at,
-                    },
-                )
-                .await?;
+                let row = AttributeRow {
+                    customer_id: customer_id.as_str().to_owned(),
+                    key: d.key.clone(),
+                    value: stored,
+                    updated_at: at,
+                };
+                put_row(db, &row).await?;
             }
         }
     }
@@ -155,43 +154,81 @@ pub async fn save_values(
 }
 
 /// Keys of the attributes a customer has (to check required ones after a write).
-pub async fn keys_of(db: &impl ConnectionTrait, customer_id: &str) -> Result<Vec<String>> {
-    Ok(attr::Entity::find()
-        .filter(attr::Column::CustomerId.eq(customer_id))
+pub async fn keys_of(db: &impl ConnectionTrait, customer_id: &CustomerId) -> StoreResult<Vec<String>> {
+    attr::Entity::find()
+        .filter(attr::Column::CustomerId.eq(customer_id.as_str()))
         .select_only()
         .column(attr::Column::Key)
         .into_tuple::<String>()
         .all(db)
-        .await?)
+        .await
+        .context("load the attribute keys of a customer")
 }
 
 /// Re-store every value of one attribute after its PII flag changed.
-pub async fn reseal(db: &impl ConnectionTrait, codec: &PiiCodec, key: &str, was_pii: bool, is_pii: bool) -> Result<()> {
-    let rows = attr::Entity::find().filter(attr::Column::Key.eq(key)).all(db).await?;
+pub async fn reseal(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    key: &str,
+    was_pii: bool,
+    is_pii: bool,
+) -> StoreResult<()> {
+    let rows = attr::Entity::find().filter(attr::Column::Key.eq(key)).all(db).await.context("load attribute values")?;
     for m in rows {
-        let plain = if was_pii { codec.open(m.value.clone())?.expose().to_owned() } else { m.value.clone() };
+        let plain = if was_pii {
+            codec.open(m.value.clone()).context("open an attribute value")?.expose().to_owned()
+        } else {
+            m.value.clone()
+        };
         let stored = if is_pii { codec.seal(&Pii::new(plain)) } else { plain };
-        let mut am: attr::ActiveModel = m.into();
-        am.value = Set(stored);
-        sea_orm::ActiveModelTrait::update(am, db).await?;
+        put_row(db, &AttributeRow { value: stored, ..AttributeRow::from(m) }).await?;
     }
     Ok(())
 }
 
+/// The stored rows of one customer, for a merge ledger.
+pub(crate) async fn rows_of(db: &impl ConnectionTrait, customer_id: &CustomerId) -> StoreResult<Vec<AttributeRow>> {
+    let rows = attr::Entity::find()
+        .filter(attr::Column::CustomerId.eq(customer_id.as_str()))
+        .all(db)
+        .await
+        .context("load the attribute rows of a customer")?;
+    Ok(rows.into_iter().map(AttributeRow::from).collect())
+}
+
 /// Insert or replace one stored attribute row as it is.
-pub(crate) async fn upsert_row(db: &impl ConnectionTrait, m: attr::Model) -> Result<()> {
-    attr::Entity::insert(attr::ActiveModel {
-        customer_id: Set(m.customer_id),
-        key: Set(m.key),
-        value: Set(m.value),
-        updated_at: Set(m.updated_at),
-    })
-    .on_conflict(
-        OnConflict::columns([attr::Column::CustomerId, attr::Column::Key])
-            .update_columns([attr::Column::Value, attr::Column::UpdatedAt])
-            .to_owned(),
-    )
-    .exec(db)
-    .await?;
+pub(crate) async fn put_row(db: &impl ConnectionTrait, row: &AttributeRow) -> StoreResult<()> {
+    attr::Entity::insert(row.to_active())
+        .on_conflict(
+            OnConflict::columns([attr::Column::CustomerId, attr::Column::Key])
+                .update_columns([attr::Column::Value, attr::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(db)
+        .await
+        .context("save an attribute value")?;
     Ok(())
+}
+
+/// Remove one customer's value of `key`; with `exact`, only if it is still that row.
+pub(crate) async fn delete_row(
+    db: &impl ConnectionTrait,
+    customer_id: &str,
+    key: &str,
+    exact: Option<&AttributeRow>,
+) -> StoreResult<()> {
+    let mut delete =
+        attr::Entity::delete_many().filter(attr::Column::CustomerId.eq(customer_id)).filter(attr::Column::Key.eq(key));
+    if let Some(row) = exact {
+        delete = delete
+            .filter(attr::Column::Value.eq(row.value.as_str()))
+            .filter(attr::Column::UpdatedAt.eq(row.updated_at));
+    }
+    delete.exec(db).await.context("remove an attribute value")?;
+    Ok(())
+}
+
+/// Whether an attribute is (still) defined.
+pub(crate) async fn is_defined(db: &impl ConnectionTrait, key: &str) -> StoreResult<bool> {
+    Ok(def::Entity::find_by_id(key).one(db).await.context("look up an attribute definition")?.is_some())
 }

@@ -1,9 +1,12 @@
 //! Customers: the profile row, listing with filters, and optimistic versioning.
 
 use super::entity::{customer, customer_attribute, customer_label};
-use super::{CustomerRecord, Pii, PiiCodec, now};
+use super::error::DbContext;
+use super::{PiiCodec, StoreError, StoreResult, now};
+use crate::domain::Pii;
+use crate::domain::customer::Customer;
 use crate::domain::enums::CustomerStatus;
-use crate::domain::{Error, Result};
+use crate::domain::id::{CustomerId, LabelId};
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
@@ -17,7 +20,7 @@ use std::collections::HashMap;
 #[derive(Clone, Debug, Default)]
 pub struct CustomerQuery {
     /// Customers carrying all of these labels.
-    pub label_ids: Vec<String>,
+    pub label_ids: Vec<LabelId>,
     /// `None` lists ACTIVE and ANONYMOUS profiles (merged ones only when asked for).
     pub status: Option<CustomerStatus>,
     /// Equality on a non-PII attribute: (key, canonical JSON text of the value).
@@ -25,30 +28,48 @@ pub struct CustomerQuery {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-pub(crate) fn decode_model(codec: &PiiCodec, m: customer::Model) -> Result<CustomerRecord> {
-    let status = CustomerStatus::parse(&m.status).ok_or_else(|| anyhow!("unknown customer status in row"))?;
-    Ok(CustomerRecord {
-        id: m.id,
-        display_name: m.display_name.map(|n| codec.open(n)).transpose()?,
-        status,
-        merged_into: m.merged_into,
+pub(crate) fn decode(codec: &PiiCodec, m: customer::Model) -> StoreResult<Customer> {
+    let status = CustomerStatus::parse(&m.status).ok_or_else(|| anyhow!("unknown customer status in row"));
+    Ok(Customer {
+        status: status.context("decode a customer")?,
+        display_name: m.display_name.map(|n| codec.open(n)).transpose().context("open a display name")?,
+        id: CustomerId::from_stored(m.id),
+        merged_into: m.merged_into.map(CustomerId::from_stored),
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
 }
 
+fn keys(ids: &[CustomerId]) -> impl Iterator<Item = String> + '_ {
+    ids.iter().map(|id| id.as_str().to_owned())
+}
+
 pub async fn get_many(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
-    ids: &[String],
-) -> Result<HashMap<String, CustomerRecord>> {
-    let rows = customer::Entity::find().filter(customer::Column::Id.is_in(ids.iter().cloned())).all(db).await?;
-    rows.into_iter().map(|m| decode_model(codec, m).map(|r| (r.id.clone(), r))).collect()
+    ids: &[CustomerId],
+) -> StoreResult<HashMap<CustomerId, Customer>> {
+    let rows = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(keys(ids)))
+        .all(db)
+        .await
+        .context("load customers")?;
+    rows.into_iter().map(|m| decode(codec, m).map(|r| (r.id.clone(), r))).collect()
 }
 
-pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &str) -> Result<Option<CustomerRecord>> {
-    customer::Entity::find_by_id(id.to_owned()).one(db).await?.map(|m| decode_model(codec, m)).transpose()
+pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &CustomerId) -> StoreResult<Option<Customer>> {
+    customer::Entity::find_by_id(id.as_str())
+        .one(db)
+        .await
+        .context("load a customer")?
+        .map(|m| decode(codec, m))
+        .transpose()
+}
+
+/// A customer that must exist (re-read inside its own write transaction).
+pub async fn get_existing(db: &impl ConnectionTrait, codec: &PiiCodec, id: &CustomerId) -> StoreResult<Customer> {
+    get(db, codec, id).await?.ok_or(StoreError::NotFound)
 }
 
 fn condition(q: &CustomerQuery) -> Condition {
@@ -58,7 +79,7 @@ fn condition(q: &CustomerQuery) -> Condition {
         None => cond.add(customer::Column::Status.ne(CustomerStatus::Merged.as_str())),
     };
     if !q.label_ids.is_empty() {
-        let mut ids = q.label_ids.clone();
+        let mut ids: Vec<String> = q.label_ids.iter().map(|id| id.as_str().to_owned()).collect();
         ids.sort();
         ids.dedup();
         let wanted = ids.len() as i64;
@@ -97,31 +118,37 @@ pub async fn list(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
     q: &CustomerQuery,
-    after: Option<&str>,
+    after: Option<&CustomerId>,
     limit: u64,
-) -> Result<Vec<CustomerRecord>> {
+) -> StoreResult<Vec<Customer>> {
     let mut cond = condition(q);
     if let Some(after) = after {
-        cond = cond.add(customer::Column::Id.gt(after));
+        cond = cond.add(customer::Column::Id.gt(after.as_str()));
     }
-    let rows = customer::Entity::find().filter(cond).order_by_asc(customer::Column::Id).limit(limit).all(db).await?;
-    rows.into_iter().map(|m| decode_model(codec, m)).collect()
+    let rows = customer::Entity::find()
+        .filter(cond)
+        .order_by_asc(customer::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+        .context("list customers")?;
+    rows.into_iter().map(|m| decode(codec, m)).collect()
 }
 
-pub async fn count(db: &impl ConnectionTrait, q: &CustomerQuery) -> Result<u64> {
-    Ok(customer::Entity::find().filter(condition(q)).count(db).await?)
+pub async fn count(db: &impl ConnectionTrait, q: &CustomerQuery) -> StoreResult<u64> {
+    customer::Entity::find().filter(condition(q)).count(db).await.context("count customers")
 }
 
 pub async fn insert(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
-    id: &str,
+    id: &CustomerId,
     display_name: Option<&Pii>,
     status: CustomerStatus,
-) -> Result<()> {
+) -> StoreResult<()> {
     let at = now();
     customer::ActiveModel {
-        id: Set(id.to_owned()),
+        id: Set(id.as_str().to_owned()),
         display_name: Set(display_name.map(|n| codec.seal(n))),
         status: Set(status.as_str().to_owned()),
         merged_into: Set(None),
@@ -130,59 +157,132 @@ pub async fn insert(
         updated_at: Set(at),
     }
     .insert(db)
-    .await?;
+    .await
+    .context("insert a customer")?;
     Ok(())
 }
 
 /// Start a change to a profile: bump `version` and `updated_at`, checking `expected_version`
 /// when given. Done first in every write transaction, so the row lock it takes (PostgreSQL)
-/// orders concurrent writers to the same profile.
+/// orders concurrent writers to the same profile. `NotFound`, `Merged` or `Stale` otherwise.
 pub async fn touch(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
-    id: &str,
+    id: &CustomerId,
     expected_version: Option<i32>,
-) -> Result<CustomerRecord> {
+) -> StoreResult<Customer> {
     let mut update = customer::Entity::update_many()
         .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
         .col_expr(customer::Column::UpdatedAt, Expr::value(now()))
-        .filter(customer::Column::Id.eq(id))
+        .filter(customer::Column::Id.eq(id.as_str()))
         .filter(customer::Column::Status.ne(CustomerStatus::Merged.as_str()));
     if let Some(v) = expected_version {
         update = update.filter(customer::Column::Version.eq(v));
     }
-    let updated = update.exec(db).await?.rows_affected;
-    let current = get(db, codec, id).await?;
-    match (updated, current) {
+    let updated = update.exec(db).await.context("touch a customer")?.rows_affected;
+    match (updated, get(db, codec, id).await?) {
         (1, Some(c)) => Ok(c),
-        (_, None) => Err(Error::not_found("customer", "customerId")),
-        (_, Some(c)) if c.status == CustomerStatus::Merged => Err(Error::conflict(
-            Some("customerId"),
-            format!("customer was merged into {}; write to that profile instead", c.merged_into.unwrap_or_default()),
-        )),
-        (_, Some(c)) => Err(Error::conflict(
-            Some("expectedVersion"),
-            format!("customer is at version {}, not {}", c.version, expected_version.unwrap_or_default()),
-        )),
+        (_, None) => Err(StoreError::NotFound),
+        (_, Some(c)) if c.status == CustomerStatus::Merged => {
+            Err(StoreError::Merged { into: c.merged_into.unwrap_or_else(|| c.id.clone()) })
+        }
+        (_, Some(c)) => Err(StoreError::Stale { current: c.version }),
     }
 }
 
-pub async fn set_display_name(db: &impl ConnectionTrait, codec: &PiiCodec, id: &str, name: Option<&Pii>) -> Result<()> {
+/// Bump the version of every customer carrying a label (losing it is a change to each
+/// profile: syncs see it through `updatedSince`).
+pub async fn touch_carriers_of(db: &impl ConnectionTrait, label_id: &LabelId) -> StoreResult<()> {
     customer::Entity::update_many()
-        .col_expr(customer::Column::DisplayName, Expr::value(name.map(|n| codec.seal(n))))
-        .filter(customer::Column::Id.eq(id))
+        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now()))
+        .filter(
+            customer::Column::Id.in_subquery(
+                Query::select()
+                    .column(customer_label::Column::CustomerId)
+                    .from(customer_label::Entity)
+                    .and_where(customer_label::Column::LabelId.eq(label_id.as_str()))
+                    .to_owned(),
+            ),
+        )
         .exec(db)
-        .await?;
+        .await
+        .context("touch the carriers of a label")?;
+    Ok(())
+}
+
+pub async fn set_display_name(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    id: &CustomerId,
+    name: Option<&Pii>,
+) -> StoreResult<()> {
+    set_sealed_display_name(db, id, name.map(|n| codec.seal(n))).await
+}
+
+/// Set the display name as stored (already sealed), e.g. put back by an unmerge.
+pub(crate) async fn set_sealed_display_name(
+    db: &impl ConnectionTrait,
+    id: &CustomerId,
+    sealed: Option<String>,
+) -> StoreResult<()> {
+    customer::Entity::update_many()
+        .col_expr(customer::Column::DisplayName, Expr::value(sealed))
+        .filter(customer::Column::Id.eq(id.as_str()))
+        .exec(db)
+        .await
+        .context("set a display name")?;
     Ok(())
 }
 
 /// A profile that gets a name or a verified identity is no longer anonymous.
-pub async fn promote_if_anonymous(db: &impl ConnectionTrait, id: &str) -> Result<()> {
+pub async fn promote_if_anonymous(db: &impl ConnectionTrait, id: &CustomerId) -> StoreResult<()> {
     customer::Entity::update_many()
         .col_expr(customer::Column::Status, Expr::value(CustomerStatus::Active.as_str()))
-        .filter(customer::Column::Id.eq(id))
+        .filter(customer::Column::Id.eq(id.as_str()))
         .filter(customer::Column::Status.eq(CustomerStatus::Anonymous.as_str()))
         .exec(db)
-        .await?;
+        .await
+        .context("promote an anonymous customer")?;
+    Ok(())
+}
+
+/// Set the status (and whom it was merged into) of a profile, bumping its version.
+pub(crate) async fn set_status(
+    db: &impl ConnectionTrait,
+    id: &CustomerId,
+    status: CustomerStatus,
+    merged_into: Option<&CustomerId>,
+) -> StoreResult<()> {
+    customer::Entity::update_many()
+        .col_expr(customer::Column::Status, Expr::value(status.as_str()))
+        .col_expr(customer::Column::MergedInto, Expr::value(merged_into.map(|m| m.as_str().to_owned())))
+        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+        .col_expr(customer::Column::UpdatedAt, Expr::value(now()))
+        .filter(customer::Column::Id.eq(id.as_str()))
+        .exec(db)
+        .await
+        .context("set a customer's status")?;
+    Ok(())
+}
+
+/// The stored row (sealed name and all), for a merge ledger.
+pub(crate) async fn row(db: &impl ConnectionTrait, id: &CustomerId) -> StoreResult<customer::Model> {
+    customer::Entity::find_by_id(id.as_str()).one(db).await.context("load a customer row")?.ok_or(StoreError::NotFound)
+}
+
+/// Put back a status without counting it as a change (an unmerge restoring the survivor,
+/// whose version its own `touch` already bumped).
+pub(crate) async fn restore_status(
+    db: &impl ConnectionTrait,
+    id: &CustomerId,
+    status: CustomerStatus,
+) -> StoreResult<()> {
+    customer::Entity::update_many()
+        .col_expr(customer::Column::Status, Expr::value(status.as_str()))
+        .filter(customer::Column::Id.eq(id.as_str()))
+        .exec(db)
+        .await
+        .context("restore a customer's status")?;
     Ok(())
 }

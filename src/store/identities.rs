@@ -1,32 +1,29 @@
-//! Channel identities of customers.
+//! Channel identities of customers. Identifiers are stored sealed; lookups compare the
+//! blind index (`lookup_key`) the codec derives from (channel, normalised value).
 
-use super::entity::identity;
-use super::{IdentityRecord, Pii, PiiCodec, now};
-use crate::domain::{Channel, Error, Result};
+use super::entity::{customer, identity};
+use super::error::DbContext;
+use super::{PiiCodec, StoreError, StoreResult, now};
+use crate::domain::Channel;
+use crate::domain::customer::Customer;
+use crate::domain::enums::CustomerStatus;
+use crate::domain::id::{CustomerId, IdentityId};
+use crate::domain::identity::{Identity, NewIdentity};
 use anyhow::anyhow;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use std::collections::HashMap;
 
-/// A normalised identity ready to be stored.
-#[derive(Clone, Debug)]
-pub struct NewIdentity {
-    pub channel: Channel,
-    pub provider: Option<String>,
-    pub value: Pii,
-    pub verified: bool,
-    pub primary: bool,
-    pub shared: bool,
-}
-
-fn decode(codec: &PiiCodec, m: identity::Model) -> Result<IdentityRecord> {
-    let channel = m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in identity row"))?;
-    Ok(IdentityRecord {
-        id: m.id,
-        customer_id: m.customer_id,
-        channel,
+pub(crate) fn decode(codec: &PiiCodec, m: identity::Model) -> StoreResult<Identity> {
+    let channel = m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in identity row"));
+    Ok(Identity {
+        channel: channel.context("decode an identity")?,
+        value: codec.open(m.value).context("open an identity value")?,
+        id: IdentityId::from_stored(m.id),
+        customer_id: CustomerId::from_stored(m.customer_id),
         provider: m.provider,
-        value: codec.open(m.value)?,
         verified: m.verified,
         primary: m.is_primary,
         shared: m.shared,
@@ -38,16 +35,17 @@ fn decode(codec: &PiiCodec, m: identity::Model) -> Result<IdentityRecord> {
 pub async fn by_customers(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
-    customer_ids: &[String],
-) -> Result<HashMap<String, Vec<IdentityRecord>>> {
+    customer_ids: &[CustomerId],
+) -> StoreResult<HashMap<CustomerId, Vec<Identity>>> {
     let rows = identity::Entity::find()
-        .filter(identity::Column::CustomerId.is_in(customer_ids.iter().cloned()))
+        .filter(identity::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
         .order_by_desc(identity::Column::IsPrimary)
         .order_by_asc(identity::Column::CreatedAt)
         .order_by_asc(identity::Column::Id)
         .all(db)
-        .await?;
-    let mut out: HashMap<String, Vec<IdentityRecord>> = HashMap::new();
+        .await
+        .context("load the identities of customers")?;
+    let mut out: HashMap<CustomerId, Vec<Identity>> = HashMap::new();
     for m in rows {
         let r = decode(codec, m)?;
         out.entry(r.customer_id.clone()).or_default().push(r);
@@ -58,52 +56,50 @@ pub async fn by_customers(
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
-    ids: &[String],
-) -> Result<HashMap<String, IdentityRecord>> {
-    let rows = identity::Entity::find().filter(identity::Column::Id.is_in(ids.iter().cloned())).all(db).await?;
+    ids: &[IdentityId],
+) -> StoreResult<HashMap<IdentityId, Identity>> {
+    let rows = identity::Entity::find()
+        .filter(identity::Column::Id.is_in(ids.iter().map(|id| id.as_str().to_owned())))
+        .all(db)
+        .await
+        .context("load identities")?;
     rows.into_iter().map(|m| decode(codec, m).map(|r| (r.id.clone(), r))).collect()
 }
 
-/// Add an identity to a customer. Adding one the customer already holds is a `CONFLICT`;
-/// another customer holding the same identifier is allowed (a shared family phone): the
-/// identification step reports it as ambiguous.
+pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &IdentityId) -> StoreResult<Option<Identity>> {
+    Ok(by_ids(db, codec, std::slice::from_ref(id)).await?.remove(id))
+}
+
+/// Add an identity to a customer. One the customer already holds is a
+/// `Duplicate(IdentityPerCustomer)`; another customer holding the same identifier is
+/// allowed (a shared family phone): identification reports it as ambiguous.
+/// `anonymous`: the identity of a profile created by identification; its lookup key is
+/// then also written to the unique `anonymous_key`, so that a concurrent resolve of the
+/// same identifier fails to insert a second one (`Duplicate(AnonymousIdentity)`).
 pub async fn insert(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
-    customer_id: &str,
-    field: &str,
-    new: &NewIdentity,
-) -> Result<String> {
-    insert_with(db, codec, customer_id, field, new, false).await
-}
-
-/// `anonymous`: the identity of a profile created by identification; its lookup key is
-/// then also written to the unique `anonymous_key`, so a concurrent resolve of the same
-/// identifier fails to insert a second one (see `service::identification`).
-pub async fn insert_with(
-    db: &impl ConnectionTrait,
-    codec: &PiiCodec,
-    customer_id: &str,
-    field: &str,
+    customer_id: &CustomerId,
     new: &NewIdentity,
     anonymous: bool,
-) -> Result<String> {
+) -> StoreResult<IdentityId> {
     let lookup_key = codec.lookup_key(new.channel, &new.value);
     let existing = identity::Entity::find()
-        .filter(identity::Column::CustomerId.eq(customer_id))
+        .filter(identity::Column::CustomerId.eq(customer_id.as_str()))
         .filter(identity::Column::LookupKey.eq(lookup_key.as_str()))
         .one(db)
-        .await?;
+        .await
+        .context("look for an identity the customer holds")?;
     if existing.is_some() {
-        return Err(Error::conflict(Some(field), "the customer already has this identity"));
+        return Err(StoreError::Duplicate(super::Constraint::IdentityPerCustomer));
     }
     if new.primary {
         clear_primary(db, customer_id, new.channel).await?;
     }
-    let id = crate::domain::id::new_id();
+    let id = IdentityId::generate();
     identity::ActiveModel {
-        id: Set(id.clone()),
-        customer_id: Set(customer_id.to_owned()),
+        id: Set(id.as_str().to_owned()),
+        customer_id: Set(customer_id.as_str().to_owned()),
         channel: Set(new.channel.as_str().to_owned()),
         provider: Set(new.provider.clone()),
         value: Set(codec.seal(&new.value)),
@@ -115,34 +111,34 @@ pub async fn insert_with(
         created_at: Set(now()),
     }
     .insert(db)
-    .await?;
+    .await
+    .context("insert an identity")?;
     Ok(id)
 }
 
 /// At most one primary identity per channel and customer.
-async fn clear_primary(db: &impl ConnectionTrait, customer_id: &str, channel: Channel) -> Result<()> {
+async fn clear_primary(db: &impl ConnectionTrait, customer_id: &CustomerId, channel: Channel) -> StoreResult<()> {
     identity::Entity::update_many()
         .col_expr(identity::Column::IsPrimary, Expr::value(false))
-        .filter(identity::Column::CustomerId.eq(customer_id))
+        .filter(identity::Column::CustomerId.eq(customer_id.as_str()))
         .filter(identity::Column::Channel.eq(channel.as_str()))
         .exec(db)
-        .await?;
+        .await
+        .context("clear the primary identity of a channel")?;
     Ok(())
 }
 
-pub async fn delete(db: &impl ConnectionTrait, id: &str) -> Result<()> {
-    identity::Entity::delete_by_id(id.to_owned()).exec(db).await?;
+pub async fn delete(db: &impl ConnectionTrait, id: &IdentityId) -> StoreResult<()> {
+    identity::Entity::delete_by_id(id.as_str()).exec(db).await.context("delete an identity")?;
     Ok(())
 }
 
-/// Every identity with this lookup key, with its (not merged) customer: one statement.
+/// Every identity with one of these lookup keys, with its (not merged) customer: one statement.
 pub async fn holders(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
     lookup_keys: &[String],
-) -> Result<Vec<(IdentityRecord, super::CustomerRecord)>> {
-    use super::entity::customer;
-    use sea_orm::{JoinType, QuerySelect};
+) -> StoreResult<Vec<(Identity, Customer)>> {
     let rows: Vec<(identity::Model, Option<customer::Model>)> = identity::Entity::find()
         .filter(identity::Column::LookupKey.is_in(lookup_keys.iter().cloned()))
         .select_also(customer::Entity)
@@ -153,30 +149,27 @@ pub async fn holders(
                 .to(customer::Column::Id)
                 .into(),
         )
-        .filter(customer::Column::Status.ne(crate::domain::enums::CustomerStatus::Merged.as_str()))
+        .filter(customer::Column::Status.ne(CustomerStatus::Merged.as_str()))
         .order_by_asc(customer::Column::Id)
         .all(db)
-        .await?;
+        .await
+        .context("find the holders of an identifier")?;
     let mut out = Vec::with_capacity(rows.len());
     for (i, c) in rows {
         if let Some(c) = c {
-            out.push((decode(codec, i)?, super::customers::decode_model(codec, c)?));
+            out.push((decode(codec, i)?, super::customers::decode(codec, c)?));
         }
     }
     Ok(out)
 }
 
 /// Mark an identity shared (or not).
-pub async fn set_shared(db: &impl ConnectionTrait, id: &str, shared: bool) -> Result<()> {
+pub async fn set_shared(db: &impl ConnectionTrait, id: &IdentityId, shared: bool) -> StoreResult<()> {
     identity::Entity::update_many()
         .col_expr(identity::Column::Shared, Expr::value(shared))
-        .filter(identity::Column::Id.eq(id))
+        .filter(identity::Column::Id.eq(id.as_str()))
         .exec(db)
-        .await?;
+        .await
+        .context("mark an identity shared")?;
     Ok(())
-}
-
-/// The lookup key of a normalised identifier.
-pub fn lookup_key(codec: &PiiCodec, channel: Channel, value: &Pii) -> String {
-    codec.lookup_key(channel, value)
 }

@@ -1,22 +1,30 @@
 //! Interaction history: conversations and activities linked to a profile.
 
 use super::entity::interaction;
-use super::{InteractionRecord, now};
+use super::error::DbContext;
+use super::{StoreError, StoreResult, now};
+use crate::domain::Channel;
 use crate::domain::enums::{Direction, InteractionKind};
-use crate::domain::{Channel, Error, Result};
+use crate::domain::id::{CustomerId, InteractionId};
+use crate::domain::interaction::{HistoryPage, Interaction, NewInteraction};
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, WindowStatement};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use std::collections::HashMap;
 
-fn decode(m: interaction::Model) -> Result<InteractionRecord> {
-    Ok(InteractionRecord {
-        kind: InteractionKind::parse(&m.kind).ok_or_else(|| anyhow!("unknown interaction kind in row"))?,
-        channel: m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in interaction row"))?,
-        direction: Direction::parse(&m.direction).ok_or_else(|| anyhow!("unknown direction in row"))?,
-        id: m.id,
-        customer_id: m.customer_id,
+fn decode(m: interaction::Model) -> StoreResult<Interaction> {
+    let kind = InteractionKind::parse(&m.kind).ok_or_else(|| anyhow!("unknown interaction kind in row"));
+    let channel = m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in interaction row"));
+    let direction = Direction::parse(&m.direction).ok_or_else(|| anyhow!("unknown direction in row"));
+    Ok(Interaction {
+        kind: kind.context("decode an interaction")?,
+        channel: channel.context("decode an interaction")?,
+        direction: direction.context("decode an interaction")?,
+        id: InteractionId::from_stored(m.id),
+        customer_id: CustomerId::from_stored(m.customer_id),
         conversation_id: m.conversation_id,
         started_at: m.started_at,
         ended_at: m.ended_at,
@@ -25,22 +33,17 @@ fn decode(m: interaction::Model) -> Result<InteractionRecord> {
     })
 }
 
-/// A page of one customer's history, newest first: `limit` rows older than `before`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct HistoryPage {
-    pub limit: u64,
-    /// The (startedAt, id) of the last row of the previous page.
-    pub before: Option<(DateTime<Utc>, String)>,
-    pub channel: Option<Channel>,
+fn keys(ids: &[CustomerId]) -> impl Iterator<Item = String> + '_ {
+    ids.iter().map(|id| id.as_str().to_owned())
 }
 
 /// The same page of history for many customers in one statement: a window function
 /// numbers each customer's rows newest first and keeps the first `limit`.
 pub async fn latest_for_customers(
     db: &impl ConnectionTrait,
-    customer_ids: &[String],
+    customer_ids: &[CustomerId],
     page: &HistoryPage,
-) -> Result<HashMap<String, Vec<InteractionRecord>>> {
+) -> StoreResult<HashMap<CustomerId, Vec<Interaction>>> {
     use interaction::Column as C;
     let mut inner = Query::select();
     inner
@@ -54,7 +57,7 @@ pub async fn latest_for_customers(
             Alias::new("rn"),
         )
         .from(interaction::Entity)
-        .and_where(C::CustomerId.is_in(customer_ids.iter().cloned()));
+        .and_where(C::CustomerId.is_in(keys(customer_ids)));
     if let Some(channel) = page.channel {
         inner.and_where(C::Channel.eq(channel.as_str()));
     }
@@ -73,8 +76,8 @@ pub async fn latest_for_customers(
         .order_by(Alias::new("rn"), Order::Asc)
         .to_owned();
     let stmt = db.get_database_backend().build(&outer);
-    let rows = interaction::Entity::find().from_raw_sql(stmt).all(db).await?;
-    let mut out: HashMap<String, Vec<InteractionRecord>> = HashMap::new();
+    let rows = interaction::Entity::find().from_raw_sql(stmt).all(db).await.context("load a page of history")?;
+    let mut out: HashMap<CustomerId, Vec<Interaction>> = HashMap::new();
     for m in rows {
         let r = decode(m)?;
         out.entry(r.customer_id.clone()).or_default().push(r);
@@ -82,48 +85,50 @@ pub async fn latest_for_customers(
     Ok(out)
 }
 
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[String]) -> Result<HashMap<String, InteractionRecord>> {
-    let rows = interaction::Entity::find().filter(interaction::Column::Id.is_in(ids.iter().cloned())).all(db).await?;
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[InteractionId],
+) -> StoreResult<HashMap<InteractionId, Interaction>> {
+    let rows = interaction::Entity::find()
+        .filter(interaction::Column::Id.is_in(ids.iter().map(|id| id.as_str().to_owned())))
+        .all(db)
+        .await
+        .context("load interactions")?;
     rows.into_iter().map(|m| decode(m).map(|r| (r.id.clone(), r))).collect()
 }
 
-/// A validated interaction ready to be linked.
-#[derive(Clone, Debug)]
-pub struct NewInteraction {
-    pub conversation_id: Option<String>,
-    pub kind: InteractionKind,
-    pub channel: Channel,
-    pub direction: Direction,
-    pub started_at: DateTime<Utc>,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub summary: Option<String>,
-    pub agent_id: Option<String>,
+pub async fn get(db: &impl ConnectionTrait, id: &InteractionId) -> StoreResult<Option<Interaction>> {
+    Ok(by_ids(db, std::slice::from_ref(id)).await?.remove(id))
 }
 
-/// Link an interaction. Linking a conversation that is already linked to the same
-/// customer returns the existing link (retries are safe); to another customer it is a
-/// `CONFLICT` (that is what `relinkInteraction` is for).
-pub async fn link(db: &impl ConnectionTrait, customer_id: &str, new: &NewInteraction) -> Result<String> {
-    if let Some(conversation_id) = &new.conversation_id {
-        let existing = interaction::Entity::find()
-            .filter(interaction::Column::ConversationId.eq(conversation_id.as_str()))
-            .one(db)
-            .await?;
-        if let Some(existing) = existing {
-            return if existing.customer_id == customer_id {
-                Ok(existing.id)
-            } else {
-                Err(Error::conflict(
-                    Some("interaction.conversationId"),
-                    "this conversation is linked to another customer; use relinkInteraction",
-                ))
-            };
-        }
+/// The interaction of a conversation, if it is linked.
+pub async fn by_conversation(db: &impl ConnectionTrait, conversation_id: &str) -> StoreResult<Option<Interaction>> {
+    interaction::Entity::find()
+        .filter(interaction::Column::ConversationId.eq(conversation_id))
+        .one(db)
+        .await
+        .context("find the link of a conversation")?
+        .map(decode)
+        .transpose()
+}
+
+/// Link an interaction. A conversation already linked (to anyone) is a
+/// `Duplicate(ConversationLink)`, whether seen first or lost in a race; the caller decides
+/// what that means (the same customer: a retry; another: a conflict).
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    customer_id: &CustomerId,
+    new: &NewInteraction,
+) -> StoreResult<InteractionId> {
+    if let Some(conversation_id) = &new.conversation_id
+        && by_conversation(db, conversation_id).await?.is_some()
+    {
+        return Err(StoreError::Duplicate(super::Constraint::ConversationLink));
     }
-    let id = crate::domain::id::new_id();
+    let id = InteractionId::generate();
     interaction::ActiveModel {
-        id: Set(id.clone()),
-        customer_id: Set(customer_id.to_owned()),
+        id: Set(id.as_str().to_owned()),
+        customer_id: Set(customer_id.as_str().to_owned()),
         conversation_id: Set(new.conversation_id.clone()),
         kind: Set(new.kind.as_str().to_owned()),
         channel: Set(new.channel.as_str().to_owned()),
@@ -135,26 +140,69 @@ pub async fn link(db: &impl ConnectionTrait, customer_id: &str, new: &NewInterac
         created_at: Set(now()),
     }
     .insert(db)
-    .await?;
+    .await
+    .context("insert an interaction")?;
     Ok(id)
 }
 
-/// Move one interaction to another customer.
-pub async fn move_to(db: &impl ConnectionTrait, id: &str, customer_id: &str) -> Result<()> {
+/// Move interactions to another customer, only those still with `from`.
+pub async fn move_to(
+    db: &impl ConnectionTrait,
+    ids: &[InteractionId],
+    from: &CustomerId,
+    to: &CustomerId,
+) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     interaction::Entity::update_many()
-        .col_expr(interaction::Column::CustomerId, Expr::value(customer_id))
-        .filter(interaction::Column::Id.eq(id))
+        .col_expr(interaction::Column::CustomerId, Expr::value(to.as_str()))
+        .filter(interaction::Column::Id.is_in(ids.iter().map(|id| id.as_str().to_owned())))
+        .filter(interaction::Column::CustomerId.eq(from.as_str()))
         .exec(db)
-        .await?;
+        .await
+        .context("move interactions")?;
     Ok(())
 }
 
-/// The interaction of a conversation, if it is linked.
-pub async fn by_conversation(db: &impl ConnectionTrait, conversation_id: &str) -> Result<Option<InteractionRecord>> {
-    interaction::Entity::find()
-        .filter(interaction::Column::ConversationId.eq(conversation_id))
-        .one(db)
-        .await?
-        .map(decode)
-        .transpose()
+/// Move every interaction of `from` to `to`; returns the ids moved, in id order.
+pub async fn move_all(
+    db: &impl ConnectionTrait,
+    from: &CustomerId,
+    to: &CustomerId,
+) -> StoreResult<Vec<InteractionId>> {
+    let ids: Vec<String> = interaction::Entity::find()
+        .select_only()
+        .column(interaction::Column::Id)
+        .filter(interaction::Column::CustomerId.eq(from.as_str()))
+        .order_by_asc(interaction::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("list the interactions of a customer")?;
+    interaction::Entity::update_many()
+        .col_expr(interaction::Column::CustomerId, Expr::value(to.as_str()))
+        .filter(interaction::Column::CustomerId.eq(from.as_str()))
+        .exec(db)
+        .await
+        .context("move the interactions of a customer")?;
+    Ok(ids.into_iter().map(InteractionId::from_stored).collect())
+}
+
+/// The latest interaction start of each customer, in one statement.
+pub async fn last_activity(
+    db: &impl ConnectionTrait,
+    ids: &[CustomerId],
+) -> StoreResult<HashMap<CustomerId, DateTime<Utc>>> {
+    let rows: Vec<(String, Option<DateTime<Utc>>)> = interaction::Entity::find()
+        .select_only()
+        .column(interaction::Column::CustomerId)
+        .column_as(Expr::col(interaction::Column::StartedAt).max(), "last")
+        .filter(interaction::Column::CustomerId.is_in(keys(ids)))
+        .group_by(interaction::Column::CustomerId)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("find the last activity of customers")?;
+    Ok(rows.into_iter().filter_map(|(id, at)| at.map(|at| (CustomerId::from_stored(id), at))).collect())
 }

@@ -1,294 +1,269 @@
 //! Merging profiles, and undoing a merge, at the row level.
 //!
-//! A merge moves every row of the merged profiles to the survivor and writes a ledger
-//! of exactly what moved (the original rows), so that an unmerge can move back what came
-//! from each merged profile — and only that: rows added to the survivor after the merge
-//! stay with it. The ledger holds identity values, so it is stored sealed by the PII seam.
+//! A merge moves every row of the merged profiles to the survivor and records in the
+//! [`Ledger`] exactly what moved (the rows as they were), so that an unmerge can move back
+//! what came from each merged profile — and only that: rows added to the survivor after
+//! the merge stay with it. What wins where two rows meet is the domain's rule
+//! (`domain::merge`); this module only moves rows and records them.
 
-use super::entity::{
-    customer, customer_attribute as attr, customer_label, external_ref, identity, interaction, merge, preference,
+use super::entity::{identity, merge};
+use super::error::DbContext;
+use super::ledger::{CustomerRow, IdentityRow, Ledger, Part};
+use super::{
+    PiiCodec, StoreError, StoreResult, attributes, customers, external_refs, interactions, labels, now, preferences,
 };
-use super::{Pii, PiiCodec, now};
-use crate::domain::Result;
-use crate::domain::enums::CustomerStatus;
-use anyhow::Context as _;
+use crate::domain::Channel;
+use crate::domain::Pii;
+use crate::domain::customer::Customer;
+use crate::domain::enums::{CustomerStatus, LabelSource};
+use crate::domain::id::{CustomerId, InteractionId, LabelId, MergeId};
+use crate::domain::merge::{Merge, stays_primary};
+use anyhow::anyhow;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
-use serde::{Deserialize, Serialize};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::HashSet;
 
-/// Everything one merged profile brought to the survivor.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Part {
-    pub customer: Option<customer::Model>,
-    pub identities_moved: Vec<identity::Model>,
-    /// Identities the survivor already held: deleted, kept here.
-    pub identities_dropped: Vec<identity::Model>,
-    /// (dropped identity id, the survivor's identity with the same identifier).
-    #[serde(default)]
-    pub replaced_by: Vec<(String, String)>,
-    pub labels_moved: Vec<customer_label::Model>,
-    /// Labels the survivor already carried.
-    pub labels_dropped: Vec<customer_label::Model>,
-    pub attributes_moved: Vec<attr::Model>,
-    /// Values that lost to the survivor's value for the same key.
-    pub attributes_lost: Vec<attr::Model>,
-    pub preferences: Option<preference::Model>,
-    pub external_refs_moved: Vec<external_ref::Model>,
-    pub interactions_moved: Vec<String>,
+async fn identity_rows(db: &impl ConnectionTrait, customer_id: &str) -> StoreResult<Vec<IdentityRow>> {
+    let rows = identity::Entity::find()
+        .filter(identity::Column::CustomerId.eq(customer_id))
+        .all(db)
+        .await
+        .context("load the identity rows of a customer")?;
+    Ok(rows.into_iter().map(IdentityRow::from).collect())
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Ledger {
-    pub survivor_before: Option<customer::Model>,
-    pub survivor_preferences_before: Option<preference::Model>,
-    pub survivor_preferences_after: Option<preference::Model>,
-    /// The survivor's display name after the merge, when it was taken from a merged profile.
-    pub display_name_taken: Option<String>,
-    pub parts: Vec<Part>,
+fn assignment_row(customer_id: &CustomerId, a: labels::Assignment) -> super::ledger::AssignmentRow {
+    super::ledger::AssignmentRow {
+        customer_id: customer_id.as_str().to_owned(),
+        label_id: a.label_id.into_string(),
+        source: a.source.as_str().to_owned(),
+        assigned_by: a.assigned_by,
+        assigned_at: a.assigned_at,
+    }
 }
 
-/// Move every row of `merged` to `survivor_id` and mark it MERGED.
-pub async fn move_part(db: &impl ConnectionTrait, survivor_id: &str, merged: customer::Model) -> Result<Part> {
-    let mut part = Part::default();
-    let from = merged.id.clone();
+fn assignment(row: &super::ledger::AssignmentRow) -> StoreResult<labels::Assignment> {
+    let source = LabelSource::parse(&row.source).ok_or_else(|| anyhow!("unknown assignment source in a ledger"));
+    Ok(labels::Assignment {
+        label_id: LabelId::from_stored(row.label_id.clone()),
+        source: source.context("read a merge ledger")?,
+        assigned_by: row.assigned_by.clone(),
+        assigned_at: row.assigned_at,
+    })
+}
+
+/// The survivor's rows a ledger keeps to put it back as it was.
+pub async fn survivor_rows(db: &impl ConnectionTrait, survivor: &CustomerId) -> StoreResult<Ledger> {
+    let mut ledger = Ledger::new();
+    ledger.survivor_before = Some(CustomerRow::from(customers::row(db, survivor).await?));
+    ledger.survivor_preferences_before = preferences::row(db, survivor).await?;
+    Ok(ledger)
+}
+
+/// Move every row of `merged` to `survivor` and mark it MERGED. The survivor's identities,
+/// labels and attribute values win over the same ones of the merged profile (those are
+/// dropped and kept in the part); a moved identity stays primary only where the survivor
+/// has none on its channel. Preferences are removed and returned in the part: combining
+/// them is the caller's rule.
+pub async fn move_part(db: &impl ConnectionTrait, survivor: &CustomerId, merged: &CustomerId) -> StoreResult<Part> {
+    let mut part = Part { customer: Some(CustomerRow::from(customers::row(db, merged).await?)), ..Part::default() };
     // Read first: deleting a dropped identity would null a preference that points at it.
-    part.preferences = preference::Entity::find_by_id(from.clone()).one(db).await?;
+    part.preferences = preferences::row(db, merged).await?;
 
-    let survivor_idents = identity::Entity::find().filter(identity::Column::CustomerId.eq(survivor_id)).all(db).await?;
-    let primary_channels: HashSet<String> =
-        survivor_idents.iter().filter(|i| i.is_primary).map(|i| i.channel.clone()).collect();
-    for m in identity::Entity::find().filter(identity::Column::CustomerId.eq(from.as_str())).all(db).await? {
-        if let Some(kept) = survivor_idents.iter().find(|i| i.lookup_key == m.lookup_key) {
-            part.replaced_by.push((m.id.clone(), kept.id.clone()));
-            identity::Entity::delete_by_id(m.id.clone()).exec(db).await?;
-            part.identities_dropped.push(m);
+    let survivor_idents = identity_rows(db, survivor.as_str()).await?;
+    let primary_channels: HashSet<Channel> =
+        survivor_idents.iter().filter(|i| i.is_primary).filter_map(|i| i.channel.parse::<Channel>().ok()).collect();
+    for row in identity_rows(db, merged.as_str()).await? {
+        if let Some(kept) = survivor_idents.iter().find(|i| i.lookup_key == row.lookup_key) {
+            part.replaced_by.push((row.id.clone(), kept.id.clone()));
+            identity::Entity::delete_by_id(row.id.as_str()).exec(db).await.context("drop a duplicate identity")?;
+            part.identities_dropped.push(row);
         } else {
-            let mut am = m.clone().into_active_model();
-            am.customer_id = Set(survivor_id.to_owned());
+            let channel = row.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in identity row"));
+            let mut am = row.to_active();
+            am.customer_id = Set(survivor.as_str().to_owned());
             am.anonymous_key = Set(None);
-            am.is_primary = Set(m.is_primary && !primary_channels.contains(&m.channel));
-            am.update(db).await?;
-            part.identities_moved.push(m);
+            am.is_primary = Set(stays_primary(row.is_primary, channel.context("move an identity")?, &primary_channels));
+            am.update(db).await.context("move an identity")?;
+            part.identities_moved.push(row);
         }
     }
 
-    let carried: HashSet<String> = customer_label::Entity::find()
-        .filter(customer_label::Column::CustomerId.eq(survivor_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.label_id)
-        .collect();
-    for m in customer_label::Entity::find().filter(customer_label::Column::CustomerId.eq(from.as_str())).all(db).await?
-    {
-        let this = customer_label::Entity::delete_many()
-            .filter(customer_label::Column::CustomerId.eq(from.as_str()))
-            .filter(customer_label::Column::LabelId.eq(m.label_id.as_str()));
-        this.exec(db).await?;
-        if carried.contains(&m.label_id) {
-            part.labels_dropped.push(m);
+    let carried: HashSet<LabelId> =
+        labels::assignments_of(db, survivor).await?.into_iter().map(|a| a.label_id).collect();
+    let theirs = labels::assignments_of(db, merged).await?;
+    let ids: Vec<LabelId> = theirs.iter().map(|a| a.label_id.clone()).collect();
+    labels::unassign(db, merged, &ids).await?;
+    let (dropped, moved): (Vec<_>, Vec<_>) = theirs.into_iter().partition(|a| carried.contains(&a.label_id));
+    labels::insert_assignments(db, survivor, &moved).await?;
+    part.labels_moved = moved.into_iter().map(|a| assignment_row(merged, a)).collect();
+    part.labels_dropped = dropped.into_iter().map(|a| assignment_row(merged, a)).collect();
+
+    let keys: HashSet<String> = attributes::keys_of(db, survivor).await?.into_iter().collect();
+    for row in attributes::rows_of(db, merged).await? {
+        attributes::delete_row(db, merged.as_str(), &row.key, None).await?;
+        if keys.contains(&row.key) {
+            part.attributes_lost.push(row); // the survivor wins; the losing value is kept here
         } else {
-            insert_assignment(db, survivor_id, &m).await?;
-            part.labels_moved.push(m);
-        }
-    }
-
-    let keys: HashSet<String> = attr::Entity::find()
-        .filter(attr::Column::CustomerId.eq(survivor_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.key)
-        .collect();
-    for m in attr::Entity::find().filter(attr::Column::CustomerId.eq(from.as_str())).all(db).await? {
-        attr::Entity::delete_many()
-            .filter(attr::Column::CustomerId.eq(from.as_str()))
-            .filter(attr::Column::Key.eq(m.key.as_str()))
-            .exec(db)
+            attributes::put_row(
+                db,
+                &super::ledger::AttributeRow { customer_id: survivor.as_str().to_owned(), ..row.clone() },
+            )
             .await?;
-        if keys.contains(&m.key) {
-            part.attributes_lost.push(m); // the survivor wins; the losing value is kept here
-        } else {
-            insert_attribute(db, survivor_id, &m).await?;
-            part.attributes_moved.push(m);
+            part.attributes_moved.push(row);
         }
     }
 
     if part.preferences.is_some() {
-        preference::Entity::delete_by_id(from.clone()).exec(db).await?;
+        preferences::delete(db, merged).await?;
     }
-
-    part.external_refs_moved =
-        external_ref::Entity::find().filter(external_ref::Column::CustomerId.eq(from.as_str())).all(db).await?;
-    external_ref::Entity::update_many()
-        .col_expr(external_ref::Column::CustomerId, Expr::value(survivor_id))
-        .filter(external_ref::Column::CustomerId.eq(from.as_str()))
-        .exec(db)
-        .await?;
-
-    part.interactions_moved = interaction::Entity::find()
-        .select_only()
-        .column(interaction::Column::Id)
-        .filter(interaction::Column::CustomerId.eq(from.as_str()))
-        .order_by_asc(interaction::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
-    interaction::Entity::update_many()
-        .col_expr(interaction::Column::CustomerId, Expr::value(survivor_id))
-        .filter(interaction::Column::CustomerId.eq(from.as_str()))
-        .exec(db)
-        .await?;
-
-    customer::Entity::update_many()
-        .col_expr(customer::Column::Status, Expr::value(CustomerStatus::Merged.as_str()))
-        .col_expr(customer::Column::MergedInto, Expr::value(survivor_id))
-        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
-        .col_expr(customer::Column::UpdatedAt, Expr::value(now()))
-        .filter(customer::Column::Id.eq(from.as_str()))
-        .exec(db)
-        .await?;
-    part.customer = Some(merged);
+    part.external_refs_moved = external_refs::move_all(db, merged, survivor).await?;
+    part.interactions_moved =
+        interactions::move_all(db, merged, survivor).await?.into_iter().map(InteractionId::into_string).collect();
+    customers::set_status(db, merged, CustomerStatus::Merged, Some(survivor)).await?;
     Ok(part)
 }
 
-async fn insert_assignment(db: &impl ConnectionTrait, customer_id: &str, m: &customer_label::Model) -> Result<()> {
-    let row = customer_label::ActiveModel {
-        customer_id: Set(customer_id.to_owned()),
-        label_id: Set(m.label_id.clone()),
-        source: Set(m.source.clone()),
-        assigned_by: Set(m.assigned_by.clone()),
-        assigned_at: Set(m.assigned_at),
-    };
-    customer_label::Entity::insert(row)
-        .on_conflict_do_nothing_on([customer_label::Column::CustomerId, customer_label::Column::LabelId])
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-async fn insert_attribute(db: &impl ConnectionTrait, customer_id: &str, m: &attr::Model) -> Result<()> {
-    super::attributes::upsert_row(db, attr::Model { customer_id: customer_id.to_owned(), ..m.clone() }).await
-}
-
 /// Move back what one merged profile brought, as far as it is still where the merge put it.
-pub async fn restore_part(db: &impl ConnectionTrait, survivor_id: &str, part: &Part) -> Result<()> {
+async fn restore_part(db: &impl ConnectionTrait, survivor: &str, part: &Part) -> StoreResult<()> {
     let Some(original) = &part.customer else { return Ok(()) };
-    let to = original.id.as_str();
-    customer::Entity::update_many()
-        .col_expr(customer::Column::Status, Expr::value(original.status.as_str()))
-        .col_expr(customer::Column::MergedInto, Expr::value(Option::<String>::None))
-        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
-        .col_expr(customer::Column::UpdatedAt, Expr::value(now()))
-        .filter(customer::Column::Id.eq(to))
-        .exec(db)
-        .await?;
+    let to = CustomerId::from_stored(original.id.clone());
+    let status = CustomerStatus::parse(&original.status).ok_or_else(|| anyhow!("unknown status in a ledger"));
+    customers::set_status(db, &to, status.context("read a merge ledger")?, None).await?;
 
-    for m in &part.identities_moved {
-        let mut update = identity::Entity::update_many()
-            .col_expr(identity::Column::CustomerId, Expr::value(to))
-            .col_expr(identity::Column::IsPrimary, Expr::value(m.is_primary))
-            .col_expr(identity::Column::AnonymousKey, Expr::value(m.anonymous_key.clone()))
-            .filter(identity::Column::Id.eq(m.id.as_str()));
-        update = update.filter(identity::Column::CustomerId.eq(survivor_id));
-        update.exec(db).await?;
+    for row in &part.identities_moved {
+        identity::Entity::update_many()
+            .col_expr(identity::Column::CustomerId, Expr::value(to.as_str()))
+            .col_expr(identity::Column::IsPrimary, Expr::value(row.is_primary))
+            .col_expr(identity::Column::AnonymousKey, Expr::value(row.anonymous_key.clone()))
+            .filter(identity::Column::Id.eq(row.id.as_str()))
+            .filter(identity::Column::CustomerId.eq(survivor))
+            .exec(db)
+            .await
+            .context("move an identity back")?;
     }
-    for m in &part.identities_dropped {
-        if identity::Entity::find_by_id(m.id.clone()).one(db).await?.is_none() {
-            let mut am = m.clone().into_active_model();
-            am.id = Set(m.id.clone());
-            am.customer_id = Set(to.to_owned());
-            am.channel = Set(m.channel.clone());
-            am.provider = Set(m.provider.clone());
-            am.value = Set(m.value.clone());
-            am.lookup_key = Set(m.lookup_key.clone());
-            am.verified = Set(m.verified);
-            am.is_primary = Set(m.is_primary);
-            am.shared = Set(m.shared);
-            am.anonymous_key = Set(m.anonymous_key.clone());
-            am.created_at = Set(m.created_at);
-            identity::Entity::insert(am).exec(db).await?;
+    for row in &part.identities_dropped {
+        if identity::Entity::find_by_id(row.id.as_str()).one(db).await.context("look up an identity")?.is_none() {
+            identity::Entity::insert(row.to_active()).exec(db).await.context("put back a dropped identity")?;
         }
     }
 
-    for m in &part.labels_moved {
+    let survivor_id = CustomerId::from_stored(survivor.to_owned());
+    for row in &part.labels_moved {
         // Still the very assignment the merge moved (not one made after it)? Take it back.
-        customer_label::Entity::delete_many()
-            .filter(customer_label::Column::CustomerId.eq(survivor_id))
-            .filter(customer_label::Column::LabelId.eq(m.label_id.as_str()))
-            .filter(customer_label::Column::AssignedAt.eq(m.assigned_at))
-            .filter(customer_label::Column::AssignedBy.eq(m.assigned_by.as_str()))
-            .exec(db)
-            .await?;
+        labels::unassign_exact(db, &survivor_id, &assignment(row)?).await?;
     }
-    for m in part.labels_moved.iter().chain(&part.labels_dropped) {
-        if super::entity::label::Entity::find_by_id(m.label_id.clone()).one(db).await?.is_some() {
-            insert_assignment(db, to, m).await?;
+    let mut back = Vec::new();
+    for row in part.labels_moved.iter().chain(&part.labels_dropped) {
+        let a = assignment(row)?;
+        if labels::get(db, &a.label_id).await?.is_some() {
+            back.push(a);
         }
     }
+    labels::insert_assignments(db, &to, &back).await?;
 
-    for m in &part.attributes_moved {
-        attr::Entity::delete_many()
-            .filter(attr::Column::CustomerId.eq(survivor_id))
-            .filter(attr::Column::Key.eq(m.key.as_str()))
-            .filter(attr::Column::Value.eq(m.value.as_str()))
-            .filter(attr::Column::UpdatedAt.eq(m.updated_at))
-            .exec(db)
-            .await?;
+    for row in &part.attributes_moved {
+        attributes::delete_row(db, survivor, &row.key, Some(row)).await?;
     }
-    for m in part.attributes_moved.iter().chain(&part.attributes_lost) {
-        if super::entity::attribute_definition::Entity::find_by_id(m.key.clone()).one(db).await?.is_some() {
-            insert_attribute(db, to, m).await?;
+    for row in part.attributes_moved.iter().chain(&part.attributes_lost) {
+        if attributes::is_defined(db, &row.key).await? {
+            attributes::put_row(
+                db,
+                &super::ledger::AttributeRow { customer_id: to.as_str().to_owned(), ..row.clone() },
+            )
+            .await?;
         }
     }
 
     if let Some(p) = &part.preferences {
-        super::preferences::save_row(db, p.clone()).await?;
+        preferences::put_row(db, p).await?;
     }
-    for m in &part.external_refs_moved {
-        external_ref::Entity::update_many()
-            .col_expr(external_ref::Column::CustomerId, Expr::value(to))
-            .filter(external_ref::Column::Id.eq(m.id.as_str()))
-            .filter(external_ref::Column::CustomerId.eq(survivor_id))
-            .exec(db)
-            .await?;
+    for row in &part.external_refs_moved {
+        external_refs::move_back(db, row, survivor, to.as_str()).await?;
     }
-    interaction::Entity::update_many()
-        .col_expr(interaction::Column::CustomerId, Expr::value(to))
-        .filter(interaction::Column::Id.is_in(part.interactions_moved.iter().cloned()))
-        .filter(interaction::Column::CustomerId.eq(survivor_id))
-        .exec(db)
-        .await?;
+    let moved: Vec<InteractionId> = part.interactions_moved.iter().cloned().map(InteractionId::from_stored).collect();
+    interactions::move_to(db, &moved, &survivor_id, &to).await
+}
+
+/// Undo a merge at the row level: every part in reverse order, then the survivor put back
+/// where nothing changed it since the merge (preferences, a name it took, its status).
+pub async fn undo(db: &impl ConnectionTrait, entry: &LedgerEntry, survivor_now: &Customer) -> StoreResult<()> {
+    let ledger = &entry.ledger;
+    let survivor = &entry.merge.survivor_id;
+    for part in ledger.parts.iter().rev() {
+        restore_part(db, survivor.as_str(), part).await?;
+    }
+    if preferences::row(db, survivor).await? == ledger.survivor_preferences_after {
+        match &ledger.survivor_preferences_before {
+            Some(p) => preferences::put_row(db, p).await?,
+            None => preferences::delete(db, survivor).await?,
+        }
+    }
+    let current = customers::row(db, survivor).await?;
+    if let Some(taken) = &ledger.display_name_taken
+        && current.display_name.as_ref() == Some(taken)
+    {
+        customers::set_sealed_display_name(db, survivor, None).await?;
+    }
+    if let Some(before) = &ledger.survivor_before
+        && before.status != survivor_now.status.as_str()
+        && survivor_now.status == CustomerStatus::Active
+    {
+        let status = CustomerStatus::parse(&before.status).ok_or_else(|| anyhow!("unknown status in a ledger"));
+        customers::restore_status(db, survivor, status.context("read a merge ledger")?).await?;
+    }
     Ok(())
 }
 
-/// A merge as recorded in the ledger.
+/// The merged profiles' display name the survivor takes when it has none: the first one.
+pub fn name_to_take(ledger: &Ledger) -> Option<String> {
+    ledger.parts.iter().filter_map(|p| p.customer.as_ref()?.display_name.clone()).next()
+}
+
+/// Give the survivor a sealed name taken from a merged profile, and note it in the ledger.
+pub async fn take_name(
+    db: &impl ConnectionTrait,
+    survivor: &CustomerId,
+    ledger: &mut Ledger,
+    sealed: String,
+) -> StoreResult<()> {
+    customers::set_sealed_display_name(db, survivor, Some(sealed.clone())).await?;
+    ledger.display_name_taken = Some(sealed);
+    Ok(())
+}
+
+/// The survivor's preference row after the merge, for the ledger.
+pub async fn note_preferences_after(
+    db: &impl ConnectionTrait,
+    survivor: &CustomerId,
+    ledger: &mut Ledger,
+) -> StoreResult<()> {
+    ledger.survivor_preferences_after = preferences::row(db, survivor).await?;
+    Ok(())
+}
+
+/// A merge with the ledger needed to undo it.
 #[derive(Clone, Debug)]
-pub struct MergeRecord {
-    pub id: String,
-    pub survivor_id: String,
-    pub merged_ids: Vec<String>,
-    pub merged_by: String,
-    pub merged_at: chrono::DateTime<chrono::Utc>,
-    pub undone_by: Option<String>,
-    pub undone_at: Option<chrono::DateTime<chrono::Utc>>,
+pub struct LedgerEntry {
+    pub merge: Merge,
     pub ledger: Ledger,
 }
 
-fn decode(codec: &PiiCodec, m: merge::Model) -> Result<MergeRecord> {
-    let ledger = serde_json::from_str(codec.open(m.ledger)?.expose()).context("Failed to decode a merge ledger")?;
-    Ok(MergeRecord {
-        merged_ids: serde_json::from_str(&m.merged_ids).context("Failed to decode merged ids")?,
-        id: m.id,
-        survivor_id: m.survivor_id,
-        merged_by: m.merged_by,
-        merged_at: m.merged_at,
-        undone_by: m.undone_by,
-        undone_at: m.undone_at,
+fn decode(codec: &PiiCodec, m: merge::Model) -> StoreResult<LedgerEntry> {
+    let text = codec.open(m.ledger).context("open a merge ledger")?;
+    let ledger: Ledger = serde_json::from_str(text.expose()).context("decode a merge ledger")?;
+    let merged_ids: Vec<String> = serde_json::from_str(&m.merged_ids).context("decode merged ids")?;
+    Ok(LedgerEntry {
+        merge: Merge {
+            id: MergeId::from_stored(m.id),
+            survivor_id: CustomerId::from_stored(m.survivor_id),
+            merged_ids: merged_ids.into_iter().map(CustomerId::from_stored).collect(),
+            merged_by: m.merged_by,
+            merged_at: m.merged_at,
+            undone_by: m.undone_by,
+            undone_at: m.undone_at,
+            moved: ledger.counts(),
+        },
         ledger,
     })
 }
@@ -296,17 +271,18 @@ fn decode(codec: &PiiCodec, m: merge::Model) -> Result<MergeRecord> {
 pub async fn insert(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
-    survivor_id: &str,
-    merged_ids: &[String],
+    survivor: &CustomerId,
+    merged_ids: &[CustomerId],
     by: &str,
     ledger: &Ledger,
-) -> Result<String> {
-    let id = crate::domain::id::new_id();
-    let text = serde_json::to_string(ledger).context("Failed to encode the merge ledger")?;
+) -> StoreResult<MergeId> {
+    let id = MergeId::generate();
+    let text = serde_json::to_string(ledger).context("encode a merge ledger")?;
+    let merged: Vec<&str> = merged_ids.iter().map(CustomerId::as_str).collect();
     merge::ActiveModel {
-        id: Set(id.clone()),
-        survivor_id: Set(survivor_id.to_owned()),
-        merged_ids: Set(serde_json::to_string(merged_ids).context("Failed to encode merged ids")?),
+        id: Set(id.as_str().to_owned()),
+        survivor_id: Set(survivor.as_str().to_owned()),
+        merged_ids: Set(serde_json::to_string(&merged).context("encode merged ids")?),
         merged_by: Set(by.to_owned()),
         merged_at: Set(now()),
         undone_by: Set(None),
@@ -314,31 +290,35 @@ pub async fn insert(
         ledger: Set(codec.seal(&Pii::new(text))),
     }
     .insert(db)
-    .await?;
+    .await
+    .context("record a merge")?;
     Ok(id)
 }
 
-pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &str) -> Result<Option<MergeRecord>> {
-    merge::Entity::find_by_id(id.to_owned()).one(db).await?.map(|m| decode(codec, m)).transpose()
+pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &MergeId) -> StoreResult<LedgerEntry> {
+    let row = merge::Entity::find_by_id(id.as_str()).one(db).await.context("load a merge")?;
+    decode(codec, row.ok_or(StoreError::NotFound)?)
 }
 
 /// Merges into each of these survivors, newest first.
-pub async fn by_survivors(db: &impl ConnectionTrait, codec: &PiiCodec, ids: &[String]) -> Result<Vec<MergeRecord>> {
+pub async fn by_survivors(db: &impl ConnectionTrait, codec: &PiiCodec, ids: &[CustomerId]) -> StoreResult<Vec<Merge>> {
     let rows = merge::Entity::find()
-        .filter(merge::Column::SurvivorId.is_in(ids.iter().cloned()))
+        .filter(merge::Column::SurvivorId.is_in(ids.iter().map(|id| id.as_str().to_owned())))
         .order_by_desc(merge::Column::MergedAt)
         .order_by_desc(merge::Column::Id)
         .all(db)
-        .await?;
-    rows.into_iter().map(|m| decode(codec, m)).collect()
+        .await
+        .context("load the merges of customers")?;
+    rows.into_iter().map(|m| decode(codec, m).map(|e| e.merge)).collect()
 }
 
-pub async fn mark_undone(db: &impl ConnectionTrait, id: &str, by: &str) -> Result<()> {
+pub async fn mark_undone(db: &impl ConnectionTrait, id: &MergeId, by: &str) -> StoreResult<()> {
     merge::Entity::update_many()
         .col_expr(merge::Column::UndoneBy, Expr::value(by))
         .col_expr(merge::Column::UndoneAt, Expr::value(now()))
-        .filter(merge::Column::Id.eq(id))
+        .filter(merge::Column::Id.eq(id.as_str()))
         .exec(db)
-        .await?;
+        .await
+        .context("mark a merge undone")?;
     Ok(())
 }

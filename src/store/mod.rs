@@ -1,27 +1,29 @@
-//! Storage: sea-orm entities and repositories. Batch reads return maps keyed by id so
-//! that DataLoaders can serve any number of parents with one statement.
-//!
-//! Records returned here are domain shapes (`*Record`), not ORM models and not GraphQL
-//! types: PII in them is already opened by the PII seam and wrapped in [`Pii`].
+//! Storage: sea-orm entities and repositories, and the codec PII passes through on its
+//! way in and out. Every SQL statement of the service is here. Repositories speak storage
+//! terms: they return domain records and typed outcomes ([`StoreError`]), never API field
+//! names. Batch reads return maps keyed by id, so that DataLoaders can serve any number of
+//! parents with one statement.
 
 pub mod attributes;
 pub mod audit;
+pub mod codec;
 pub mod customers;
 pub mod entity;
+pub mod error;
 pub mod external_refs;
 pub mod identities;
 pub mod interactions;
 pub mod labels;
+pub mod ledger;
 pub mod merges;
-pub mod pii;
 pub mod preferences;
-mod records;
 
-pub use pii::{MasterKey, Pii, PiiCodec};
-pub use records::*;
+pub use codec::{MasterKey, PiiCodec};
+pub use error::{Constraint, StoreError, StoreResult};
 
+use crate::domain::Pii;
 use anyhow::Context as _;
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -41,14 +43,14 @@ impl StatementCounter {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub db: DatabaseConnection,
-    pub pii: PiiCodec,
+    pub codec: PiiCodec,
     pub statements: StatementCounter,
 }
 
 impl Store {
     /// Connect to `sqlite://…` or `postgres://…` (the URL picks the backend) and count
     /// statements. Does not migrate: see [`Store::migrate`].
-    pub async fn connect(url: &str, pii: PiiCodec) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, codec: PiiCodec) -> anyhow::Result<Self> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false) // statements carry PII parameters: never log them
             .connect_timeout(Duration::from_secs(10))
@@ -72,7 +74,7 @@ impl Store {
             // The SQL text only (placeholders): the values can be PII and are never logged.
             tracing::trace!(target: "customers::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
         });
-        Ok(Self { db, pii, statements })
+        Ok(Self { db, codec, statements })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -87,14 +89,14 @@ impl Store {
         use sea_orm::{ActiveModelTrait as _, EntityTrait as _, Set};
         const PROBE: &str = "customers master key check";
         match key_check::Entity::find_by_id("pii".to_owned()).one(&self.db).await? {
-            Some(row) => match self.pii.open(row.sealed) {
+            Some(row) => match self.codec.open(row.sealed) {
                 Ok(p) if p.expose() == PROBE => Ok(()),
                 _ => anyhow::bail!(
                     "the master key does not match the one this database was written with (CUSTOMERS_MASTER_KEY or data/master-key)"
                 ),
             },
             None => {
-                key_check::ActiveModel { id: Set("pii".into()), sealed: Set(self.pii.seal(&Pii::new(PROBE))) }
+                key_check::ActiveModel { id: Set("pii".into()), sealed: Set(self.codec.seal(&Pii::new(PROBE))) }
                     .insert(&self.db)
                     .await
                     .context("Failed to record the master key check")?;
@@ -106,16 +108,16 @@ impl Store {
     /// Begin a write transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write
     /// lock up front (waiting up to the busy timeout), so a transaction that reads before it
     /// writes cannot fail with a stale snapshot when another writer got there first.
-    pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    pub async fn begin_write(&self) -> StoreResult<DatabaseTransaction> {
         use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait as _};
         if self.backend() == DbBackend::Sqlite {
             let options = TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             };
-            self.db.begin_with_options(options).await
+            error::DbContext::context(self.db.begin_with_options(options).await, "begin a write transaction")
         } else {
-            self.db.begin().await
+            error::DbContext::context(self.db.begin().await, "begin a write transaction")
         }
     }
 
@@ -129,13 +131,14 @@ impl Store {
     }
 }
 
-/// Timestamps are stored with microsecond precision on both backends, so that values read
-/// back compare equal to values written, and text timestamps on SQLite sort correctly.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    truncate_micros(chrono::Utc::now())
+/// Commit a write transaction.
+pub async fn commit(tx: DatabaseTransaction) -> StoreResult<()> {
+    error::DbContext::context(tx.commit().await, "commit")
 }
 
-pub fn truncate_micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    use chrono::{DurationRound, TimeDelta};
-    t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
+/// Roll back a transaction whose writes were only a preview.
+pub async fn rollback(tx: DatabaseTransaction) -> StoreResult<()> {
+    error::DbContext::context(tx.rollback().await, "roll back a preview")
 }
+
+pub use crate::domain::interaction::now;

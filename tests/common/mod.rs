@@ -52,14 +52,14 @@ pub struct TestApp {
 pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
     Settings {
         database_url: database_url.to_owned(),
-        listen: "127.0.0.1:0".into(),
+        listen: "127.0.0.1:0".parse().expect("an address"),
         jwt_secret: Some(Secret::new(SECRET)),
         jwks: None,
         jwt_issuer: None,
         jwt_audience: None,
         master_key: Some(Secret::new(TEST_MASTER_KEY)),
         data_dir,
-        default_region: Some("PK".into()),
+        default_region: Some(customers::domain::identity::parse_region("PK").expect("a region")),
         log_format: None,
     }
 }

@@ -1,5 +1,7 @@
+use crate::domain::attribute::{
+    Attribute as AttributeRecord, AttributeDefinition as AttributeDefinitionRecord, AttributeValue,
+};
 use crate::domain::enums::AttributeType;
-use crate::store::{AttributeDefinitionRecord, AttributeRecord, AttributeValue};
 use async_graphql::{Json, SimpleObject};
 
 /// One attribute value of a customer.

@@ -1,13 +1,13 @@
 use super::{Attribute, ChannelIdentity, ExternalRef, InteractionConnection, Label, Preference};
+use crate::domain::customer::Customer as CustomerRecord;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::{Channel, Scope};
 use crate::graphql::context::{Require, loaders, pii_visible};
 use crate::graphql::error::IntoGql;
 use crate::graphql::loaders::{
-    AttributesOf, CustomerId, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, PreferencesOf,
+    AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, MergesOf, PreferencesOf,
 };
 use crate::security::mask::mask_name;
-use crate::store::CustomerRecord;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
@@ -17,7 +17,7 @@ pub struct Customer(pub CustomerRecord);
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl Customer {
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.id.to_string())
     }
 
     /// PII: masked (`J*** D***`) without the `pii:read` scope.
@@ -34,7 +34,7 @@ impl Customer {
     /// The profile this one was merged into (`status: MERGED`).
     async fn merged_into(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
         let Some(id) = &self.0.merged_into else { return Ok(None) };
-        Ok(loaders(ctx).load_one(CustomerId(id.clone())).await.gql()?.flatten().map(Customer))
+        Ok(loaders(ctx).load_one(CustomerById(id.clone())).await.gql()?.flatten().map(Customer))
     }
 
     /// Identities on every channel: primary first.
@@ -72,7 +72,7 @@ impl Customer {
         after: Option<String>,
         channel: Option<Channel>,
     ) -> Result<InteractionConnection> {
-        let page = crate::graphql::prefetch::history_page(first, after.as_deref(), channel).gql()?;
+        let page = crate::graphql::pagination::history_page(first, after.as_deref(), channel).gql()?;
         let limit = page.limit as usize - 1;
         let rows = loaders(ctx)
             .load_one(InteractionsOf { customer_id: self.0.id.clone(), page })
@@ -103,7 +103,7 @@ impl Customer {
         purpose: Option<String>,
         at: Option<DateTime<Utc>>,
     ) -> Result<super::Contactability> {
-        use crate::domain::contactability::{ContactIdentity, ContactPreferences, Purpose, decide};
+        use crate::domain::contactability::{Purpose, decide};
         let purpose = Purpose::parse(purpose.as_deref()).gql()?;
         let (prefs, identities) = futures_util::join!(
             loaders(ctx).load_one(PreferencesOf(self.0.id.clone())),
@@ -111,19 +111,7 @@ impl Customer {
         );
         let prefs = prefs.gql()?.unwrap_or_default();
         let identities = identities.gql()?.unwrap_or_default();
-        let contact_identities: Vec<ContactIdentity> = identities
-            .iter()
-            .map(|i| ContactIdentity { id: i.id.clone(), channel: i.channel, primary: i.primary, verified: i.verified })
-            .collect();
-        let view = ContactPreferences {
-            timezone: prefs.timezone.as_deref(),
-            preferred_channel: prefs.preferred_channel,
-            preferred_identity_id: prefs.preferred_identity_id.as_deref(),
-            best_time_to_contact: &prefs.best_time_to_contact,
-            do_not_contact: prefs.do_not_contact,
-            consents: &prefs.consents,
-        };
-        let decision = decide(&view, &contact_identities, purpose, at.unwrap_or_else(Utc::now));
+        let decision = decide(&prefs, &identities, purpose, at.unwrap_or_else(Utc::now));
         let identity = decision.identity_id.as_ref().and_then(|id| identities.iter().find(|i| &i.id == id)).cloned();
         Ok(super::Contactability {
             allowed: decision.allowed,
@@ -136,7 +124,7 @@ impl Customer {
 
     /// Merges into this profile, newest first (each can be undone with `unmergeCustomer`).
     async fn merges(&self, ctx: &Context<'_>) -> Result<Vec<super::MergeRecord>> {
-        let records = loaders(ctx).load_one(crate::graphql::loaders::MergesOf(self.0.id.clone())).await.gql()?;
+        let records = loaders(ctx).load_one(MergesOf(self.0.id.clone())).await.gql()?;
         Ok(records.unwrap_or_default().into_iter().map(super::MergeRecord).collect())
     }
 

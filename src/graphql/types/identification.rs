@@ -1,6 +1,6 @@
 use super::Customer;
+use crate::domain::merge::Merge;
 use crate::service::identification::{Match, Resolution, ResolutionStatus};
-use crate::store::merges::MergeRecord as Record;
 use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -50,7 +50,7 @@ impl CustomerMatch {
 }
 
 /// A merge, as the ledger recorded it (`unmergeCustomer(mergeId)` undoes it).
-pub struct MergeRecord(pub Record);
+pub struct MergeRecord(pub Merge);
 
 #[derive(SimpleObject)]
 pub struct MergeCounts {
@@ -66,15 +66,15 @@ pub struct MergeCounts {
 #[Object]
 impl MergeRecord {
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.id.to_string())
     }
 
     async fn survivor_id(&self) -> ID {
-        ID(self.0.survivor_id.clone())
+        ID(self.0.survivor_id.to_string())
     }
 
     async fn merged_ids(&self) -> Vec<ID> {
-        self.0.merged_ids.iter().cloned().map(ID).collect()
+        self.0.merged_ids.iter().map(|id| ID(id.to_string())).collect()
     }
 
     async fn merged_by(&self) -> &str {
@@ -95,15 +95,15 @@ impl MergeRecord {
 
     /// What moved to the survivor.
     async fn moved(&self) -> MergeCounts {
-        let parts = &self.0.ledger.parts;
-        let n = |f: &dyn Fn(&crate::store::merges::Part) -> usize| parts.iter().map(f).sum::<usize>() as i32;
+        let m = self.0.moved;
+        let n = |x: usize| i32::try_from(x).unwrap_or(i32::MAX);
         MergeCounts {
-            identities: n(&|p| p.identities_moved.len() + p.identities_dropped.len()),
-            labels: n(&|p| p.labels_moved.len() + p.labels_dropped.len()),
-            attributes: n(&|p| p.attributes_moved.len()),
-            attribute_conflicts: n(&|p| p.attributes_lost.len()),
-            external_refs: n(&|p| p.external_refs_moved.len()),
-            interactions: n(&|p| p.interactions_moved.len()),
+            identities: n(m.identities),
+            labels: n(m.labels),
+            attributes: n(m.attributes),
+            attribute_conflicts: n(m.attribute_conflicts),
+            external_refs: n(m.external_refs),
+            interactions: n(m.interactions),
         }
     }
 }

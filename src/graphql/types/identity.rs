@@ -1,17 +1,17 @@
+use crate::domain::identity::Identity;
 use crate::domain::{Channel, Scope};
 use crate::graphql::context::{Require, pii_visible};
 use crate::security::mask::mask_identity;
-use crate::store::IdentityRecord;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 /// An identifier of a customer on one channel.
-pub struct ChannelIdentity(pub IdentityRecord);
+pub struct ChannelIdentity(pub Identity);
 
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl ChannelIdentity {
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.id.to_string())
     }
 
     async fn channel(&self) -> Channel {

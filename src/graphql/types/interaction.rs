@@ -1,20 +1,20 @@
 use super::Customer;
 use crate::domain::enums::{Direction, InteractionKind};
+use crate::domain::interaction::Interaction;
 use crate::domain::{Channel, Scope};
 use crate::graphql::context::{Require, loaders};
 use crate::graphql::error::IntoGql;
-use crate::graphql::loaders::CustomerId;
-use crate::store::InteractionRecord;
+use crate::graphql::loaders::CustomerById;
 use async_graphql::{Context, ErrorExtensions as _, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 /// A conversation or activity in a customer's history.
-pub struct InteractionRef(pub InteractionRecord);
+pub struct InteractionRef(pub Interaction);
 
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl InteractionRef {
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.id.to_string())
     }
 
     async fn kind(&self) -> InteractionKind {
@@ -52,7 +52,7 @@ impl InteractionRef {
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
         loaders(ctx)
-            .load_one(CustomerId(self.0.customer_id.clone()))
+            .load_one(CustomerById(self.0.customer_id.clone()))
             .await
             .gql()?
             .flatten()

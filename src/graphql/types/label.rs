@@ -1,6 +1,6 @@
 use crate::domain::enums::LabelSource;
+use crate::domain::label::Label as LabelRecord;
 use crate::graphql::context::Require;
-use crate::store::LabelRecord;
 use async_graphql::{ID, Object};
 
 /// A label from the catalogue: VIP, high-priority debtor, campaign segment…
@@ -9,7 +9,7 @@ pub struct Label(pub LabelRecord);
 #[Object(guard = "Require(None)", directive = crate::graphql::directives::authenticated::apply())]
 impl Label {
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.id.to_string())
     }
 
     async fn name(&self) -> &str {

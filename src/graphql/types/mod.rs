@@ -1,4 +1,4 @@
-//! GraphQL object types, one file per type. They wrap store records; PII is masked here,
+//! GraphQL object types, one file per type. They wrap domain records; PII is masked here,
 //! at the last step, depending on the caller's `pii:read` scope.
 
 mod attribute;
@@ -11,7 +11,7 @@ mod label;
 mod preference;
 
 pub use attribute::{Attribute, AttributeDefinition};
-pub use connection::{Cursor, CustomerConnection, InteractionConnection, PageInfo};
+pub use connection::{CustomerConnection, InteractionConnection};
 pub use customer::Customer;
 pub use identification::{CustomerMatch, CustomerResolution, MergeRecord};
 pub use identity::ChannelIdentity;

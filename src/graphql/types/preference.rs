@@ -1,17 +1,18 @@
 use super::ChannelIdentity;
 use crate::domain::Channel;
 use crate::domain::enums::{ConsentStatus, DayOfWeek};
+use crate::domain::id::CustomerId;
+use crate::domain::preference::{Preferences, format_hhmm};
 use crate::graphql::context::loaders;
 use crate::graphql::error::IntoGql;
 use crate::graphql::loaders::IdentitiesOf;
-use crate::store::PreferenceRecord;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 /// Contact and outbound preferences of one customer.
 pub struct Preference {
-    pub customer_id: String,
-    pub record: PreferenceRecord,
+    pub customer_id: CustomerId,
+    pub record: Preferences,
 }
 
 #[Object]
@@ -47,7 +48,7 @@ impl Preference {
         self.record
             .best_time_to_contact
             .iter()
-            .map(|w| TimeWindow { days: w.days.clone(), start: w.start.clone(), end: w.end.clone() })
+            .map(|w| TimeWindow { days: w.days.clone(), start: format_hhmm(w.start), end: format_hhmm(w.end) })
             .collect()
     }
 

@@ -94,10 +94,10 @@ pub fn normalize(channel: Channel, raw: &str, opts: &NormalizeOptions) -> Result
         return Err(IdentityError::TooLong);
     }
     match channel {
-        Channel::Phone | Channel::Sms | Channel::Whatsapp | Channel::Viber => normalize_phone(channel, raw, opts),
+        c if c.is_phone_based() => normalize_phone(channel, raw, opts),
         Channel::Email => normalize_email(raw),
         Channel::Twitter | Channel::Instagram | Channel::Telegram => normalize_handle(raw),
-        Channel::Web | Channel::Mobile | Channel::Facebook | Channel::Other => normalize_opaque(raw),
+        _ => normalize_opaque(raw),
     }
 }
 

@@ -1,0 +1,138 @@
+//! Federation `_entities`: the router sends every representation in one request. This
+//! extension loads them per type, one call each, after the document is parsed and
+//! validated and before execution, so that the entity resolvers (which run concurrently and
+//! would otherwise batch only within the loader's time window) all hit the cache: one
+//! statement per entity type, however busy the machine.
+
+use super::context::Caller;
+use super::loaders::{CustomerById, IdentityById, InteractionById, LabelById, Loaders};
+use crate::domain::Scope;
+use crate::domain::id::{CustomerId, IdentityId, InteractionId, LabelId};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
+use async_graphql::{Name, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Install with `.extension(EntitiesPrefetch)`.
+pub struct EntitiesPrefetch;
+
+impl ExtensionFactory for EntitiesPrefetch {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Prefetch::default())
+    }
+}
+
+/// The representations of a request's `_entities` fields, once its document is parsed;
+/// used only if the document also validates.
+#[derive(Default)]
+struct Prefetch {
+    representations: Mutex<Vec<Value>>,
+    valid: Mutex<bool>,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Prefetch {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        if let Ok(mut found) = self.representations.lock() {
+            *found = representations(&doc, variables);
+        }
+        Ok(doc)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await;
+        if let Ok(mut valid) = self.valid.lock() {
+            *valid = result.is_ok();
+        }
+        result
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let found = self.representations.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+        let valid = self.valid.lock().is_ok_and(|v| *v);
+        let may_read = ctx.data_opt::<Caller>().and_then(|c| c.0.as_ref()).is_some_and(|p| p.has(Scope::CustomersRead));
+        if valid
+            && may_read
+            && !found.is_empty()
+            && let Some(loaders) = ctx.data_opt::<Loaders>()
+        {
+            load(loaders, &found).await;
+        }
+        next.run(ctx, operation_name).await
+    }
+}
+
+/// The representations of every root `_entities` field of the document's queries, with
+/// variables substituted.
+fn representations(doc: &ExecutableDocument, variables: &Variables) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (_, op) in doc.operations.iter() {
+        if op.node.ty != OperationType::Query {
+            continue;
+        }
+        for selection in &op.node.selection_set.node.items {
+            let Selection::Field(field) = &selection.node else { continue };
+            if field.node.name.node != "_entities" {
+                continue;
+            }
+            let Some(arg) = field.node.get_argument("representations") else { continue };
+            let value = arg.node.clone().into_const_with(|name| variables.get(&name).cloned().ok_or(()));
+            if let Ok(Value::List(items)) = value {
+                out.extend(items);
+            }
+        }
+    }
+    out
+}
+
+/// Load the representations' entities, one call per type. Errors are left for the
+/// resolvers to report.
+async fn load(loaders: &Loaders, representations: &[Value]) {
+    let mut by_type: HashMap<&str, Vec<&str>> = HashMap::new();
+    for item in representations {
+        let Value::Object(fields) = item else { continue };
+        let (Some(Value::String(typename)), Some(Value::String(id))) =
+            (fields.get(&Name::new("__typename")), fields.get(&Name::new("id")))
+        else {
+            continue;
+        };
+        by_type.entry(typename.as_str()).or_default().push(id.as_str());
+    }
+    for (typename, ids) in by_type {
+        let _ = match typename {
+            "Customer" => {
+                loaders.load_many(ids.iter().filter_map(|id| CustomerId::lookup(id)).map(CustomerById)).await.map(drop)
+            }
+            "ChannelIdentity" => {
+                loaders.load_many(ids.iter().filter_map(|id| IdentityId::lookup(id)).map(IdentityById)).await.map(drop)
+            }
+            "Label" => {
+                loaders.load_many(ids.iter().filter_map(|id| LabelId::lookup(id)).map(LabelById)).await.map(drop)
+            }
+            "InteractionRef" => loaders
+                .load_many(ids.iter().filter_map(|id| InteractionId::lookup(id)).map(InteractionById))
+                .await
+                .map(drop),
+            _ => Ok(()),
+        };
+    }
+}

@@ -1,0 +1,45 @@
+//! The CRM as system of record: one profile per CRM record, created or updated by sync.
+
+use super::profiles::Apply;
+use super::{On, Services};
+use crate::domain::customer::{Customer, ProfileInput};
+use crate::domain::enums::{CustomerStatus, LabelSource};
+use crate::domain::external_ref::ExternalRef;
+use crate::domain::id::CustomerId;
+use crate::domain::{Error, Principal, Result};
+use crate::store::{Constraint, StoreError, customers, external_refs};
+
+const ATTEMPTS: usize = 3;
+
+impl Services {
+    /// Create or update the profile linked to a CRM record: a new record creates a profile
+    /// linked to it; a known one is updated with what the input carries (labels assigned
+    /// with source CRM). One transaction; concurrent upserts of one new record create one
+    /// profile (the losers of the race update the winner's). Returns whether it was created.
+    pub async fn upsert_by_external_ref(
+        &self,
+        principal: &Principal,
+        reference: &ExternalRef,
+        input: ProfileInput,
+    ) -> Result<(Customer, bool)> {
+        for _ in 0..ATTEMPTS {
+            let tx = self.store.begin_write().await?;
+            if let Some(id) = external_refs::owner(&tx, reference).await? {
+                customers::touch(&tx, &self.store.codec, &id, None).await.on("customer", "ref")?;
+                self.apply_profile(&tx, principal, &id, &input, LabelSource::Crm, Apply::Sync).await?;
+                return Ok((self.finish(tx, &id).await?, false));
+            }
+            let id = CustomerId::generate();
+            customers::insert(&tx, &self.store.codec, &id, None, CustomerStatus::Active).await?;
+            self.apply_profile(&tx, principal, &id, &input, LabelSource::Crm, Apply::New).await?;
+            match external_refs::insert(&tx, &id, reference).await {
+                Ok(()) => return Ok((self.finish(tx, &id).await?, true)),
+                // Linked concurrently by another sync: this transaction is dropped (rolled
+                // back); look again and update that profile.
+                Err(StoreError::Duplicate(Constraint::ExternalRef)) => continue,
+                Err(other) => return Err(other.on("external record", "ref")),
+            }
+        }
+        Err(Error::Internal(anyhow::anyhow!("the CRM upsert kept racing with concurrent writers")))
+    }
+}

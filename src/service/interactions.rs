@@ -1,0 +1,77 @@
+//! The interaction history: linking conversations and activities, and moving one to
+//! another profile.
+
+use super::{On, Services};
+use crate::domain::id::{CustomerId, InteractionId};
+use crate::domain::interaction::{Interaction, NewInteraction};
+use crate::domain::{Error, Principal, Result};
+use crate::store::{Constraint, StoreError, audit, commit, customers, interactions};
+use serde_json::json;
+
+impl Services {
+    /// Link an interaction. Linking a conversation again to the same customer returns the
+    /// existing link (retries are safe, also when they race); to another customer it is a
+    /// `CONFLICT` (that is what `relinkInteraction` is for).
+    pub async fn link_interaction(&self, customer_id: &CustomerId, new: NewInteraction) -> Result<Interaction> {
+        if let Some(existing) = self.existing_link(customer_id, &new).await? {
+            return Ok(existing);
+        }
+        let tx = self.begin_on(customer_id, "customerId").await?;
+        match interactions::insert(&tx, customer_id, &new).await {
+            Ok(id) => {
+                let record = interactions::get(&tx, &id).await?.ok_or(StoreError::NotFound)?;
+                commit(tx).await?;
+                Ok(record)
+            }
+            Err(StoreError::Duplicate(Constraint::ConversationLink)) => {
+                drop(tx); // rolled back: the conversation was linked meanwhile
+                match self.existing_link(customer_id, &new).await? {
+                    Some(existing) => Ok(existing),
+                    None => Err(StoreError::Duplicate(Constraint::ConversationLink)
+                        .on("interaction", "interaction.conversationId")),
+                }
+            }
+            Err(other) => Err(other.on("interaction", "interaction.conversationId")),
+        }
+    }
+
+    /// The link of the same conversation to the same customer, if there is one.
+    async fn existing_link(&self, customer_id: &CustomerId, new: &NewInteraction) -> Result<Option<Interaction>> {
+        let Some(conversation_id) = &new.conversation_id else { return Ok(None) };
+        let existing = interactions::by_conversation(&self.store.db, conversation_id).await?;
+        Ok(existing.filter(|e| &e.customer_id == customer_id))
+    }
+
+    /// Move an interaction to another profile (the visitor turned out to be a known customer). Audited.
+    pub async fn relink_interaction(
+        &self,
+        principal: &Principal,
+        interaction_id: &InteractionId,
+        to: &CustomerId,
+    ) -> Result<Interaction> {
+        let tx = self.store.begin_write().await?;
+        let Some(current) = interactions::get(&tx, interaction_id).await? else {
+            return Err(Error::not_found("interaction", "interactionId"));
+        };
+        if &current.customer_id != to {
+            // Lock both profiles in id order, so that relinks cannot deadlock.
+            let mut pair = [(&current.customer_id, "interactionId"), (to, "toCustomerId")];
+            pair.sort();
+            for (id, field) in pair {
+                customers::touch(&tx, &self.store.codec, id, None).await.on("customer", field)?;
+            }
+            interactions::move_to(&tx, std::slice::from_ref(interaction_id), &current.customer_id, to).await?;
+            audit::record(
+                &tx,
+                &principal.subject,
+                "interaction.relink",
+                interaction_id.as_str(),
+                json!({ "from": current.customer_id, "to": to }),
+            )
+            .await?;
+        }
+        let moved = interactions::get(&tx, interaction_id).await?.ok_or(StoreError::NotFound)?;
+        commit(tx).await?;
+        Ok(moved)
+    }
+}

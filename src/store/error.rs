@@ -1,0 +1,168 @@
+//! What a repository answers besides its value: typed outcomes in storage terms. The store
+//! never names API fields; services turn these into domain errors on the right field.
+
+use sea_orm::{DbErr, RuntimeErr};
+use std::fmt;
+
+/// A unique index of the schema, named as the migrations declare it. A write that loses a
+/// race on one answers `Duplicate` with it, mapped by the index's name (PostgreSQL reports
+/// it) or its table and columns (SQLite reports those), never by free message text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    /// `ux_identities_customer_lookup`: a customer holds an identifier once.
+    IdentityPerCustomer,
+    /// `ux_identities_anonymous_key`: one anonymous profile per new identifier.
+    AnonymousIdentity,
+    /// `ux_labels_name_key`: label names are unique regardless of case and spacing.
+    LabelName,
+    /// `ux_interactions_conversation`: a conversation is linked to one profile.
+    ConversationLink,
+    /// `ux_external_refs_system_id`: a CRM record is linked to one profile.
+    ExternalRef,
+}
+
+impl Constraint {
+    pub const ALL: [Constraint; 5] = [
+        Constraint::IdentityPerCustomer,
+        Constraint::AnonymousIdentity,
+        Constraint::LabelName,
+        Constraint::ConversationLink,
+        Constraint::ExternalRef,
+    ];
+
+    /// The index name, as created by the migrations.
+    pub fn index_name(self) -> &'static str {
+        self.definition().0
+    }
+
+    /// (index name, table, columns)
+    fn definition(self) -> (&'static str, &'static str, &'static [&'static str]) {
+        match self {
+            Constraint::IdentityPerCustomer => {
+                ("ux_identities_customer_lookup", "channel_identities", &["customer_id", "lookup_key"])
+            }
+            Constraint::AnonymousIdentity => ("ux_identities_anonymous_key", "channel_identities", &["anonymous_key"]),
+            Constraint::LabelName => ("ux_labels_name_key", "labels", &["name_key"]),
+            Constraint::ConversationLink => ("ux_interactions_conversation", "interactions", &["conversation_id"]),
+            Constraint::ExternalRef => ("ux_external_refs_system_id", "external_refs", &["system", "external_id"]),
+        }
+    }
+
+    /// Which index a unique violation is about: PostgreSQL names the index; SQLite says
+    /// `UNIQUE constraint failed: table.col, table.col`.
+    fn of_violation(name: Option<&str>, message: &str) -> Option<Self> {
+        let sqlite_columns: Option<Vec<&str>> =
+            message.strip_prefix("UNIQUE constraint failed: ").map(|cols| cols.split(',').map(str::trim).collect());
+        Self::ALL.into_iter().find(|c| {
+            let (index, table, columns) = c.definition();
+            name == Some(index)
+                || sqlite_columns.as_ref().is_some_and(|found| {
+                    found.len() == columns.len()
+                        && columns.iter().all(|col| found.contains(&&*format!("{table}.{col}")))
+                })
+        })
+    }
+}
+
+/// The outcome of a repository call that did not produce its value.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row the call is about does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The customer was merged into another profile and takes no writes.
+    #[error("merged into {into}")]
+    Merged { into: crate::domain::id::CustomerId },
+    /// The customer is at another version than the caller expected.
+    #[error("stale: at version {current}")]
+    Stale { current: i32 },
+    /// A unique index refused the write (a lost race, or a duplicate the caller did not check).
+    #[error("duplicate on {}", .0.index_name())]
+    Duplicate(Constraint),
+    /// Anything else: the database failed, or a stored row does not decode. The text is for
+    /// the log only (it can quote values).
+    #[error(transparent)]
+    Database(anyhow::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The unique index a database error is a violation of, if it is one.
+pub fn violated(err: &DbErr) -> Option<Constraint> {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db) = e.as_ref() else { return None };
+    if db.kind() != sea_orm::sqlx::error::ErrorKind::UniqueViolation {
+        return None;
+    }
+    Constraint::of_violation(db.constraint(), db.message())
+}
+
+/// `.context("…")` on a database call: unique violations become `Duplicate`, anything else
+/// a `Database` error saying which operation failed.
+pub trait DbContext<T> {
+    fn context(self, operation: &'static str) -> StoreResult<T>;
+}
+
+impl<T> DbContext<T> for Result<T, DbErr> {
+    fn context(self, operation: &'static str) -> StoreResult<T> {
+        self.map_err(|err| match violated(&err) {
+            Some(constraint) => StoreError::Duplicate(constraint),
+            None => StoreError::Database(anyhow::Error::new(err).context(operation)),
+        })
+    }
+}
+
+impl<T> DbContext<T> for anyhow::Result<T> {
+    fn context(self, operation: &'static str) -> StoreResult<T> {
+        self.map_err(|err| StoreError::Database(err.context(operation)))
+    }
+}
+
+impl<T> DbContext<T> for serde_json::Result<T> {
+    fn context(self, operation: &'static str) -> StoreResult<T> {
+        self.map_err(|err| StoreError::Database(anyhow::Error::new(err).context(operation)))
+    }
+}
+
+impl From<DbErr> for StoreError {
+    fn from(err: DbErr) -> Self {
+        match violated(&err) {
+            Some(constraint) => StoreError::Duplicate(constraint),
+            None => StoreError::Database(anyhow::Error::new(err)),
+        }
+    }
+}
+
+impl fmt::Display for Constraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.index_name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violations_are_mapped_by_index_name_or_by_its_columns() {
+        assert_eq!(
+            Constraint::of_violation(Some("ux_labels_name_key"), "duplicate key value"),
+            Some(Constraint::LabelName)
+        );
+        assert_eq!(
+            Constraint::of_violation(
+                None,
+                "UNIQUE constraint failed: channel_identities.customer_id, channel_identities.lookup_key"
+            ),
+            Some(Constraint::IdentityPerCustomer)
+        );
+        assert_eq!(
+            Constraint::of_violation(None, "UNIQUE constraint failed: channel_identities.lookup_key"),
+            None,
+            "a subset of an index's columns is not that index"
+        );
+        assert_eq!(Constraint::of_violation(Some("pk_something"), "whatever"), None);
+    }
+}
