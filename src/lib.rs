@@ -3,6 +3,8 @@
 //! Requests flow `http → graphql → service → store`, never back up. `domain` holds the
 //! validated values every layer speaks; `security` the masking and local secrets.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod config;
 pub mod domain;
 pub mod graphql;

@@ -1,6 +1,8 @@
 //! `customers`: serve the subgraph (default), migrate, print the SDL, mint a local token,
 //! or load demo data. Configuration comes from the environment (see `config.rs`).
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use customers::config::Settings;

@@ -11,19 +11,35 @@ use super::types::{
 use crate::domain::id::{CustomerId, IdentityId, InteractionId, LabelId};
 use crate::domain::{Error, Scope};
 use crate::store::{attributes, audit, labels};
-use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 
 pub struct Query;
 
 /// Who did what to which profile, when. Details carry ids and counts, never PII.
-#[derive(SimpleObject)]
-pub struct AuditEntry {
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub entity_id: ID,
-    pub details: Json<serde_json::Value>,
+pub struct AuditEntry(audit::AuditEntry);
+
+#[Object]
+impl AuditEntry {
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    async fn entity_id(&self) -> ID {
+        ID(self.0.entity_id.clone())
+    }
+
+    async fn details(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.details)
+    }
 }
 
 #[Object]
@@ -95,16 +111,7 @@ impl Query {
     async fn audit_log(&self, ctx: &Context<'_>, entity_id: ID) -> Result<Vec<AuditEntry>> {
         let Some(id) = crate::domain::id::canonical(&entity_id) else { return Ok(vec![]) };
         let rows = audit::for_entity(&services(ctx).store.db, &id).await.map_err(Error::from).gql()?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                at: r.at,
-                actor: r.actor,
-                action: r.action,
-                entity_id: ID(r.entity_id),
-                details: Json(r.details),
-            })
-            .collect())
+        Ok(rows.into_iter().map(AuditEntry).collect())
     }
 
     /// The label catalogue, by name.
