@@ -16,9 +16,9 @@ use chrono::{DateTime, Utc};
 
 pub struct Query;
 
-/// Who did what to which profile, when. Details carry ids and counts, never PII.
 pub struct AuditEntry(audit::AuditEntry);
 
+/// Who did what to which profile, when. Details carry ids and counts, never PII.
 #[Object]
 impl AuditEntry {
     async fn at(&self) -> DateTime<Utc> {
