@@ -4,7 +4,7 @@ use super::attribute::AttributeChange;
 use super::enums::CustomerStatus;
 use super::external_ref::ExternalRef;
 use super::id::{CustomerId, LabelId};
-use super::identity::NewIdentity;
+use super::identity::IdentitySpec;
 use super::preference::PreferencePatch;
 use super::text::{Located, Patch};
 use super::{Error, Pii, Result};
@@ -37,7 +37,7 @@ pub fn parse_display_name(field: &str, raw: &str) -> Result<Option<Pii>> {
 #[derive(Clone, Debug, Default)]
 pub struct ProfileInput {
     pub display_name: Option<Pii>,
-    pub identities: Vec<Located<NewIdentity>>,
+    pub identities: Vec<Located<IdentitySpec>>,
     pub attributes: Vec<AttributeChange>,
     /// Without repeats, each at the field it was given in.
     pub label_ids: Vec<Located<LabelId>>,

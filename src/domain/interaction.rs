@@ -8,32 +8,43 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
 const MAX_SUMMARY_CHARS: usize = 2000;
 
-/// An interaction as stored.
+/// An interaction as stored: what was linked, and to whom.
 #[derive(Clone, Debug)]
 pub struct Interaction {
     pub id: InteractionId,
     pub customer_id: CustomerId,
+    pub spec: InteractionSpec,
+}
+
+/// A validated interaction, as linked to a profile.
+#[derive(Clone, Debug)]
+pub struct InteractionSpec {
     pub conversation_id: Option<String>,
     pub kind: InteractionKind,
     pub channel: Channel,
     pub direction: Direction,
-    pub started_at: DateTime<Utc>,
-    pub ended_at: Option<DateTime<Utc>>,
+    pub period: Period,
     pub summary: Option<String>,
     pub agent_id: Option<String>,
 }
 
-/// A validated interaction ready to be linked.
-#[derive(Clone, Debug)]
-pub struct NewInteraction {
-    pub conversation_id: Option<String>,
-    pub kind: InteractionKind,
-    pub channel: Channel,
-    pub direction: Direction,
-    pub started_at: DateTime<Utc>,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub summary: Option<String>,
-    pub agent_id: Option<String>,
+/// When an interaction started and, once it is over, ended (never before it started).
+/// Kept to microseconds, what both databases store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+impl Period {
+    /// `end_field` names the end in errors.
+    pub fn new(end_field: &str, start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Result<Self> {
+        let (start, end) = (truncate_micros(start), end.map(truncate_micros));
+        if end.is_some_and(|e| e < start) {
+            return Err(Error::bad_input(end_field, "an interaction cannot end before it starts"));
+        }
+        Ok(Self { start, end })
+    }
 }
 
 /// An interaction as a client gives it.
@@ -49,16 +60,12 @@ pub struct RawInteraction<'a> {
     pub agent_id: Option<&'a str>,
 }
 
-impl NewInteraction {
+impl InteractionSpec {
     /// Validate an interaction given at `field`; times keep microseconds (what both
     /// databases store), a blank summary is none.
     pub fn parse(field: &str, raw: RawInteraction<'_>) -> Result<Self> {
         let f = |name: &str| format!("{field}.{name}");
-        let started_at = truncate_micros(raw.started_at);
-        let ended_at = raw.ended_at.map(truncate_micros);
-        if ended_at.is_some_and(|e| e < started_at) {
-            return Err(Error::bad_input(f("endedAt"), "an interaction cannot end before it starts"));
-        }
+        let period = Period::new(&f("endedAt"), raw.started_at, raw.ended_at)?;
         let summary = raw.summary.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         if summary.as_ref().is_some_and(|s| s.chars().count() > MAX_SUMMARY_CHARS) {
             return Err(Error::bad_input(f("summary"), "a summary is at most 2000 characters"));
@@ -68,8 +75,7 @@ impl NewInteraction {
             kind: raw.kind,
             channel: raw.channel,
             direction: raw.direction,
-            started_at,
-            ended_at,
+            period,
             summary,
             agent_id: raw.agent_id.map(|a| short_text(&f("agentId"), a, 255)).transpose()?,
         })
@@ -115,15 +121,15 @@ mod tests {
 
     #[test]
     fn an_interaction_cannot_end_before_it_starts() {
-        let err = NewInteraction::parse("interaction", raw("2026-01-02T00:00:00Z", Some("2026-01-01T00:00:00Z")));
+        let err = InteractionSpec::parse("interaction", raw("2026-01-02T00:00:00Z", Some("2026-01-01T00:00:00Z")));
         assert_eq!(err.unwrap_err().field(), Some("interaction.endedAt"));
     }
 
     #[test]
     fn ids_are_trimmed_blank_summaries_dropped_and_times_kept_to_microseconds() {
-        let new = NewInteraction::parse("i", raw("2026-01-01T00:00:00.123456789Z", None)).unwrap();
+        let new = InteractionSpec::parse("i", raw("2026-01-01T00:00:00.123456789Z", None)).unwrap();
         assert_eq!(new.conversation_id.as_deref(), Some("conv-1"));
         assert_eq!(new.summary, None);
-        assert_eq!(new.started_at.timestamp_subsec_nanos(), 123_456_000);
+        assert_eq!(new.period.start.timestamp_subsec_nanos(), 123_456_000);
     }
 }

@@ -7,8 +7,8 @@ use crate::domain::customer::{ProfileInput, ProfileUpdate, parse_display_name};
 use crate::domain::enums::{AttributeType, ConsentStatus, CustomerStatus, DayOfWeek, Direction, InteractionKind};
 use crate::domain::external_ref::ExternalRef;
 use crate::domain::id::{CustomerId, IdentityId, LabelId};
-use crate::domain::identity::{NewIdentity, NormalizeOptions, RawIdentity};
-use crate::domain::interaction::{NewInteraction, RawInteraction};
+use crate::domain::identity::{IdentitySpec, NormalizeOptions, RawIdentity};
+use crate::domain::interaction::{InteractionSpec, RawInteraction};
 use crate::domain::label::LabelSpec;
 use crate::domain::preference::{ConsentChange, PreferencePatch, TimeWindow, parse_language, parse_timezone};
 use crate::domain::text::{Located, Patch, short_text};
@@ -188,7 +188,7 @@ pub fn label_ids(field: &str, ids: &[ID]) -> Result<Vec<Located<LabelId>>> {
 }
 
 impl ChannelIdentityInput {
-    pub fn parse(&self, field: &str, opts: &NormalizeOptions) -> Result<NewIdentity> {
+    pub fn parse(&self, field: &str, opts: &NormalizeOptions) -> Result<IdentitySpec> {
         let raw = RawIdentity {
             channel: self.channel,
             value: &self.value,
@@ -197,7 +197,7 @@ impl ChannelIdentityInput {
             primary: self.primary,
             shared: self.shared,
         };
-        NewIdentity::parse(field, raw, opts)
+        IdentitySpec::parse(field, raw, opts)
     }
 }
 
@@ -323,7 +323,7 @@ impl LabelInput {
 }
 
 impl InteractionInput {
-    pub fn parse(&self, field: &str) -> Result<NewInteraction> {
+    pub fn parse(&self, field: &str) -> Result<InteractionSpec> {
         let raw = RawInteraction {
             conversation_id: self.conversation_id.as_ref().map(|c| c.as_str()),
             kind: self.kind,
@@ -334,7 +334,7 @@ impl InteractionInput {
             summary: self.summary.as_deref(),
             agent_id: self.agent_id.as_ref().map(|a| a.as_str()),
         };
-        NewInteraction::parse(field, raw)
+        InteractionSpec::parse(field, raw)
     }
 }
 

@@ -54,7 +54,7 @@ pub fn decode_customer_cursor(field: &str, raw: &str) -> Result<CustomerId> {
 }
 
 pub fn interaction_cursor(r: &Interaction) -> String {
-    URL_SAFE_NO_PAD.encode(format!("i:{}|{}", r.started_at.to_rfc3339(), r.id))
+    URL_SAFE_NO_PAD.encode(format!("i:{}|{}", r.spec.period.start.to_rfc3339(), r.id))
 }
 
 fn decode_interaction_cursor(field: &str, raw: &str) -> Result<(DateTime<Utc>, InteractionId)> {

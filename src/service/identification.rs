@@ -16,7 +16,7 @@ use super::Services;
 use crate::domain::customer::Customer;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::id::CustomerId;
-use crate::domain::identity::{Identity, NewIdentity};
+use crate::domain::identity::{Identity, IdentitySpec};
 use crate::domain::{Error, Result};
 use crate::store::{Constraint, StoreError, commit, customers, identities, interactions, now};
 use chrono::{DateTime, Utc};
@@ -55,16 +55,16 @@ impl Services {
     /// Resolve `ident` (normalised); `hints` are other identifiers known for this contact.
     pub async fn resolve_customer(
         &self,
-        ident: &NewIdentity,
+        ident: &IdentitySpec,
         create_if_missing: bool,
-        hints: &[NewIdentity],
+        hints: &[IdentitySpec],
     ) -> Result<Resolution> {
         let codec = &self.store.codec;
         let key = codec.lookup_key(ident.channel, &ident.value);
         let hints: Vec<String> = hints.iter().map(|h| codec.lookup_key(h.channel, &h.value)).collect();
         for _ in 0..ATTEMPTS {
             let holders = identities::holders(&self.store.db, codec, std::slice::from_ref(&key)).await?;
-            let shared = holders.iter().any(|(i, _)| i.shared);
+            let shared = holders.iter().any(|(i, _)| i.spec.shared);
             let known: Vec<&(Identity, Customer)> =
                 holders.iter().filter(|(_, c)| c.status == CustomerStatus::Active).collect();
             let anonymous = holders.iter().find(|(_, c)| c.status == CustomerStatus::Anonymous).map(|(_, c)| c.clone());
@@ -101,11 +101,11 @@ impl Services {
     }
 
     /// Create an anonymous profile holding `ident`; `CONFLICT` if a concurrent resolve won.
-    async fn create_anonymous(&self, ident: &NewIdentity) -> Result<Customer> {
+    async fn create_anonymous(&self, ident: &IdentitySpec) -> Result<Customer> {
         let tx = self.store.begin_write().await?;
         let id = CustomerId::generate();
         customers::insert(&tx, &self.store.codec, &id, None, CustomerStatus::Anonymous).await?;
-        let new = NewIdentity { primary: true, shared: false, ..ident.clone() };
+        let new = IdentitySpec { primary: true, shared: false, ..ident.clone() };
         match identities::insert(&tx, &self.store.codec, &id, &new, true).await {
             Ok(_) => {}
             Err(StoreError::Duplicate(Constraint::AnonymousIdentity)) => {
@@ -138,13 +138,13 @@ impl Services {
             .map(|(identity, customer)| {
                 let mut score = 0;
                 let mut reasons = Vec::new();
-                if identity.verified {
+                if identity.spec.verified {
                     score += 40;
                     reasons.push("holds this identifier verified".to_owned());
                 }
-                if identity.primary {
+                if identity.spec.primary {
                     score += 20;
-                    reasons.push(format!("it is their primary {} identifier", identity.channel.as_str()));
+                    reasons.push(format!("it is their primary {} identifier", identity.spec.channel.as_str()));
                 }
                 let last = activity.get(&customer.id).copied();
                 if let Some(last) = last {
@@ -161,7 +161,7 @@ impl Services {
                     score += 15 * n;
                     reasons.push(format!("also holds {n} of the other identifiers given"));
                 }
-                if identity.shared {
+                if identity.spec.shared {
                     reasons.push("the identifier is marked shared".to_owned());
                 }
                 (Match { customer: customer.clone(), score, reasons }, last)

@@ -3,14 +3,14 @@
 use super::{On, Services};
 use crate::domain::customer::Customer;
 use crate::domain::id::{CustomerId, IdentityId};
-use crate::domain::identity::NewIdentity;
+use crate::domain::identity::IdentitySpec;
 use crate::domain::text::Located;
 use crate::domain::{Error, Result};
 use crate::store::{customers, identities};
 use sea_orm::DatabaseTransaction;
 
 impl Services {
-    pub async fn add_identity(&self, customer_id: &CustomerId, identity: Located<NewIdentity>) -> Result<Customer> {
+    pub async fn add_identity(&self, customer_id: &CustomerId, identity: Located<IdentitySpec>) -> Result<Customer> {
         let tx = self.begin_on(customer_id, "customerId").await?;
         identities::insert(&tx, &self.store.codec, customer_id, &identity.value, false)
             .await

@@ -3,7 +3,7 @@
 
 use super::{On, Services};
 use crate::domain::id::{CustomerId, InteractionId};
-use crate::domain::interaction::{Interaction, NewInteraction};
+use crate::domain::interaction::{Interaction, InteractionSpec};
 use crate::domain::{Error, Principal, Result};
 use crate::store::{Constraint, StoreError, audit, commit, customers, interactions};
 use serde_json::json;
@@ -12,7 +12,7 @@ impl Services {
     /// Link an interaction. Linking a conversation again to the same customer returns the
     /// existing link (retries are safe, also when they race); to another customer it is a
     /// `CONFLICT` (that is what `relinkInteraction` is for).
-    pub async fn link_interaction(&self, customer_id: &CustomerId, new: NewInteraction) -> Result<Interaction> {
+    pub async fn link_interaction(&self, customer_id: &CustomerId, new: InteractionSpec) -> Result<Interaction> {
         if let Some(existing) = self.existing_link(customer_id, &new).await? {
             return Ok(existing);
         }
@@ -36,7 +36,7 @@ impl Services {
     }
 
     /// The link of the same conversation to the same customer, if there is one.
-    async fn existing_link(&self, customer_id: &CustomerId, new: &NewInteraction) -> Result<Option<Interaction>> {
+    async fn existing_link(&self, customer_id: &CustomerId, new: &InteractionSpec) -> Result<Option<Interaction>> {
         let Some(conversation_id) = &new.conversation_id else { return Ok(None) };
         let existing = interactions::by_conversation(&self.store.db, conversation_id).await?;
         Ok(existing.filter(|e| &e.customer_id == customer_id))

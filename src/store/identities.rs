@@ -8,7 +8,7 @@ use crate::domain::Channel;
 use crate::domain::customer::Customer;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::id::{CustomerId, IdentityId};
-use crate::domain::identity::{Identity, NewIdentity};
+use crate::domain::identity::{Identity, IdentitySpec};
 use anyhow::anyhow;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -19,14 +19,16 @@ use std::collections::HashMap;
 pub(crate) fn decode(codec: &PiiCodec, m: identity::Model) -> StoreResult<Identity> {
     let channel = m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in identity row"));
     Ok(Identity {
-        channel: channel.context("decode an identity")?,
-        value: codec.open(m.value).context("open an identity value")?,
+        spec: IdentitySpec {
+            channel: channel.context("decode an identity")?,
+            value: codec.open(m.value).context("open an identity value")?,
+            provider: m.provider,
+            verified: m.verified,
+            primary: m.is_primary,
+            shared: m.shared,
+        },
         id: IdentityId::from_stored(m.id),
         customer_id: CustomerId::from_stored(m.customer_id),
-        provider: m.provider,
-        verified: m.verified,
-        primary: m.is_primary,
-        shared: m.shared,
         created_at: m.created_at,
     })
 }
@@ -80,7 +82,7 @@ pub async fn insert(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
     customer_id: &CustomerId,
-    new: &NewIdentity,
+    new: &IdentitySpec,
     anonymous: bool,
 ) -> StoreResult<IdentityId> {
     let lookup_key = codec.lookup_key(new.channel, &new.value);

@@ -6,7 +6,7 @@ use super::{StoreError, StoreResult, now};
 use crate::domain::Channel;
 use crate::domain::enums::{Direction, InteractionKind};
 use crate::domain::id::{CustomerId, InteractionId};
-use crate::domain::interaction::{HistoryPage, Interaction, NewInteraction};
+use crate::domain::interaction::{HistoryPage, Interaction, InteractionSpec, Period};
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, WindowStatement};
@@ -20,16 +20,17 @@ fn decode(m: interaction::Model) -> StoreResult<Interaction> {
     let channel = m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in interaction row"));
     let direction = Direction::parse(&m.direction).ok_or_else(|| anyhow!("unknown direction in row"));
     Ok(Interaction {
-        kind: kind.context("decode an interaction")?,
-        channel: channel.context("decode an interaction")?,
-        direction: direction.context("decode an interaction")?,
+        spec: InteractionSpec {
+            kind: kind.context("decode an interaction")?,
+            channel: channel.context("decode an interaction")?,
+            direction: direction.context("decode an interaction")?,
+            conversation_id: m.conversation_id,
+            period: Period { start: m.started_at, end: m.ended_at },
+            summary: m.summary,
+            agent_id: m.agent_id,
+        },
         id: InteractionId::from_stored(m.id),
         customer_id: CustomerId::from_stored(m.customer_id),
-        conversation_id: m.conversation_id,
-        started_at: m.started_at,
-        ended_at: m.ended_at,
-        summary: m.summary,
-        agent_id: m.agent_id,
     })
 }
 
@@ -118,7 +119,7 @@ pub async fn by_conversation(db: &impl ConnectionTrait, conversation_id: &str) -
 pub async fn insert(
     db: &impl ConnectionTrait,
     customer_id: &CustomerId,
-    new: &NewInteraction,
+    new: &InteractionSpec,
 ) -> StoreResult<InteractionId> {
     if let Some(conversation_id) = &new.conversation_id
         && by_conversation(db, conversation_id).await?.is_some()
@@ -133,8 +134,8 @@ pub async fn insert(
         kind: Set(new.kind.as_str().to_owned()),
         channel: Set(new.channel.as_str().to_owned()),
         direction: Set(new.direction.as_str().to_owned()),
-        started_at: Set(new.started_at),
-        ended_at: Set(new.ended_at),
+        started_at: Set(new.period.start),
+        ended_at: Set(new.period.end),
         summary: Set(new.summary.clone()),
         agent_id: Set(new.agent_id.clone()),
         created_at: Set(now()),

@@ -143,7 +143,11 @@ pub fn decide(prefs: &Preferences, identities: &[Identity], purpose: Purpose, at
     };
     let identity = choose_identity(prefs, identities, channel);
     if let Some((identity, why)) = identity {
-        let via = if identity.channel == channel { String::new() } else { format!(", {} number", identity.channel) };
+        let via = if identity.spec.channel == channel {
+            String::new()
+        } else {
+            format!(", {} number", identity.spec.channel)
+        };
         reasons.push(format!("identity {} ({why}{via})", identity.id));
     }
     let identity_id = identity.map(|(i, _)| i.id.clone());
@@ -189,10 +193,10 @@ pub fn decide(prefs: &Preferences, identities: &[Identity], purpose: Purpose, at
 // Channel and identity
 
 fn candidate_channels(prefs: &Preferences, identities: &[Identity]) -> Vec<Channel> {
-    let primaries = identities.iter().filter(|i| i.primary);
-    let others = identities.iter().filter(|i| !i.primary);
+    let primaries = identities.iter().filter(|i| i.spec.primary);
+    let others = identities.iter().filter(|i| !i.spec.primary);
     let mut out: Vec<Channel> = prefs.preferred_channel.into_iter().collect();
-    for channel in primaries.chain(others).map(|i| i.channel) {
+    for channel in primaries.chain(others).map(|i| i.spec.channel) {
         if !out.contains(&channel) {
             out.push(channel);
         }
@@ -224,7 +228,7 @@ fn choose_channel(
         }
         let why = if prefs.preferred_channel == Some(channel) {
             "preferred"
-        } else if identities.iter().any(|i| i.primary && i.channel == channel) {
+        } else if identities.iter().any(|i| i.spec.primary && i.spec.channel == channel) {
             "primary identity"
         } else {
             "identity on file"
@@ -245,11 +249,11 @@ fn choose_identity<'i>(
     {
         return Some((identity, "preferred"));
     }
-    let exact: Vec<&Identity> = identities.iter().filter(|i| i.channel == channel).collect();
+    let exact: Vec<&Identity> = identities.iter().filter(|i| i.spec.channel == channel).collect();
     let pool = if exact.is_empty() { identities.iter().filter(|i| i.serves(channel)).collect() } else { exact };
     pool.iter()
-        .find(|i| i.primary)
+        .find(|i| i.spec.primary)
         .map(|i| (*i, "primary"))
-        .or_else(|| pool.iter().find(|i| i.verified).map(|i| (*i, "verified")))
+        .or_else(|| pool.iter().find(|i| i.spec.verified).map(|i| (*i, "verified")))
         .or_else(|| pool.first().map(|i| (*i, "first on channel")))
 }

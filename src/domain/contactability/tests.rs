@@ -4,6 +4,7 @@ use super::*;
 use crate::domain::Pii;
 use crate::domain::enums::DayOfWeek;
 use crate::domain::id::CustomerId;
+use crate::domain::identity::IdentitySpec;
 use crate::domain::preference::{ChannelConsent, TimeWindow, parse_hhmm};
 use DayOfWeek::*;
 
@@ -17,12 +18,7 @@ fn ident(id: &str, channel: Channel, primary: bool, verified: bool) -> Identity 
     Identity {
         id: IdentityId::from_stored(id.to_owned()),
         customer_id: CustomerId::from_stored("c".to_owned()),
-        channel,
-        provider: None,
-        value: Pii::new("x"),
-        verified,
-        primary,
-        shared: false,
+        spec: IdentitySpec { channel, provider: None, value: Pii::new("x"), verified, primary, shared: false },
         created_at: t("2026-01-01T00:00:00Z"),
     }
 }

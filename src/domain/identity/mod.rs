@@ -10,18 +10,12 @@ use super::text::short_text;
 use super::{Channel, Error, Pii, Result};
 use chrono::{DateTime, Utc};
 
-/// A channel identity as stored.
+/// A channel identity as stored: the identifier and its flags, whose it is, since when.
 #[derive(Clone, Debug)]
 pub struct Identity {
     pub id: IdentityId,
     pub customer_id: CustomerId,
-    pub channel: Channel,
-    pub provider: Option<String>,
-    pub value: Pii,
-    pub verified: bool,
-    pub primary: bool,
-    /// A shared identifier (household phone, switchboard) never resolves to one owner.
-    pub shared: bool,
+    pub spec: IdentitySpec,
     pub created_at: DateTime<Utc>,
 }
 
@@ -29,13 +23,15 @@ impl Identity {
     /// Whether this identity can carry contact on `channel`: its own channel, or a phone
     /// number standing in for another channel that reaches phone numbers (SMS, WhatsApp…).
     pub fn serves(&self, channel: Channel) -> bool {
-        self.channel == channel || (self.channel == Channel::Phone && channel.is_phone_based())
+        let own = self.spec.channel;
+        own == channel || (own == Channel::Phone && channel.is_phone_based())
     }
 }
 
-/// A normalised identity ready to be stored.
+/// A normalised identifier on one channel with its flags, as added to a profile. A shared
+/// one (household phone, switchboard) never resolves to one owner.
 #[derive(Clone, Debug)]
-pub struct NewIdentity {
+pub struct IdentitySpec {
     pub channel: Channel,
     pub provider: Option<String>,
     pub value: Pii,
@@ -55,14 +51,14 @@ pub struct RawIdentity<'a> {
     pub shared: bool,
 }
 
-impl NewIdentity {
+impl IdentitySpec {
     /// Normalise `raw` given at `field`: errors name `field.value` / `field.provider` and
     /// never repeat the value.
     pub fn parse(field: &str, raw: RawIdentity<'_>, opts: &NormalizeOptions) -> Result<Self> {
         let value = normalize(raw.channel, raw.value, opts)
             .map_err(|e| Error::bad_input(format!("{field}.value"), e.to_string()))?;
         let provider = raw.provider.map(|p| short_text(&format!("{field}.provider"), p, 64)).transpose()?;
-        Ok(NewIdentity {
+        Ok(IdentitySpec {
             channel: raw.channel,
             provider,
             value: Pii::new(value),

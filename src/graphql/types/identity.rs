@@ -15,33 +15,33 @@ impl ChannelIdentity {
     }
 
     async fn channel(&self) -> Channel {
-        self.0.channel
+        self.0.spec.channel
     }
 
     /// The social network or SDK, for OTHER and social channels.
     async fn provider(&self) -> Option<&str> {
-        self.0.provider.as_deref()
+        self.0.spec.provider.as_deref()
     }
 
     /// PII. Normalised (E.164 phones, lower-cased emails); masked (`+92*******567`,
     /// `j***@example.com`) without the `pii:read` scope.
     #[graphql(tag = "pii")]
     async fn value(&self, ctx: &Context<'_>) -> String {
-        let value = self.0.value.expose();
-        if pii_visible(ctx) { value.to_owned() } else { mask_identity(self.0.channel, value) }
+        let value = self.0.spec.value.expose();
+        if pii_visible(ctx) { value.to_owned() } else { mask_identity(self.0.spec.channel, value) }
     }
 
     async fn verified(&self) -> bool {
-        self.0.verified
+        self.0.spec.verified
     }
 
     async fn primary(&self) -> bool {
-        self.0.primary
+        self.0.spec.primary
     }
 
     /// A household phone or switchboard: never resolves to one owner on its own.
     async fn shared(&self) -> bool {
-        self.0.shared
+        self.0.spec.shared
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -18,36 +18,36 @@ impl InteractionRef {
     }
 
     async fn kind(&self) -> InteractionKind {
-        self.0.kind
+        self.0.spec.kind
     }
 
     async fn channel(&self) -> Channel {
-        self.0.channel
+        self.0.spec.channel
     }
 
     async fn direction(&self) -> Direction {
-        self.0.direction
+        self.0.spec.direction
     }
 
     async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at
+        self.0.spec.period.start
     }
 
     async fn ended_at(&self) -> Option<DateTime<Utc>> {
-        self.0.ended_at
+        self.0.spec.period.end
     }
 
     async fn summary(&self) -> Option<&str> {
-        self.0.summary.as_deref()
+        self.0.spec.summary.as_deref()
     }
 
     async fn agent_id(&self) -> Option<ID> {
-        self.0.agent_id.clone().map(ID)
+        self.0.spec.agent_id.clone().map(ID)
     }
 
     /// The conversation, resolved by the conversations subgraph.
     async fn conversation(&self) -> Option<Conversation> {
-        self.0.conversation_id.clone().map(|id| Conversation { id: ID(id) })
+        self.0.spec.conversation_id.clone().map(|id| Conversation { id: ID(id) })
     }
 
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
