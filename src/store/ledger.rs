@@ -179,37 +179,4 @@ impl Ledger {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A ledger as the first release wrote it (no `version` field), values sealed text.
-    const V1_FIXTURE: &str = include_str!("ledger/fixture-v1.json");
-
-    #[test]
-    fn a_first_release_ledger_still_reads() {
-        let ledger: Ledger = serde_json::from_str(V1_FIXTURE).unwrap();
-        assert_eq!(ledger.version, 1);
-        let part = &ledger.parts[0];
-        assert_eq!(part.identities_moved[0].channel, "EMAIL");
-        assert_eq!(part.replaced_by.len(), 1);
-        assert_eq!(
-            ledger.counts(),
-            MergeCounts {
-                identities: 2,
-                labels: 1,
-                attributes: 1,
-                attribute_conflicts: 1,
-                external_refs: 1,
-                interactions: 2
-            }
-        );
-    }
-
-    #[test]
-    fn a_ledger_round_trips_with_its_version() {
-        let ledger: Ledger = serde_json::from_str(V1_FIXTURE).unwrap();
-        let text = serde_json::to_string(&Ledger { version: CURRENT_VERSION, ..ledger.clone() }).unwrap();
-        assert!(text.starts_with(r#"{"version":1,"#));
-        assert_eq!(serde_json::from_str::<Ledger>(&text).unwrap(), ledger);
-    }
-}
+mod tests;
