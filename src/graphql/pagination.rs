@@ -26,7 +26,9 @@ pub fn page_size(first: Option<i32>) -> Result<usize> {
 
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PageInfo {
+    /// More items follow this page.
     pub has_next_page: bool,
+    /// The cursor of the page's last item, to pass as `after` for the next page; `null` when the page is empty.
     pub end_cursor: Option<String>,
 }
 

@@ -12,7 +12,9 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 
 #[derive(SimpleObject)]
 pub struct CustomerEdge {
+    /// Opaque position of this customer: pass it as `after` to continue after it.
     pub cursor: String,
+    /// The customer.
     pub node: Customer,
 }
 
@@ -35,10 +37,12 @@ impl CustomerConnection {
 
 #[Object(guard = "Require(Some(Scope::CustomersRead))")]
 impl CustomerConnection {
+    /// The customers of this page, in creation order.
     async fn edges(&self) -> &[CustomerEdge] {
         &self.edges
     }
 
+    /// Whether more customers follow, and the cursor to ask for them.
     async fn page_info(&self) -> &PageInfo {
         &self.page_info
     }
@@ -52,14 +56,18 @@ impl CustomerConnection {
 
 #[derive(SimpleObject)]
 pub struct InteractionEdge {
+    /// Opaque position of this interaction: pass it as `after` to continue after it.
     pub cursor: String,
+    /// The interaction.
     pub node: InteractionRef,
 }
 
 /// A page of a customer's interaction history, newest first.
 #[derive(SimpleObject)]
 pub struct InteractionConnection {
+    /// The interactions of this page, newest first.
     pub edges: Vec<InteractionEdge>,
+    /// Whether older interactions follow, and the cursor to ask for them.
     pub page_info: PageInfo,
 }
 

@@ -16,6 +16,7 @@ pub struct Customer(pub CustomerRecord);
 
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl Customer {
+    /// The profile's id (a UUID), stable for its life; the federation key.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -27,6 +28,7 @@ impl Customer {
         Some(if pii_visible(ctx) { name.expose().to_owned() } else { mask_name(name.expose()) })
     }
 
+    /// Where the profile is in its lifecycle: `ACTIVE`, `ANONYMOUS` or `MERGED`.
     async fn status(&self) -> CustomerStatus {
         self.0.status
     }
@@ -43,11 +45,14 @@ impl Customer {
         Ok(list.unwrap_or_default().into_iter().map(ChannelIdentity).collect())
     }
 
+    /// Labels assigned to the profile, by name.
     async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<Label>> {
         let list = loaders(ctx).load_one(LabelsOf(self.0.id.clone())).await.gql()?;
         Ok(list.unwrap_or_default().into_iter().map(Label).collect())
     }
 
+    /// Language, timezone, preferred channel, contact windows and per-channel consent (defaults when none
+    /// were set).
     async fn preferences(&self, ctx: &Context<'_>) -> Result<Preference> {
         let prefs = loaders(ctx).load_one(PreferencesOf(self.0.id.clone())).await.gql()?;
         Ok(Preference { customer_id: self.0.id.clone(), record: prefs.unwrap_or_default() })
@@ -133,10 +138,13 @@ impl Customer {
         self.0.version
     }
 
+    /// When the profile was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the profile last changed (also through a merge or a label deleted from the catalogue); see
+    /// `CustomerFilter.updatedSince`.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
