@@ -80,6 +80,7 @@ impl PartialOrd for ConsentStatus {
 }
 
 stored_enum! {
+    /// A day of the week, in the customer's timezone.
     DayOfWeek {
         /// Monday.
         Monday => "MONDAY",
@@ -99,6 +100,7 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// What an interaction is.
     InteractionKind {
         /// A conversation owned by the conversations subgraph.
         Conversation => "CONVERSATION",
@@ -108,6 +110,7 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// Who started an interaction.
     Direction {
         /// Started by the customer (an incoming call, a message to us).
         Inbound => "INBOUND",

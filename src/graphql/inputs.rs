@@ -59,6 +59,7 @@ pub struct ExternalRefInput {
     pub external_id: String,
 }
 
+/// A new profile, or what a CRM sync brings to one (`upsertCustomerByExternalRef`).
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct CreateCustomerInput {
     /// PII.
@@ -79,6 +80,7 @@ pub struct CreateCustomerInput {
     pub external_refs: Vec<ExternalRefInput>,
 }
 
+/// A change to the profile itself; omitted fields stay as they are.
 #[derive(InputObject, Clone, Debug)]
 pub struct UpdateCustomerInput {
     /// PII. `null` clears the name; omitted leaves it as it is.
@@ -96,6 +98,7 @@ pub struct TimeWindowInput {
     pub end: String,
 }
 
+/// Consent to contact on one channel; it is stamped with the time it is set.
 #[derive(InputObject, Clone, Debug)]
 pub struct ChannelConsentInput {
     /// The channel; at most one consent per channel in one input.
@@ -127,6 +130,7 @@ pub struct PreferenceInput {
     pub consents: Option<Vec<ChannelConsentInput>>,
 }
 
+/// A label's name, colour and description.
 #[derive(InputObject, Clone, Debug)]
 pub struct LabelInput {
     /// 1–100 characters, spaces collapsed; unique regardless of case (`CONFLICT` otherwise).
@@ -137,6 +141,7 @@ pub struct LabelInput {
     pub description: MaybeUndefined<String>,
 }
 
+/// A conversation or activity to add to a customer's history.
 #[derive(InputObject, Clone, Debug)]
 pub struct InteractionInput {
     /// The id in the subgraph that owns the conversation.
@@ -157,6 +162,7 @@ pub struct InteractionInput {
     pub agent_id: Option<ID>,
 }
 
+/// An attribute definition, created or replaced by `key`.
 #[derive(InputObject, Clone, Debug)]
 pub struct AttributeDefinitionInput {
     /// The attribute to define or redefine: 1–64 characters of `a–z`, `0–9` and `_`, starting with a letter.
@@ -189,6 +195,7 @@ pub struct CustomerFilter {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
+/// Equality on one attribute value.
 #[derive(InputObject)]
 pub struct AttributeFilterInput {
     /// A defined attribute that is not PII (`BAD_USER_INPUT` otherwise).

@@ -24,6 +24,7 @@ pub fn page_size(first: Option<i32>) -> Result<usize> {
     Ok(first as usize)
 }
 
+/// Where a page ends, and whether more items follow.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PageInfo {
     /// More items follow this page.

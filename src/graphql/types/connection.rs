@@ -10,6 +10,7 @@ use crate::graphql::pagination::{PageInfo, customer_cursor, cut, interaction_cur
 use crate::store::customers::CustomerQuery;
 use async_graphql::{Context, Object, Result, SimpleObject};
 
+/// One customer of a page, with its cursor.
 #[derive(SimpleObject)]
 pub struct CustomerEdge {
     /// Opaque position of this customer: pass it as `after` to continue after it.
@@ -18,7 +19,6 @@ pub struct CustomerEdge {
     pub node: Customer,
 }
 
-/// A page of customers.
 pub struct CustomerConnection {
     pub edges: Vec<CustomerEdge>,
     pub page_info: PageInfo,
@@ -35,6 +35,7 @@ impl CustomerConnection {
     }
 }
 
+/// A page of customers.
 #[Object(guard = "Require(Some(Scope::CustomersRead))")]
 impl CustomerConnection {
     /// The customers of this page, in creation order.
@@ -54,6 +55,7 @@ impl CustomerConnection {
     }
 }
 
+/// One interaction of a page, with its cursor.
 #[derive(SimpleObject)]
 pub struct InteractionEdge {
     /// Opaque position of this interaction: pass it as `after` to continue after it.

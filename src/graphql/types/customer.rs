@@ -11,9 +11,9 @@ use crate::security::mask::mask_name;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
-/// A Customer Interaction Profile: one person, recognised across every channel.
 pub struct Customer(pub CustomerRecord);
 
+/// A Customer Interaction Profile: one person, recognised across every channel.
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl Customer {
     /// The profile's id (a UUID), stable for its life; the federation key.

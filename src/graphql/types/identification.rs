@@ -4,9 +4,9 @@ use crate::service::identification::{Match, Resolution, ResolutionStatus};
 use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-/// The answer of "Get Customer by Channel Identifier".
 pub struct CustomerResolution(pub Resolution);
 
+/// The answer of "Get Customer by Channel Identifier".
 #[Object]
 impl CustomerResolution {
     /// How the identifier resolved; each value says what `customer` and `matches` then hold.
@@ -30,9 +30,9 @@ impl CustomerResolution {
     }
 }
 
-/// A suggested profile and why.
 pub struct CustomerMatch(pub Match);
 
+/// A suggested profile and why.
 #[Object]
 impl CustomerMatch {
     /// The candidate profile.
@@ -52,9 +52,9 @@ impl CustomerMatch {
     }
 }
 
-/// A merge, as the ledger recorded it (`unmergeCustomer(mergeId)` undoes it).
 pub struct MergeRecord(pub Merge);
 
+/// What a merge moved to the survivor, counted over every merged profile.
 #[derive(SimpleObject)]
 pub struct MergeCounts {
     /// Identities moved, with those the survivor already held (dropped, kept in the ledger).
@@ -71,6 +71,7 @@ pub struct MergeCounts {
     pub interactions: i32,
 }
 
+/// A merge, as the ledger recorded it (`unmergeCustomer(mergeId)` undoes it).
 #[Object]
 impl MergeRecord {
     /// The merge's id: pass it to `unmergeCustomer` to undo the merge.

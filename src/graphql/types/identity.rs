@@ -5,9 +5,9 @@ use crate::security::mask::mask_identity;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-/// An identifier of a customer on one channel.
 pub struct ChannelIdentity(pub Identity);
 
+/// An identifier of a customer on one channel.
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl ChannelIdentity {
     /// The identity's id: for `removeChannelIdentity`, `setIdentityShared` and `preferredIdentityId`.

@@ -8,9 +8,9 @@ use crate::graphql::loaders::CustomerById;
 use async_graphql::{Context, ErrorExtensions as _, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-/// A conversation or activity in a customer's history.
 pub struct InteractionRef(pub Interaction);
 
+/// A conversation or activity in a customer's history.
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl InteractionRef {
     /// The interaction's id in this subgraph (for `relinkInteraction`).

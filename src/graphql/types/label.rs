@@ -3,9 +3,9 @@ use crate::domain::label::Label as LabelRecord;
 use crate::graphql::context::Require;
 use async_graphql::{ID, Object};
 
-/// A label from the catalogue: VIP, high-priority debtor, campaign segment…
 pub struct Label(pub LabelRecord);
 
+/// A label from the catalogue: VIP, high-priority debtor, campaign segment…
 #[Object(guard = "Require(None)", directive = crate::graphql::directives::authenticated::apply())]
 impl Label {
     /// The label's id, for `assignLabels` and `CustomerFilter.labelIds`.

@@ -9,12 +9,12 @@ use crate::graphql::loaders::IdentitiesOf;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-/// Contact and outbound preferences of one customer.
 pub struct Preference {
     pub customer_id: CustomerId,
     pub record: Preferences,
 }
 
+/// Contact and outbound preferences of one customer.
 #[Object]
 impl Preference {
     /// BCP 47.
@@ -85,6 +85,7 @@ pub struct TimeWindow {
     pub end: String,
 }
 
+/// Consent to contact on one channel, with when and where it was given.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct ChannelConsent {
     /// The channel the consent is for.
