@@ -59,6 +59,7 @@ impl Customer {
     }
 
     /// Attribute values; PII-marked ones come back `value: null, redacted: true` without `pii:read`.
+    /// `keys`: only these attributes (keys the profile has no value for are left out); omitted, all of them.
     async fn attributes(&self, ctx: &Context<'_>, keys: Option<Vec<String>>) -> Result<Vec<Attribute>> {
         let list = loaders(ctx).load_one(AttributesOf(self.0.id.clone())).await.gql()?.unwrap_or_default();
         let show_pii = pii_visible(ctx);
@@ -70,6 +71,8 @@ impl Customer {
     }
 
     /// The interaction history, newest first.
+    /// `first`: the page size, 0–100. `after`: the `endCursor` of the previous page. `channel`: only
+    /// interactions on this channel.
     async fn interactions(
         &self,
         ctx: &Context<'_>,
