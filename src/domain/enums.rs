@@ -45,8 +45,11 @@ stored_enum! {
 stored_enum! {
     /// Consent to be contacted on one channel.
     ConsentStatus {
+        /// The customer agreed to be contacted on the channel; marketing needs this.
         OptIn => "OPT_IN",
+        /// The customer refused: no contact on the channel, whatever the purpose.
         OptOut => "OPT_OUT",
+        /// Not asked or not known: service contact is allowed, marketing is not.
         Unknown => "UNKNOWN",
     }
 }
@@ -77,18 +80,27 @@ impl PartialOrd for ConsentStatus {
 }
 
 stored_enum! {
+    /// A day of the week, in the customer's timezone.
     DayOfWeek {
+        /// Monday.
         Monday => "MONDAY",
+        /// Tuesday.
         Tuesday => "TUESDAY",
+        /// Wednesday.
         Wednesday => "WEDNESDAY",
+        /// Thursday.
         Thursday => "THURSDAY",
+        /// Friday.
         Friday => "FRIDAY",
+        /// Saturday.
         Saturday => "SATURDAY",
+        /// Sunday.
         Sunday => "SUNDAY",
     }
 }
 
 stored_enum! {
+    /// What an interaction is.
     InteractionKind {
         /// A conversation owned by the conversations subgraph.
         Conversation => "CONVERSATION",
@@ -98,8 +110,11 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// Who started an interaction.
     Direction {
+        /// Started by the customer (an incoming call, a message to us).
         Inbound => "INBOUND",
+        /// Started by us (a callback, a campaign message).
         Outbound => "OUTBOUND",
     }
 }
@@ -107,8 +122,11 @@ stored_enum! {
 stored_enum! {
     /// The type an attribute's values must have.
     AttributeType {
+        /// A JSON string of at most 4096 characters.
         String => "STRING",
+        /// A JSON number; whole numbers are stored without a fraction.
         Number => "NUMBER",
+        /// `true` or `false`.
         Boolean => "BOOLEAN",
         /// `YYYY-MM-DD`.
         Date => "DATE",

@@ -24,6 +24,9 @@ fn written<T>(ctx: &Context<'_>, value: T) -> T {
 #[Object]
 impl Mutation {
     /// Create a profile with its identities, attributes, labels, preferences and CRM links.
+    /// `input`: the new profile (`ACTIVE`). Errors name their input field (`input.identities.0.value`):
+    /// `BAD_USER_INPUT` for an invalid value, `NOT_FOUND` for an unknown label, `CONFLICT` for an identifier given
+    /// twice or a CRM record already linked to another profile.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn create_customer(&self, ctx: &Context<'_>, input: CreateCustomerInput) -> Result<Customer> {
         let services = services(ctx);
@@ -33,6 +36,8 @@ impl Mutation {
     }
 
     /// Change the profile itself. With `expectedVersion`, a profile changed since is a `CONFLICT`.
+    /// `id`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged). `input`: the changes; naming an
+    /// `ANONYMOUS` profile makes it `ACTIVE`. `expectedVersion`: the `version` last read; omitted, no check.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn update_customer(
         &self,
@@ -47,6 +52,9 @@ impl Mutation {
         Ok(written(ctx, Customer(r)))
     }
 
+    /// Add an identifier to a profile, normalised first. `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when
+    /// it was merged). `identity`: the identifier; one this profile already holds is a `CONFLICT` on `identity.value`.
+    /// Another profile may hold the same identifier too (a family phone).
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn add_channel_identity(
         &self,
@@ -61,6 +69,8 @@ impl Mutation {
         Ok(written(ctx, Customer(r)))
     }
 
+    /// Remove an identifier from its profile and return the profile.
+    /// `identityId`: the identity to remove (`NOT_FOUND` when there is none).
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn remove_channel_identity(&self, ctx: &Context<'_>, identity_id: ID) -> Result<Customer> {
         let identity_id = IdentityId::parse("identityId", &identity_id).gql()?;
@@ -69,6 +79,8 @@ impl Mutation {
     }
 
     /// Change preferences; omitted fields stay as they are.
+    /// `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged). `input`: the changes;
+    /// `preferredIdentityId` must be one of this customer's identities (`BAD_USER_INPUT` otherwise).
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn set_preferences(&self, ctx: &Context<'_>, customer_id: ID, input: PreferenceInput) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
@@ -78,6 +90,8 @@ impl Mutation {
     }
 
     /// Set attribute values, validated against their definitions; `value: null` removes one.
+    /// `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged). `attributes`: the values; an unknown
+    /// key, a key given twice, a value of the wrong type or a required one removed is a `BAD_USER_INPUT` on its field.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn set_attributes(
         &self,
@@ -91,6 +105,8 @@ impl Mutation {
         Ok(written(ctx, Customer(r)))
     }
 
+    /// Add a label to the catalogue. `input`: its name (one already taken, regardless of case and spacing, is a
+    /// `CONFLICT` on `input.name`), colour and description.
     #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
     async fn create_label(&self, ctx: &Context<'_>, input: LabelInput) -> Result<Label> {
         let spec = input.spec().gql()?;
@@ -98,6 +114,8 @@ impl Mutation {
         Ok(written(ctx, Label(r)))
     }
 
+    /// Rename, recolour or re-describe a label. `id`: the label (`NOT_FOUND`). `input`: the new name (`CONFLICT` when
+    /// another label has it); the colour and description are kept when omitted and cleared by `null`.
     #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
     async fn update_label(&self, ctx: &Context<'_>, id: ID, input: LabelInput) -> Result<Label> {
         let id = LabelId::parse("id", &id).gql()?;
@@ -106,6 +124,7 @@ impl Mutation {
     }
 
     /// Delete a label and all its assignments. `false` when there was no such label.
+    /// `id`: the label. Each profile that carried it counts as changed (its `version` and `updatedAt` move).
     #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
     async fn delete_label(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = LabelId::parse("id", &id).gql()?;
@@ -114,6 +133,8 @@ impl Mutation {
     }
 
     /// Assign labels (already assigned ones are kept as they were).
+    /// `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged). `labelIds`: labels from the
+    /// catalogue; an unknown one is a `NOT_FOUND` on its field (`labelIds.1`).
     #[graphql(guard = "Require(Some(Scope::LabelsAssign))", requires_scopes = "labels:assign")]
     async fn assign_labels(&self, ctx: &Context<'_>, customer_id: ID, label_ids: Vec<ID>) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
@@ -122,6 +143,8 @@ impl Mutation {
         Ok(written(ctx, Customer(r)))
     }
 
+    /// Remove labels from a profile; labels it does not carry are ignored. `customerId`: the profile (`NOT_FOUND`,
+    /// or `CONFLICT` when it was merged). `labelIds`: the labels to remove.
     #[graphql(guard = "Require(Some(Scope::LabelsAssign))", requires_scopes = "labels:assign")]
     async fn unassign_labels(&self, ctx: &Context<'_>, customer_id: ID, label_ids: Vec<ID>) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
@@ -132,6 +155,9 @@ impl Mutation {
 
     /// Link a conversation or activity to a profile. Linking the same conversation to the
     /// same customer again returns the existing link.
+    /// `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged). `interaction`: what happened;
+    /// a conversation linked to another customer is a `CONFLICT` on `interaction.conversationId` (use
+    /// `relinkInteraction`).
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn link_interaction(
         &self,
@@ -147,6 +173,8 @@ impl Mutation {
 
     /// Mark an identifier shared (household phone, switchboard): it then never resolves to
     /// one owner on its own.
+    /// `identityId`: the identity (`NOT_FOUND`). `shared`: `false` makes it an ordinary identifier again.
+    /// Returns the profile that holds it.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn set_identity_shared(&self, ctx: &Context<'_>, identity_id: ID, shared: bool) -> Result<Customer> {
         let identity_id = IdentityId::parse("identityId", &identity_id).gql()?;
@@ -155,6 +183,8 @@ impl Mutation {
     }
 
     /// Move an interaction to another profile. Audited.
+    /// `interactionId`: the interaction (`NOT_FOUND`). `toCustomerId`: the profile to move it to (`NOT_FOUND`, or
+    /// `CONFLICT` when it was merged); naming its current profile changes nothing.
     #[graphql(guard = "Require(Some(Scope::CustomersMerge))", requires_scopes = "customers:merge")]
     async fn relink_interaction(
         &self,
@@ -173,6 +203,8 @@ impl Mutation {
     /// preferences (the strictest consent wins; do-not-contact wins), external refs and
     /// every interaction move to it. The merged profiles stay as `MERGED` with `mergedInto`.
     /// With `dryRun: true` nothing is written: the survivor comes back as it would be.
+    /// `survivorId`: the profile that stays. `mergedIds`: the profiles merged into it (at least one; not the survivor,
+    /// no repeats). Any unknown id is a `NOT_FOUND`, any already merged one a `CONFLICT`, on its field.
     #[graphql(guard = "Require(Some(Scope::CustomersMerge))", requires_scopes = "customers:merge")]
     async fn merge_customers(
         &self,
@@ -200,6 +232,8 @@ impl Mutation {
     /// Undo a merge: the merged profiles come back with exactly what they brought
     /// (interactions linked before the merge included); what was added to the survivor
     /// since stays with it. Returns the survivor, then the restored profiles.
+    /// `mergeId`: the merge (`MergeRecord.id`; `NOT_FOUND`). A merge already undone, or whose survivor was merged
+    /// since, is a `CONFLICT`.
     #[graphql(guard = "Require(Some(Scope::CustomersMerge))", requires_scopes = "customers:merge")]
     async fn unmerge_customer(&self, ctx: &Context<'_>, merge_id: ID) -> Result<Vec<Customer>> {
         let merge_id = MergeId::parse("mergeId", &merge_id).gql()?;
@@ -211,6 +245,8 @@ impl Mutation {
     /// record creates a linked profile; a known one gets what the input carries (a new
     /// name, identities and links it lacks, attributes, labels with source CRM,
     /// preferences). One transaction.
+    /// `ref`: the CRM record (system names are case-insensitive). `input`: the profile's data; identities and
+    /// links the profile already holds are kept, not conflicts.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn upsert_customer_by_external_ref(
         &self,
@@ -226,6 +262,8 @@ impl Mutation {
     }
 
     /// Define an attribute, or change its definition (stored values must stay valid).
+    /// `input`: the definition, by `key`. A change that stored values would not satisfy (another type, a removed
+    /// enum value in use) is a `CONFLICT` on `input.type`; changing `pii` re-stores the values, encrypted when PII.
     #[graphql(guard = "Require(Some(Scope::SchemaManage))", requires_scopes = "schema:manage")]
     async fn define_attribute(
         &self,

@@ -24,9 +24,12 @@ pub fn page_size(first: Option<i32>) -> Result<usize> {
     Ok(first as usize)
 }
 
+/// Where a page ends, and whether more items follow.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PageInfo {
+    /// More items follow this page.
     pub has_next_page: bool,
+    /// The cursor of the page's last item, to pass as `after` for the next page; `null` when the page is empty.
     pub end_cursor: Option<String>,
 }
 

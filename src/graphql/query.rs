@@ -21,22 +21,28 @@ pub struct AuditEntry(audit::AuditEntry);
 /// Who did what to which profile, when. Details carry ids and counts, never PII.
 #[Object]
 impl AuditEntry {
+    /// When it happened (UTC).
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
 
+    /// Who did it: the subject (`sub`) of the caller's token.
     async fn actor(&self) -> &str {
         &self.0.actor
     }
 
+    /// What was done: `customers.merge`, `customers.merged_into`, `customers.unmerge`,
+    /// `interaction.relink`.
     async fn action(&self) -> &str {
         &self.0.action
     }
 
+    /// The customer or interaction the entry is about.
     async fn entity_id(&self) -> ID {
         ID(self.0.entity_id.clone())
     }
 
+    /// A JSON object with the ids and counts of the action (`merge_id`, what moved); never PII.
     async fn details(&self) -> Json<&serde_json::Value> {
         Json(&self.0.details)
     }
@@ -45,6 +51,8 @@ impl AuditEntry {
 #[Object]
 impl Query {
     /// One profile by id: the 360° view. `null` when there is no such customer.
+    /// `id`: the customer's id; a malformed one also answers `null`. A merged profile still resolves
+    /// (`status: MERGED`).
     #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
         let Some(id) = CustomerId::lookup(&id) else { return Ok(None) };
@@ -52,6 +60,8 @@ impl Query {
     }
 
     /// Customers in creation order, a page at a time.
+    /// `filter`: which profiles (ACTIVE and ANONYMOUS by default). `first`: the page size, 0–100.
+    /// `after`: the `endCursor` of the previous page.
     #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
     async fn customers(
         &self,
@@ -79,6 +89,8 @@ impl Query {
     /// Creating the anonymous profile needs `customers:write` as well. `alsoKnownAs`: other
     /// identifiers known for this contact (an email given in a web chat), used to rank
     /// suggestions.
+    /// `identity`: the identifier to look up. `createIfMissing`: create the anonymous profile to attach the
+    /// interaction to when there is none; with `false`, an identifier nobody holds answers `status: NOT_FOUND`.
     #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
     async fn resolve_customer(
         &self,
@@ -107,6 +119,7 @@ impl Query {
     }
 
     /// Audit entries about a customer or interaction, oldest first.
+    /// `entityId`: the customer or interaction id; an unknown or malformed id answers an empty list.
     #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
     async fn audit_log(&self, ctx: &Context<'_>, entity_id: ID) -> Result<Vec<AuditEntry>> {
         let Some(id) = crate::domain::id::canonical(&entity_id) else { return Ok(vec![]) };

@@ -22,6 +22,7 @@ use crate::store::{Constraint, StoreError, commit, customers, identities, intera
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+/// How an identifier resolved (`resolveCustomer`).
 #[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
 pub enum ResolutionStatus {
     /// The identifier belongs to exactly one profile.

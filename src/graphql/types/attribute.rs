@@ -7,10 +7,12 @@ use async_graphql::{Json, SimpleObject};
 /// One attribute value of a customer.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Attribute {
+    /// The attribute's key, as in its definition.
     pub key: String,
     /// PII-marked values are `null` for callers without `pii:read` (`redacted: true`).
     #[graphql(tag = "pii")]
     pub value: Option<Json<serde_json::Value>>,
+    /// The attribute is defined as PII: its value needs `pii:read`.
     pub pii: bool,
     /// The value is hidden from this caller.
     pub redacted: bool,
@@ -31,12 +33,20 @@ impl Attribute {
 /// An administrator-defined attribute.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct AttributeDefinition {
+    /// Stable identifier, used in `setAttributes`, filters and CRM mappings: 1–64 characters of `a–z`, `0–9` and
+    /// `_`, starting with a letter.
     pub key: String,
+    /// Name shown to agents; `null` when none was given.
     pub label: Option<String>,
+    /// The type every value must have.
     #[graphql(name = "type")]
     pub attr_type: AttributeType,
+    /// Values are personal data: encrypted at rest, `null` without `pii:read`, not usable in a `CustomerFilter`.
     pub pii: bool,
+    /// Every profile must have a value: checked when a profile is created or synced from a CRM, and a value
+    /// cannot be removed.
     pub required: bool,
+    /// The allowed values of an `ENUM` attribute; `null` for other types.
     pub enum_values: Option<Vec<String>>,
 }
 

@@ -10,13 +10,15 @@ use crate::graphql::pagination::{PageInfo, customer_cursor, cut, interaction_cur
 use crate::store::customers::CustomerQuery;
 use async_graphql::{Context, Object, Result, SimpleObject};
 
+/// One customer of a page, with its cursor.
 #[derive(SimpleObject)]
 pub struct CustomerEdge {
+    /// Opaque position of this customer: pass it as `after` to continue after it.
     pub cursor: String,
+    /// The customer.
     pub node: Customer,
 }
 
-/// A page of customers.
 pub struct CustomerConnection {
     pub edges: Vec<CustomerEdge>,
     pub page_info: PageInfo,
@@ -33,12 +35,15 @@ impl CustomerConnection {
     }
 }
 
+/// A page of customers.
 #[Object(guard = "Require(Some(Scope::CustomersRead))")]
 impl CustomerConnection {
+    /// The customers of this page, in creation order.
     async fn edges(&self) -> &[CustomerEdge] {
         &self.edges
     }
 
+    /// Whether more customers follow, and the cursor to ask for them.
     async fn page_info(&self) -> &PageInfo {
         &self.page_info
     }
@@ -50,16 +55,21 @@ impl CustomerConnection {
     }
 }
 
+/// One interaction of a page, with its cursor.
 #[derive(SimpleObject)]
 pub struct InteractionEdge {
+    /// Opaque position of this interaction: pass it as `after` to continue after it.
     pub cursor: String,
+    /// The interaction.
     pub node: InteractionRef,
 }
 
 /// A page of a customer's interaction history, newest first.
 #[derive(SimpleObject)]
 pub struct InteractionConnection {
+    /// The interactions of this page, newest first.
     pub edges: Vec<InteractionEdge>,
+    /// Whether older interactions follow, and the cursor to ask for them.
     pub page_info: PageInfo,
 }
 

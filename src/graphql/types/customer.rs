@@ -11,11 +11,12 @@ use crate::security::mask::mask_name;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
-/// A Customer Interaction Profile: one person, recognised across every channel.
 pub struct Customer(pub CustomerRecord);
 
+/// A Customer Interaction Profile: one person, recognised across every channel.
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl Customer {
+    /// The profile's id (a UUID), stable for its life; the federation key.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -27,6 +28,7 @@ impl Customer {
         Some(if pii_visible(ctx) { name.expose().to_owned() } else { mask_name(name.expose()) })
     }
 
+    /// Where the profile is in its lifecycle: `ACTIVE`, `ANONYMOUS` or `MERGED`.
     async fn status(&self) -> CustomerStatus {
         self.0.status
     }
@@ -43,17 +45,21 @@ impl Customer {
         Ok(list.unwrap_or_default().into_iter().map(ChannelIdentity).collect())
     }
 
+    /// Labels assigned to the profile, by name.
     async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<Label>> {
         let list = loaders(ctx).load_one(LabelsOf(self.0.id.clone())).await.gql()?;
         Ok(list.unwrap_or_default().into_iter().map(Label).collect())
     }
 
+    /// Language, timezone, preferred channel, contact windows and per-channel consent (defaults when none
+    /// were set).
     async fn preferences(&self, ctx: &Context<'_>) -> Result<Preference> {
         let prefs = loaders(ctx).load_one(PreferencesOf(self.0.id.clone())).await.gql()?;
         Ok(Preference { customer_id: self.0.id.clone(), record: prefs.unwrap_or_default() })
     }
 
     /// Attribute values; PII-marked ones come back `value: null, redacted: true` without `pii:read`.
+    /// `keys`: only these attributes (keys the profile has no value for are left out); omitted, all of them.
     async fn attributes(&self, ctx: &Context<'_>, keys: Option<Vec<String>>) -> Result<Vec<Attribute>> {
         let list = loaders(ctx).load_one(AttributesOf(self.0.id.clone())).await.gql()?.unwrap_or_default();
         let show_pii = pii_visible(ctx);
@@ -65,6 +71,8 @@ impl Customer {
     }
 
     /// The interaction history, newest first.
+    /// `first`: the page size, 0–100. `after`: the `endCursor` of the previous page. `channel`: only
+    /// interactions on this channel.
     async fn interactions(
         &self,
         ctx: &Context<'_>,
@@ -133,10 +141,13 @@ impl Customer {
         self.0.version
     }
 
+    /// When the profile was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the profile last changed (also through a merge or a label deleted from the catalogue); see
+    /// `CustomerFilter.updatedSince`.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

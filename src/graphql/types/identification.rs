@@ -4,11 +4,12 @@ use crate::service::identification::{Match, Resolution, ResolutionStatus};
 use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-/// The answer of "Get Customer by Channel Identifier".
 pub struct CustomerResolution(pub Resolution);
 
+/// The answer of "Get Customer by Channel Identifier".
 #[Object]
 impl CustomerResolution {
+    /// How the identifier resolved; each value says what `customer` and `matches` then hold.
     async fn status(&self) -> ResolutionStatus {
         self.0.status
     }
@@ -29,11 +30,12 @@ impl CustomerResolution {
     }
 }
 
-/// A suggested profile and why.
 pub struct CustomerMatch(pub Match);
 
+/// A suggested profile and why.
 #[Object]
 impl CustomerMatch {
+    /// The candidate profile.
     async fn customer(&self) -> Customer {
         Customer(self.0.customer.clone())
     }
@@ -44,51 +46,65 @@ impl CustomerMatch {
         self.0.score
     }
 
+    /// Why it scored, in short form (`holds this identifier verified`, `active 3 days ago`), in scoring order.
     async fn reasons(&self) -> &[String] {
         &self.0.reasons
     }
 }
 
-/// A merge, as the ledger recorded it (`unmergeCustomer(mergeId)` undoes it).
 pub struct MergeRecord(pub Merge);
 
+/// What a merge moved to the survivor, counted over every merged profile.
 #[derive(SimpleObject)]
 pub struct MergeCounts {
+    /// Identities moved, with those the survivor already held (dropped, kept in the ledger).
     pub identities: i32,
+    /// Label assignments moved, with those the survivor already carried (dropped, kept in the ledger).
     pub labels: i32,
+    /// Attribute values moved (the survivor had none for their key).
     pub attributes: i32,
     /// Attribute values that lost to the survivor's (kept in the ledger).
     pub attribute_conflicts: i32,
+    /// CRM and ticketing links moved.
     pub external_refs: i32,
+    /// Interactions moved to the survivor's history.
     pub interactions: i32,
 }
 
+/// A merge, as the ledger recorded it (`unmergeCustomer(mergeId)` undoes it).
 #[Object]
 impl MergeRecord {
+    /// The merge's id: pass it to `unmergeCustomer` to undo the merge.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// The profile the others were merged into.
     async fn survivor_id(&self) -> ID {
         ID(self.0.survivor_id.to_string())
     }
 
+    /// The profiles merged into the survivor (now `MERGED`, unless the merge was undone).
     async fn merged_ids(&self) -> Vec<ID> {
         self.0.merged_ids.iter().map(|id| ID(id.to_string())).collect()
     }
 
+    /// Who merged: the subject (`sub`) of the caller's token.
     async fn merged_by(&self) -> &str {
         &self.0.merged_by
     }
 
+    /// When the merge was made.
     async fn merged_at(&self) -> DateTime<Utc> {
         self.0.merged_at
     }
 
+    /// Who undid the merge; `null` while it stands.
     async fn undone_by(&self) -> Option<&str> {
         self.0.undone_by.as_deref()
     }
 
+    /// When the merge was undone; `null` while it stands.
     async fn undone_at(&self) -> Option<DateTime<Utc>> {
         self.0.undone_at
     }

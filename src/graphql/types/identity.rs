@@ -5,15 +5,17 @@ use crate::security::mask::mask_identity;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
-/// An identifier of a customer on one channel.
 pub struct ChannelIdentity(pub Identity);
 
+/// An identifier of a customer on one channel.
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl ChannelIdentity {
+    /// The identity's id: for `removeChannelIdentity`, `setIdentityShared` and `preferredIdentityId`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// The channel this identifier reaches the customer on.
     async fn channel(&self) -> Channel {
         self.0.spec.channel
     }
@@ -31,10 +33,12 @@ impl ChannelIdentity {
         if pii_visible(ctx) { value.to_owned() } else { mask_identity(self.0.spec.channel, value) }
     }
 
+    /// Ownership was confirmed, as reported by the client that added it; counts most when ranking matches.
     async fn verified(&self) -> bool {
         self.0.spec.verified
     }
 
+    /// The customer's main identifier on this channel (at most one per channel); chosen first for contact.
     async fn primary(&self) -> bool {
         self.0.spec.primary
     }
@@ -44,6 +48,7 @@ impl ChannelIdentity {
         self.0.spec.shared
     }
 
+    /// When the identity was added.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

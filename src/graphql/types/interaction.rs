@@ -8,39 +8,47 @@ use crate::graphql::loaders::CustomerById;
 use async_graphql::{Context, ErrorExtensions as _, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-/// A conversation or activity in a customer's history.
 pub struct InteractionRef(pub Interaction);
 
+/// A conversation or activity in a customer's history.
 #[Object(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
 impl InteractionRef {
+    /// The interaction's id in this subgraph (for `relinkInteraction`).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
+    /// A conversation owned by the conversations subgraph, or another activity.
     async fn kind(&self) -> InteractionKind {
         self.0.spec.kind
     }
 
+    /// The channel it took place on.
     async fn channel(&self) -> Channel {
         self.0.spec.channel
     }
 
+    /// Who started it: the customer (`INBOUND`) or us (`OUTBOUND`).
     async fn direction(&self) -> Direction {
         self.0.spec.direction
     }
 
+    /// When it started.
     async fn started_at(&self) -> DateTime<Utc> {
         self.0.spec.period.start
     }
 
+    /// When it ended; `null` when not given.
     async fn ended_at(&self) -> Option<DateTime<Utc>> {
         self.0.spec.period.end
     }
 
+    /// A short note for agents; `null` when none was given.
     async fn summary(&self) -> Option<&str> {
         self.0.spec.summary.as_deref()
     }
 
+    /// The agent who handled it, as an id of the agents' system; `null` when none.
     async fn agent_id(&self) -> Option<ID> {
         self.0.spec.agent_id.clone().map(ID)
     }
@@ -50,6 +58,7 @@ impl InteractionRef {
         self.0.spec.conversation_id.clone().map(|id| Conversation { id: ID(id) })
     }
 
+    /// The profile the interaction belongs to.
     async fn customer(&self, ctx: &Context<'_>) -> Result<Customer> {
         loaders(ctx)
             .load_one(CustomerById(self.0.customer_id.clone()))
@@ -65,5 +74,6 @@ impl InteractionRef {
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(unresolvable)]
 pub struct Conversation {
+    /// The conversation's id in the conversations subgraph.
     pub id: ID,
 }

@@ -22,18 +22,22 @@ pub use preference::{ChannelConsent, Preference, TimeWindow};
 /// `ExternalRef`: a link to a record in a CRM or ticketing system.
 #[derive(async_graphql::SimpleObject, Clone, Debug)]
 pub struct ExternalRef {
+    /// The system, lower-cased: `salesforce`, `zendesk`…
     pub system: String,
+    /// The record's id in that system.
     pub external_id: String,
 }
 
 /// Can we reach this customer now, how, and if not, when.
 #[derive(async_graphql::SimpleObject)]
 pub struct Contactability {
+    /// The contact may happen now (or at the `at` asked about).
     pub allowed: bool,
     /// Why, in order of evaluation.
     pub reasons: Vec<String>,
     /// The channel to use (also when not allowed now: the one that would be used).
     pub channel: Option<crate::domain::Channel>,
+    /// The number or address to use on `channel`; `null` when no channel is usable or do-not-contact is set.
     pub identity: Option<ChannelIdentity>,
     /// When not allowed now only because of the contact windows: when the next one opens.
     pub next_window_start: Option<chrono::DateTime<chrono::Utc>>,

@@ -9,12 +9,12 @@ use crate::graphql::loaders::IdentitiesOf;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-/// Contact and outbound preferences of one customer.
 pub struct Preference {
     pub customer_id: CustomerId,
     pub record: Preferences,
 }
 
+/// Contact and outbound preferences of one customer.
 #[Object]
 impl Preference {
     /// BCP 47.
@@ -27,6 +27,7 @@ impl Preference {
         self.record.timezone.as_deref()
     }
 
+    /// The channel to try first for outbound contact.
     async fn preferred_channel(&self) -> Option<Channel> {
         self.record.preferred_channel
     }
@@ -44,6 +45,7 @@ impl Preference {
         self.record.preferred_agent_id.clone().map(ID)
     }
 
+    /// Weekly windows when contact is welcome, in the customer's timezone; empty means any time.
     async fn best_time_to_contact(&self) -> Vec<TimeWindow> {
         self.record
             .best_time_to_contact
@@ -75,6 +77,7 @@ impl Preference {
 /// A weekly window in the customer's timezone; `end` before `start` crosses midnight.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct TimeWindow {
+    /// The days on which the window opens.
     pub days: Vec<DayOfWeek>,
     /// `HH:MM`.
     pub start: String,
@@ -82,10 +85,15 @@ pub struct TimeWindow {
     pub end: String,
 }
 
+/// Consent to contact on one channel, with when and where it was given.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct ChannelConsent {
+    /// The channel the consent is for.
     pub channel: Channel,
+    /// The consent given on that channel.
     pub status: ConsentStatus,
+    /// When this consent was last set.
     pub updated_at: DateTime<Utc>,
+    /// Where it was given (`ivr`, `web-form`, `crm:salesforce`…); `null` when not said.
     pub source: Option<String>,
 }
