@@ -82,6 +82,7 @@ async fn run() {
         jwks: None,
         jwt_issuer: None,
         jwt_audience: None,
+        jwt_max_lifetime_secs: customers::config::DEFAULT_JWT_MAX_LIFETIME_SECS,
         master_key: None,
         data_dir: dir.path().to_path_buf(),
         default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),

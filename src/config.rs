@@ -64,6 +64,9 @@ pub struct Settings {
     pub jwt_issuer: Option<String>,
     /// `CUSTOMERS_JWT_AUDIENCE`: required `aud` when set.
     pub jwt_audience: Option<String>,
+    /// `CUSTOMERS_JWT_MAX_LIFETIME`: the longest token lifetime accepted, in seconds
+    /// (`exp` minus `iat`). Default 86400 (a day).
+    pub jwt_max_lifetime_secs: i64,
     /// `CUSTOMERS_MASTER_KEY`: base64 of 32 bytes, the key-encryption key for PII at rest.
     pub master_key: Option<Secret>,
     /// `CUSTOMERS_DATA_DIR`: where generated secrets live. Default `data`.
@@ -74,6 +77,9 @@ pub struct Settings {
     /// `CUSTOMERS_LOG_FORMAT`: `json` or `pretty`. Unset: JSON unless stderr is a terminal.
     pub log_format: Option<LogFormat>,
 }
+
+/// A day: longer-lived tokens are refused unless `CUSTOMERS_JWT_MAX_LIFETIME` says otherwise.
+pub const DEFAULT_JWT_MAX_LIFETIME_SECS: i64 = 86_400;
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
@@ -92,8 +98,17 @@ impl Settings {
             .map(|r| parse_region(&r))
             .transpose()
             .map_err(|_| anyhow::anyhow!("CUSTOMERS_DEFAULT_REGION is not an ISO 3166 region code"))?;
+        let jwt_max_lifetime_secs = match var("CUSTOMERS_JWT_MAX_LIFETIME") {
+            None => DEFAULT_JWT_MAX_LIFETIME_SECS,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .context("CUSTOMERS_JWT_MAX_LIFETIME must be a positive number of seconds")?,
+        };
         Ok(Self {
             database_url,
+            jwt_max_lifetime_secs,
             listen,
             jwt_secret: var("CUSTOMERS_JWT_SECRET").map(Secret::new),
             jwks: var("CUSTOMERS_JWKS").map(|p| PathBuf::from(p.strip_prefix("file://").unwrap_or(&p))),

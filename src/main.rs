@@ -61,6 +61,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { scope, sub, ttl } => {
+            if ttl > settings.jwt_max_lifetime_secs {
+                anyhow::bail!(
+                    "--ttl is longer than CUSTOMERS_JWT_MAX_LIFETIME ({} s): the token would be refused",
+                    settings.jwt_max_lifetime_secs
+                );
+            }
             let secret = startup::hs256_secret(&settings)?
                 .context("tokens can only be minted for an HS256 secret (CUSTOMERS_JWT_SECRET or the local one)")?;
             let token = customers::http::auth::mint_hs256(

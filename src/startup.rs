@@ -4,7 +4,7 @@ use crate::config::Settings;
 use crate::domain::identity::NormalizeOptions;
 use crate::graphql::build_schema;
 use crate::http::AppState;
-use crate::http::auth::Authenticator;
+use crate::http::auth::{Authenticator, TokenRules};
 use crate::security::keys::{JWT_SECRET_FILE, MASTER_KEY_FILE, local_secret};
 use crate::service::Services;
 use crate::store::{MasterKey, PiiCodec, Store};
@@ -32,12 +32,12 @@ pub fn hs256_secret(settings: &Settings) -> anyhow::Result<Option<Vec<u8>>> {
 
 pub fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
     let secret = hs256_secret(settings)?;
-    Authenticator::new(
-        secret.as_deref(),
-        settings.jwks.as_deref(),
-        settings.jwt_issuer.clone(),
-        settings.jwt_audience.clone(),
-    )
+    let rules = TokenRules {
+        issuer: settings.jwt_issuer.clone(),
+        audience: settings.jwt_audience.clone(),
+        max_lifetime_secs: settings.jwt_max_lifetime_secs,
+    };
+    Authenticator::new(secret.as_deref(), settings.jwks.as_deref(), rules)
 }
 
 pub fn normalize_options(settings: &Settings) -> NormalizeOptions {

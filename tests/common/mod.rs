@@ -57,6 +57,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         jwks: None,
         jwt_issuer: None,
         jwt_audience: None,
+        jwt_max_lifetime_secs: customers::config::DEFAULT_JWT_MAX_LIFETIME_SECS,
         master_key: Some(Secret::new(TEST_MASTER_KEY)),
         data_dir,
         default_region: Some(customers::domain::identity::parse_region("PK").expect("a region")),

@@ -1,5 +1,11 @@
 //! Bearer JWT verification: HS256 with a shared secret and/or RS256/ES256 with a JWKS.
-//! `exp` is required; `iss` and `aud` are checked when configured.
+//!
+//! The rules: `exp` and `sub` are required; `iss` and `aud` are required and checked
+//! whenever they are configured (and must be configured with a JWKS); `nbf` and `iat` may
+//! not lie in the future (30 s leeway); a token may live at most the configured maximum
+//! (from `iat`, or from now when it has none); a token verified with a JWKS key must name
+//! it by `kid`, and each key verifies only its own algorithm, so a public key is never
+//! used as an HMAC secret.
 
 use crate::domain::Principal;
 use anyhow::{Context as _, bail};
@@ -13,7 +19,12 @@ struct Claims {
     sub: String,
     #[serde(default)]
     scope: String,
+    exp: i64,
+    iat: Option<i64>,
 }
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+const LEEWAY_SECS: i64 = 30;
 
 struct VerifyKey {
     kid: Option<String>,
@@ -28,23 +39,42 @@ pub enum AuthError {
     Malformed,
     #[error("no key matches the token's algorithm and kid")]
     UnknownKey,
+    #[error("a token for a JWKS key must name it by kid")]
+    MissingKid,
+    #[error("the token is issued in the future")]
+    IssuedInFuture,
+    #[error("the token lives longer than the maximum lifetime")]
+    LifetimeTooLong,
     #[error("token rejected: {0}")]
     Invalid(#[from] jsonwebtoken::errors::Error),
 }
 
+/// What a token must say besides its signature.
+#[derive(Clone, Debug)]
+pub struct TokenRules {
+    /// Required `iss`, when set.
+    pub issuer: Option<String>,
+    /// Required `aud`, when set.
+    pub audience: Option<String>,
+    /// The longest lifetime accepted, in seconds.
+    pub max_lifetime_secs: i64,
+}
+
 pub struct Authenticator {
     keys: Vec<VerifyKey>,
-    issuer: Option<String>,
-    audience: Option<String>,
+    rules: TokenRules,
 }
 
 impl Authenticator {
-    pub fn new(
-        hs256_secret: Option<&[u8]>,
-        jwks: Option<&Path>,
-        issuer: Option<String>,
-        audience: Option<String>,
-    ) -> anyhow::Result<Self> {
+    pub fn new(hs256_secret: Option<&[u8]>, jwks: Option<&Path>, rules: TokenRules) -> anyhow::Result<Self> {
+        if jwks.is_some() && (rules.issuer.is_none() || rules.audience.is_none()) {
+            bail!(
+                "with CUSTOMERS_JWKS, set CUSTOMERS_JWT_ISSUER and CUSTOMERS_JWT_AUDIENCE too (tokens of an identity provider are checked for both)"
+            );
+        }
+        if rules.max_lifetime_secs <= 0 {
+            bail!("CUSTOMERS_JWT_MAX_LIFETIME must be a positive number of seconds");
+        }
         let mut keys = Vec::new();
         if let Some(secret) = hs256_secret {
             if secret.len() < 32 {
@@ -57,44 +87,70 @@ impl Authenticator {
                 std::fs::read_to_string(path).with_context(|| format!("Failed to read JWKS {}", path.display()))?;
             let set: JwkSet = serde_json::from_str(&text).context("Failed to parse the JWKS")?;
             for jwk in &set.keys {
-                let alg = match &jwk.algorithm {
+                let by_type = match &jwk.algorithm {
                     AlgorithmParameters::RSA(_) => Algorithm::RS256,
                     AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => Algorithm::ES256,
                     AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P384 => Algorithm::ES384,
                     _ => continue, // symmetric or unsupported keys in a JWKS are ignored
                 };
+                // The key's own `alg`, when the JWKS names one, pins it; else its type does.
+                let alg = match jwk.common.key_algorithm.map(|a| a.to_string().parse::<Algorithm>()) {
+                    Some(Ok(alg)) => alg,
+                    Some(Err(_)) => continue,
+                    None => by_type,
+                };
+                let Some(kid) = jwk.common.key_id.clone() else {
+                    bail!("every key of the JWKS needs a kid (tokens name their key by it)");
+                };
                 let key = DecodingKey::from_jwk(jwk).context("Failed to load a JWKS key")?;
-                keys.push(VerifyKey { kid: jwk.common.key_id.clone(), alg, key });
+                keys.push(VerifyKey { kid: Some(kid), alg, key });
             }
         }
         if keys.is_empty() {
             bail!("no JWT verification key configured");
         }
-        Ok(Self { keys, issuer, audience })
+        Ok(Self { keys, rules })
+    }
+
+    /// The key a token names: the shared secret for HS256 (no kid needed), else the JWKS
+    /// key with the token's kid and algorithm.
+    fn key_for(&self, alg: Algorithm, kid: Option<&str>) -> Result<&VerifyKey, AuthError> {
+        if alg == Algorithm::HS256 {
+            return self.keys.iter().find(|k| k.alg == alg && k.kid.is_none()).ok_or(AuthError::UnknownKey);
+        }
+        let kid = kid.ok_or(AuthError::MissingKid)?;
+        self.keys.iter().find(|k| k.alg == alg && k.kid.as_deref() == Some(kid)).ok_or(AuthError::UnknownKey)
     }
 
     /// Verify a bearer token and return its principal.
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         let header = decode_header(token)?;
-        // The key is chosen by the token's algorithm (and kid): an RS256 public key is
-        // never used as an HS256 secret.
-        let key = self
-            .keys
-            .iter()
-            .find(|k| k.alg == header.alg && (header.kid.is_none() || k.kid.is_none() || k.kid == header.kid))
-            .ok_or(AuthError::UnknownKey)?;
+        let key = self.key_for(header.alg, header.kid.as_deref())?;
         let mut validation = Validation::new(key.alg);
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.leeway = 30;
-        if let Some(iss) = &self.issuer {
+        let mut required = vec!["exp", "sub"];
+        validation.leeway = LEEWAY_SECS as u64;
+        validation.validate_nbf = true;
+        if let Some(iss) = &self.rules.issuer {
             validation.set_issuer(&[iss]);
+            required.push("iss");
         }
-        match &self.audience {
-            Some(aud) => validation.set_audience(&[aud]),
+        match &self.rules.audience {
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
             None => validation.validate_aud = false,
         }
-        let data = decode::<Claims>(token, &key.key, &validation)?;
-        Ok(Principal::new(data.claims.sub, &data.claims.scope))
+        validation.set_required_spec_claims(&required);
+        let claims = decode::<Claims>(token, &key.key, &validation)?.claims;
+        let now = chrono::Utc::now().timestamp();
+        if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECS) {
+            return Err(AuthError::IssuedInFuture);
+        }
+        if claims.exp - claims.iat.unwrap_or(now) > self.rules.max_lifetime_secs {
+            return Err(AuthError::LifetimeTooLong);
+        }
+        Ok(Principal::new(claims.sub, &claims.scope))
     }
 
     /// The principal of an `Authorization` header value (`Bearer …`).
@@ -137,8 +193,12 @@ mod tests {
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
+    fn rules() -> TokenRules {
+        TokenRules { issuer: Some("idp".into()), audience: Some("customers".into()), max_lifetime_secs: 3600 }
+    }
+
     fn auth() -> Authenticator {
-        Authenticator::new(Some(SECRET), None, Some("idp".into()), Some("customers".into())).unwrap()
+        Authenticator::new(Some(SECRET), None, rules()).unwrap()
     }
 
     #[test]
@@ -177,6 +237,9 @@ mod tests {
 
     #[test]
     fn short_secrets_are_refused_at_start() {
-        assert!(Authenticator::new(Some(b"short"), None, None, None).is_err());
+        assert!(Authenticator::new(Some(b"short"), None, rules()).is_err());
     }
 }
+
+#[cfg(test)]
+mod attacks;
