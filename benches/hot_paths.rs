@@ -87,6 +87,7 @@ async fn run() {
         data_dir: dir.path().to_path_buf(),
         default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),
         log_format: None,
+        limits: customers::config::Limits::default(),
     };
     let key = customers::startup::master_key(&settings).unwrap();
     let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();

@@ -76,6 +76,85 @@ pub struct Settings {
     pub default_region: Option<RegionId>,
     /// `CUSTOMERS_LOG_FORMAT`: `json` or `pretty`. Unset: JSON unless stderr is a terminal.
     pub log_format: Option<LogFormat>,
+    /// The protections against hostile or broken clients (each `CUSTOMERS_MAX_…` variable).
+    pub limits: Limits,
+}
+
+/// Protections against hostile or broken clients. Each has a documented default (README,
+/// "Limits and protections") and its own variable; each is answered with its own error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// `CUSTOMERS_MAX_BODY_BYTES`: the largest request body (413 beyond). Default 1 MiB.
+    pub max_body_bytes: usize,
+    /// `CUSTOMERS_MAX_IN_FLIGHT`: GraphQL requests served at once; more are shed with 503
+    /// and `Retry-After` rather than queued. Default 256.
+    pub max_in_flight: usize,
+    /// `CUSTOMERS_RATE_LIMIT`: GraphQL requests per second per principal (429 beyond).
+    /// Default 100.
+    pub rate_per_second: u32,
+    /// `CUSTOMERS_RATE_BURST`: requests a principal may send at once above the rate. Default 200.
+    pub rate_burst: u32,
+    /// `CUSTOMERS_MAX_DEPTH`: selection depth (the standard introspection query needs 13).
+    /// Default 16.
+    pub max_depth: usize,
+    /// `CUSTOMERS_MAX_COMPLEXITY`: fields an operation may resolve, with list fields counted
+    /// `first` times their selection. Default 50000 (a page of 100 full 360° views is ~23000).
+    pub max_complexity: usize,
+    /// `CUSTOMERS_MAX_ALIASES`: aliased fields in one operation. Default 30.
+    pub max_aliases: usize,
+    /// `CUSTOMERS_MAX_DIRECTIVES`: directives in one query document. Default 50.
+    pub max_directives: usize,
+    /// `CUSTOMERS_MAX_TOKENS`: lexical tokens in a query text. Default 5000.
+    pub max_tokens: usize,
+    /// `CUSTOMERS_STATEMENT_TIMEOUT_MS`: PostgreSQL `statement_timeout`. Default 5000.
+    pub statement_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            max_in_flight: 256,
+            rate_per_second: 100,
+            rate_burst: 200,
+            max_depth: 16,
+            max_complexity: 50_000,
+            max_aliases: 30,
+            max_directives: 50,
+            max_tokens: 5_000,
+            statement_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// A positive whole number from `name`, or `default` when unset.
+fn positive<T: std::str::FromStr + PartialOrd + Default>(name: &str, default: T) -> anyhow::Result<T> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<T>()
+            .ok()
+            .filter(|n| *n > T::default())
+            .with_context(|| format!("{name} must be a positive whole number")),
+    }
+}
+
+impl Limits {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let d = Self::default();
+        Ok(Self {
+            max_body_bytes: positive("CUSTOMERS_MAX_BODY_BYTES", d.max_body_bytes)?,
+            max_in_flight: positive("CUSTOMERS_MAX_IN_FLIGHT", d.max_in_flight)?,
+            rate_per_second: positive("CUSTOMERS_RATE_LIMIT", d.rate_per_second)?,
+            rate_burst: positive("CUSTOMERS_RATE_BURST", d.rate_burst)?,
+            max_depth: positive("CUSTOMERS_MAX_DEPTH", d.max_depth)?,
+            max_complexity: positive("CUSTOMERS_MAX_COMPLEXITY", d.max_complexity)?,
+            max_aliases: positive("CUSTOMERS_MAX_ALIASES", d.max_aliases)?,
+            max_directives: positive("CUSTOMERS_MAX_DIRECTIVES", d.max_directives)?,
+            max_tokens: positive("CUSTOMERS_MAX_TOKENS", d.max_tokens)?,
+            statement_timeout_ms: positive("CUSTOMERS_STATEMENT_TIMEOUT_MS", d.statement_timeout_ms)?,
+        })
+    }
 }
 
 /// A day: longer-lived tokens are refused unless `CUSTOMERS_JWT_MAX_LIFETIME` says otherwise.
@@ -98,14 +177,7 @@ impl Settings {
             .map(|r| parse_region(&r))
             .transpose()
             .map_err(|_| anyhow::anyhow!("CUSTOMERS_DEFAULT_REGION is not an ISO 3166 region code"))?;
-        let jwt_max_lifetime_secs = match var("CUSTOMERS_JWT_MAX_LIFETIME") {
-            None => DEFAULT_JWT_MAX_LIFETIME_SECS,
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|s| *s > 0)
-                .context("CUSTOMERS_JWT_MAX_LIFETIME must be a positive number of seconds")?,
-        };
+        let jwt_max_lifetime_secs = positive("CUSTOMERS_JWT_MAX_LIFETIME", DEFAULT_JWT_MAX_LIFETIME_SECS)?;
         Ok(Self {
             database_url,
             jwt_max_lifetime_secs,
@@ -118,6 +190,7 @@ impl Settings {
             data_dir: var("CUSTOMERS_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
             default_region,
             log_format: var("CUSTOMERS_LOG_FORMAT").map(|f| f.parse()).transpose()?,
+            limits: Limits::from_env()?,
         })
     }
 

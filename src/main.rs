@@ -49,6 +49,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::from_env()?;
     customers::telemetry::init(settings.log_format);
+    // The default hook prints a panic's message, which could quote input (PII): log where
+    // it happened only. Requests that panic are answered with a reference (http::protect).
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        tracing::error!(%location, "panic (its message is not logged: it could quote input)");
+    }));
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => {

@@ -2,9 +2,10 @@
 
 use crate::config::Settings;
 use crate::domain::identity::NormalizeOptions;
-use crate::graphql::build_schema;
+use crate::graphql::build_schema_with;
 use crate::http::AppState;
 use crate::http::auth::{Authenticator, TokenRules};
+use crate::http::protect::Protection;
 use crate::security::keys::{JWT_SECRET_FILE, MASTER_KEY_FILE, local_secret};
 use crate::service::Services;
 use crate::store::{MasterKey, PiiCodec, Store};
@@ -64,7 +65,9 @@ pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
 /// Connect, migrate, check the master key against the database, and build the state.
 pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
     settings.ensure_sqlite_folder()?;
-    let store = Store::connect(&settings.database_url, PiiCodec::new(&master_key(settings)?)).await?;
+    let timeout = std::time::Duration::from_millis(settings.limits.statement_timeout_ms);
+    let store =
+        Store::connect_with(&settings.database_url, PiiCodec::new(&master_key(settings)?), Some(timeout)).await?;
     store.migrate().await?;
     store.check_master_key().await?;
     state_with_store(settings, store)
@@ -73,5 +76,11 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
 pub fn state_with_store(settings: &Settings, store: Store) -> anyhow::Result<AppState> {
     let services = Services::new(store, normalize_options(settings));
     let auth = Arc::new(authenticator(settings).context("Failed to set up JWT verification")?);
-    Ok(AppState { schema: build_schema(Some(services.clone())), services, auth })
+    Ok(AppState {
+        schema: build_schema_with(Some(services.clone()), &settings.limits),
+        services,
+        auth,
+        protection: Arc::new(Protection::new(&settings.limits)),
+        readiness: Arc::default(),
+    })
 }

@@ -11,6 +11,14 @@ pub fn short_text(field: &str, raw: &str, max: usize) -> Result<String> {
     Ok(text.to_owned())
 }
 
+/// A list given at `field` holds at most `max` items (every input list is bounded).
+pub fn at_most<T>(field: &str, items: &[T], max: usize) -> Result<()> {
+    if items.len() > max {
+        return Err(Error::bad_input(field, format!("at most {max} items")));
+    }
+    Ok(())
+}
+
 /// An item of a command together with the input field it came from, so that an error
 /// found later (a duplicate, an unknown id) still names the right field.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +72,12 @@ mod tests {
         assert_eq!(short_text("f", "", 10).unwrap_err().field(), Some("f"));
         assert!(short_text("f", "a\u{0}b", 10).is_err());
         assert!(short_text("f", "abcdef", 5).is_err());
+    }
+
+    #[test]
+    fn lists_are_bounded() {
+        assert!(at_most("ids", &[1, 2], 2).is_ok());
+        assert_eq!(at_most("ids", &[1, 2, 3], 2).unwrap_err().field(), Some("ids"));
     }
 
     #[test]

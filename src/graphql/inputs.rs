@@ -11,7 +11,7 @@ use crate::domain::identity::{IdentitySpec, NormalizeOptions, RawIdentity};
 use crate::domain::interaction::{InteractionSpec, RawInteraction};
 use crate::domain::label::LabelSpec;
 use crate::domain::preference::{ConsentChange, PreferencePatch, TimeWindow, parse_language, parse_timezone};
-use crate::domain::text::{Located, Patch, short_text};
+use crate::domain::text::{Located, Patch, at_most, short_text};
 use crate::domain::{Channel, Result};
 use crate::service::labels::LabelUpdate;
 use crate::service::reads;
@@ -207,6 +207,19 @@ pub struct AttributeFilterInput {
 // ---------------------------------------------------------------------------------------
 // Parsing into commands
 
+/// Identities in one input (and held by one profile: see `service::identities`).
+pub const MAX_IDENTITIES: usize = crate::domain::identity::MAX_PER_PROFILE;
+/// Label ids, attributes, attribute keys and filter label ids in one input.
+pub const MAX_ITEMS: usize = 100;
+/// CRM references in one input.
+pub const MAX_EXTERNAL_REFS: usize = 20;
+/// Contact windows (four a day for a week).
+pub const MAX_WINDOWS: usize = 28;
+/// Profiles merged at once.
+pub const MAX_MERGED: usize = 20;
+/// Other identifiers given to `resolveCustomer`.
+pub const MAX_ALSO_KNOWN_AS: usize = 10;
+
 fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
     match value {
         MaybeUndefined::Undefined => Patch::Keep,
@@ -217,6 +230,7 @@ fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
 
 /// Ids given at `field` (`labelIds`), without repeats, each at the field it was given in.
 pub fn label_ids(field: &str, ids: &[ID]) -> Result<Vec<Located<LabelId>>> {
+    at_most(field, ids, MAX_ITEMS)?;
     let mut out: Vec<Located<LabelId>> = Vec::with_capacity(ids.len());
     for (i, raw) in ids.iter().enumerate() {
         let f = format!("{field}.{i}");
@@ -243,12 +257,13 @@ impl ChannelIdentityInput {
 }
 
 /// Attribute inputs given at `field`, each change at `field.i`.
-pub fn attribute_changes(field: &str, inputs: Vec<AttributeInput>) -> Vec<AttributeChange> {
-    inputs
+pub fn attribute_changes(field: &str, inputs: Vec<AttributeInput>) -> Result<Vec<AttributeChange>> {
+    at_most(field, &inputs, MAX_ITEMS)?;
+    Ok(inputs
         .into_iter()
         .enumerate()
         .map(|(i, a)| AttributeChange { field: format!("{field}.{i}"), key: a.key, value: a.value.map(|v| v.0) })
-        .collect()
+        .collect())
 }
 
 impl ExternalRefInput {
@@ -259,6 +274,8 @@ impl ExternalRefInput {
 
 impl CreateCustomerInput {
     pub fn parse(self, field: &str, opts: &NormalizeOptions) -> Result<ProfileInput> {
+        at_most(&format!("{field}.identities"), &self.identities, MAX_IDENTITIES)?;
+        at_most(&format!("{field}.externalRefs"), &self.external_refs, MAX_EXTERNAL_REFS)?;
         let display_name = self
             .display_name
             .as_deref()
@@ -294,7 +311,7 @@ impl CreateCustomerInput {
         Ok(ProfileInput {
             display_name,
             identities,
-            attributes: attribute_changes(&format!("{field}.attributes"), self.attributes),
+            attributes: attribute_changes(&format!("{field}.attributes"), self.attributes)?,
             label_ids,
             preferences,
             external_refs,
@@ -326,6 +343,7 @@ impl PreferenceInput {
         let best_time_to_contact = self
             .best_time_to_contact
             .map(|windows| {
+                at_most(&f("bestTimeToContact"), &windows, MAX_WINDOWS)?;
                 windows
                     .into_iter()
                     .enumerate()
@@ -387,9 +405,9 @@ impl AttributeDefinitionInput {
 
 impl CustomerFilter {
     pub fn parse(self) -> Result<reads::CustomerFilter> {
-        let label_ids = self
-            .label_ids
-            .unwrap_or_default()
+        let label_ids = self.label_ids.unwrap_or_default();
+        at_most("filter.labelIds", &label_ids, MAX_ITEMS)?;
+        let label_ids = label_ids
             .iter()
             .enumerate()
             .map(|(i, id)| LabelId::parse(&format!("filter.labelIds.{i}"), id))
@@ -405,6 +423,7 @@ impl CustomerFilter {
 
 /// The ids of `mergedIds`, each at its field.
 pub fn merged_ids(ids: &[ID]) -> Result<Vec<Located<CustomerId>>> {
+    at_most("mergedIds", ids, MAX_MERGED)?;
     ids.iter()
         .enumerate()
         .map(|(i, raw)| {

@@ -5,6 +5,7 @@ pub mod directives;
 mod entities;
 pub mod error;
 pub mod inputs;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod pagination;
@@ -16,25 +17,38 @@ pub mod types;
 pub use context::Caller;
 pub use sdl::{SdlOptions, federation_sdl};
 
+use crate::config::Limits;
 use crate::service::Services;
 use async_graphql::{EmptySubscription, Schema};
 
 pub type CustomersSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
 /// Build the schema. `services` is `None` only for printing the SDL.
+/// Build the schema with the default limits. `services` is `None` only for printing the SDL.
 pub fn build_schema(services: Option<Services>) -> CustomersSchema {
-    let sdl = federation_sdl(&base_builder(None).finish(), SdlOptions::default());
-    base_builder(services).extension(sdl::ServiceSdl::new(sdl)).extension(entities::EntitiesPrefetch).finish()
+    build_schema_with(services, &Limits::default())
+}
+
+/// Build the schema with the given limits.
+pub fn build_schema_with(services: Option<Services>, limits: &Limits) -> CustomersSchema {
+    let sdl = federation_sdl(&base_builder(None, limits).finish(), SdlOptions::default());
+    base_builder(services, limits)
+        .extension(limits::QueryLimits(limits.clone()))
+        .extension(sdl::ServiceSdl::new(sdl))
+        .extension(entities::EntitiesPrefetch)
+        .finish()
 }
 
 fn base_builder(
     services: Option<Services>,
+    limits: &Limits,
 ) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
         .enable_federation()
-        // The 360° view is about 6 levels deep; anything much deeper is not a real client.
-        .limit_depth(12)
-        .limit_complexity(20_000)
+        // Depth alone does not bound work (lists do: see the complexity of list fields);
+        // it stops pathological nesting. graphql-js's introspection query needs 13.
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(32);
     if let Some(services) = services {
         builder = builder.data(services);

@@ -100,7 +100,7 @@ impl Mutation {
         attributes: Vec<AttributeInput>,
     ) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
-        let changes = attribute_changes("attributes", attributes);
+        let changes = attribute_changes("attributes", attributes).gql()?;
         let r = services(ctx).set_attributes(&customer_id, changes).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }

@@ -24,6 +24,13 @@ pub fn page_size(first: Option<i32>) -> Result<usize> {
     Ok(first as usize)
 }
 
+/// The complexity of a list field: its page size times its selection (plus itself), so that
+/// nested pages multiply as the rows they return do.
+pub fn list_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = first.unwrap_or(DEFAULT_PAGE).clamp(0, MAX_PAGE) as usize;
+    first.max(1).saturating_mul(child_complexity).saturating_add(1)
+}
+
 /// Where a page ends, and whether more items follow.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PageInfo {

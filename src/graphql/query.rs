@@ -62,7 +62,11 @@ impl Query {
     /// Customers in creation order, a page at a time.
     /// `filter`: which profiles (ACTIVE and ANONYMOUS by default). `first`: the page size, 0–100.
     /// `after`: the `endCursor` of the previous page.
-    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    #[graphql(
+        guard = "Require(Some(Scope::CustomersRead))",
+        requires_scopes = "customers:read",
+        complexity = "super::pagination::list_complexity(first, child_complexity)"
+    )]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -104,8 +108,9 @@ impl Query {
         let services = services(ctx);
         let opts = &services.normalize;
         let ident = identity.parse("identity", opts).gql()?;
+        let also_known_as = also_known_as.unwrap_or_default();
+        crate::domain::text::at_most("alsoKnownAs", &also_known_as, super::inputs::MAX_ALSO_KNOWN_AS).gql()?;
         let hints = also_known_as
-            .unwrap_or_default()
             .iter()
             .enumerate()
             .map(|(i, h)| h.parse(&format!("alsoKnownAs.{i}"), opts))

@@ -35,6 +35,10 @@ pub(super) async fn graphql(
             }
         }
     };
+    let principal = caller.0.as_ref().map_or("anonymous", |p| p.subject.as_str());
+    if let Err(refused) = state.protection.rate(principal) {
+        return refused;
+    }
     let req = match req {
         Ok(req) => req.into_inner(),
         Err(_) => {

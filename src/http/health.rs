@@ -5,9 +5,39 @@ use super::AppState;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
+/// How long a readiness answer is reused: probes from several orchestrators (and a
+/// flapping database) cost one database round trip a second at most.
+const REUSE: Duration = Duration::from_secs(1);
+/// The longest a readiness check waits for the database: an orchestrator's probe times
+/// out after a second or so, and must see "not ready", not a hung pod.
+const CHECK_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// The last readiness answer and when it was found.
+#[derive(Default)]
+pub struct Readiness(Mutex<Option<(Instant, bool)>>);
+
+impl Readiness {
+    async fn check(&self, store: &crate::store::Store) -> bool {
+        if let Ok(last) = self.0.lock()
+            && let Some((at, ready)) = *last
+            && at.elapsed() < REUSE
+        {
+            return ready;
+        }
+        let ready = tokio::time::timeout(CHECK_TIMEOUT, store.ping()).await.unwrap_or(false);
+        if let Ok(mut last) = self.0.lock() {
+            *last = Some((Instant::now(), ready));
+        }
+        ready
+    }
+}
+
+/// 200 when the database answered within 800 ms (checked at most once a second), else 503.
 pub(super) async fn readyz(State(state): State<AppState>) -> Response {
-    if state.services.store.ping().await {
+    if state.readiness.check(&state.services.store).await {
         (StatusCode::OK, "ready").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()

@@ -5,35 +5,52 @@ pub mod auth;
 mod endpoint;
 mod graphiql;
 mod health;
+pub mod protect;
 
 use crate::graphql::CustomersSchema;
 use crate::service::Services;
 use auth::Authenticator;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
+use protect::Protection;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
-/// Largest request body accepted (bulk writes go through dedicated imports, not one request).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub use health::Readiness;
 
 #[derive(Clone)]
 pub struct AppState {
     pub schema: CustomersSchema,
     pub services: Services,
     pub auth: Arc<Authenticator>,
+    pub protection: Arc<Protection>,
+    pub readiness: Arc<health::Readiness>,
 }
 
+/// The whole HTTP surface, protected (see [`protect`]).
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let protection = state.protection.clone();
+    let graphql = Router::new()
         .route("/graphql", get(graphiql::graphiql).post(endpoint::graphql))
+        .route_layer(from_fn_with_state(protection.clone(), protect::shed_load));
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .merge(graphql)
+        .with_state(state);
+    protect(router, protection)
+}
+
+/// The protections every route has: a panic answered with a reference, a request that
+/// takes too long cut at 30 s, a body over the limit refused before it is read, `nosniff`.
+pub fn protect(router: Router, protection: Arc<Protection>) -> Router {
+    router
+        .layer(from_fn_with_state(protection, protect::body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, Duration::from_secs(30)))
-        .with_state(state)
+        .layer(CatchPanicLayer::custom(protect::panic_response))
 }

@@ -3,7 +3,7 @@
 use super::{On, Services};
 use crate::domain::customer::Customer;
 use crate::domain::id::{CustomerId, IdentityId};
-use crate::domain::identity::IdentitySpec;
+use crate::domain::identity::{IdentitySpec, MAX_PER_PROFILE};
 use crate::domain::text::Located;
 use crate::domain::{Error, Result};
 use crate::store::{customers, identities};
@@ -15,7 +15,17 @@ impl Services {
         identities::insert(&tx, &self.store.codec, customer_id, &identity.value, false)
             .await
             .on("channel identity", &format!("{}.value", identity.field))?;
+        self.bound_identities(&tx, customer_id, &identity.field).await?;
         self.finish(tx, customer_id).await
+    }
+
+    /// A profile holds at most `MAX_PER_PROFILE` identities (checked after adding, inside
+    /// the write's transaction; `BAD_USER_INPUT` on `field` otherwise).
+    pub(crate) async fn bound_identities(&self, tx: &DatabaseTransaction, id: &CustomerId, field: &str) -> Result<()> {
+        if identities::count_of(tx, id).await? > MAX_PER_PROFILE as u64 {
+            return Err(Error::bad_input(field, format!("a profile holds at most {MAX_PER_PROFILE} identities")));
+        }
+        Ok(())
     }
 
     pub async fn remove_identity(&self, identity_id: &IdentityId) -> Result<Customer> {

@@ -77,6 +77,9 @@ impl Services {
                 }
             }
         }
+        if !input.identities.is_empty() {
+            self.bound_identities(tx, id, "input.identities").await?;
+        }
         self.save_attributes(tx, id, &input.attributes).await?;
         self.require_attributes(tx, id, "input.attributes").await?;
         self.assign(tx, principal, id, &input.label_ids, label_source).await?;

@@ -72,6 +72,16 @@ pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &IdentityId) -
     Ok(by_ids(db, codec, std::slice::from_ref(id)).await?.remove(id))
 }
 
+/// How many identities a customer holds.
+pub async fn count_of(db: &impl ConnectionTrait, customer_id: &CustomerId) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait as _;
+    identity::Entity::find()
+        .filter(identity::Column::CustomerId.eq(customer_id.as_str()))
+        .count(db)
+        .await
+        .context("count the identities of a customer")
+}
+
 /// Add an identity to a customer. One the customer already holds is a
 /// `Duplicate(IdentityPerCustomer)`; another customer holding the same identifier is
 /// allowed (a shared family phone): identification reports it as ambiguous.

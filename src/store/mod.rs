@@ -51,7 +51,17 @@ impl Store {
     /// Connect to `sqlite://…` or `postgres://…` (the URL picks the backend) and count
     /// statements. Does not migrate: see [`Store::migrate`].
     pub async fn connect(url: &str, codec: PiiCodec) -> anyhow::Result<Self> {
+        Self::connect_with(url, codec, None).await
+    }
+
+    /// Like [`Store::connect`], with a statement timeout on PostgreSQL (`statement_timeout`
+    /// per connection), so that no statement holds a connection longer than that.
+    pub async fn connect_with(url: &str, codec: PiiCodec, statement_timeout: Option<Duration>) -> anyhow::Result<Self> {
         let mut opts = ConnectOptions::new(url.to_owned());
+        if let Some(timeout) = statement_timeout {
+            let ms = timeout.as_millis().to_string();
+            opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", ms.clone())]));
+        }
         opts.sqlx_logging(false) // statements carry PII parameters: never log them
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10));

@@ -10,6 +10,9 @@ use super::text::short_text;
 use super::{Channel, Error, Pii, Result};
 use chrono::{DateTime, Utc};
 
+/// The most identities one profile holds (a hostile client cannot grow one without end).
+pub const MAX_PER_PROFILE: usize = 50;
+
 /// A channel identity as stored: the identifier and its flags, whose it is, since when.
 #[derive(Clone, Debug)]
 pub struct Identity {

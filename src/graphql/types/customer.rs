@@ -61,6 +61,9 @@ impl Customer {
     /// Attribute values; PII-marked ones come back `value: null, redacted: true` without `pii:read`.
     /// `keys`: only these attributes (keys the profile has no value for are left out); omitted, all of them.
     async fn attributes(&self, ctx: &Context<'_>, keys: Option<Vec<String>>) -> Result<Vec<Attribute>> {
+        if let Some(keys) = &keys {
+            crate::domain::text::at_most("keys", keys, crate::graphql::inputs::MAX_ITEMS).gql()?;
+        }
         let list = loaders(ctx).load_one(AttributesOf(self.0.id.clone())).await.gql()?.unwrap_or_default();
         let show_pii = pii_visible(ctx);
         Ok(list
@@ -73,6 +76,7 @@ impl Customer {
     /// The interaction history, newest first.
     /// `first`: the page size, 0–100. `after`: the `endCursor` of the previous page. `channel`: only
     /// interactions on this channel.
+    #[graphql(complexity = "crate::graphql::pagination::list_complexity(first, child_complexity)")]
     async fn interactions(
         &self,
         ctx: &Context<'_>,
