@@ -36,7 +36,7 @@ pub(super) async fn graphql(
         }
     };
     let principal = caller.0.as_ref().map_or("anonymous", |p| p.subject.as_str());
-    if let Err(refused) = state.protection.rate(principal) {
+    if let Some(refused) = state.protection.over_rate(principal) {
         return refused;
     }
     let req = match req {

@@ -41,10 +41,10 @@ impl Protection {
         }
     }
 
-    /// Count a request of `principal` against its rate; the 429 to answer when it is over.
-    pub fn rate(&self, principal: &str) -> Result<(), Response> {
+    /// Count a request of `principal` against its rate: the 429 to answer when it is over.
+    pub fn over_rate(&self, principal: &str) -> Option<Response> {
         match self.rate.check_key(&principal.to_owned()) {
-            Ok(()) => Ok(()),
+            Ok(()) => None,
             Err(not_until) => {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
                 let mut response =
@@ -54,7 +54,7 @@ impl Protection {
                 if self.rate.len() > 10_000 {
                     self.rate.retain_recent();
                 }
-                Err(response)
+                Some(response)
             }
         }
     }
