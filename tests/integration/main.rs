@@ -1,0 +1,12 @@
+//! The integration tests, one binary: the API through the real app on SQLite and on
+//! PostgreSQL (`api`, `catalogue`, `merging`, `races`), the binary as a newcomer runs it
+//! (`cli`), and the subgraph behind a real federation gateway (`federation`).
+
+mod common;
+
+mod api;
+mod catalogue;
+mod cli;
+mod federation;
+mod merging;
+mod races;
