@@ -6,7 +6,7 @@
 use crate::common::*;
 use serde_json::{Value, json};
 
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 8;
 
 /// The answers without errors, after checking that every other one is a `CONFLICT` on
 /// `field` (a lost race must never surface as `INTERNAL`).
