@@ -1,0 +1,14 @@
+//! Profiles through the HTTP app: creating and reading them, the 360° view and its cost,
+//! access and PII, identification, CRM sync, federation entities, health, and the SDL.
+
+mod fixtures;
+
+mod access;
+mod contactability;
+mod crm;
+mod entities;
+mod health;
+mod identification;
+mod profile;
+mod queries;
+mod schema;

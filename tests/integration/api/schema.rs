@@ -1,0 +1,50 @@
+//! The committed SDL (`schema.graphql`) is the SDL the code prints and the SDL the app
+//! serves: the golden assertion lives here, once offline and once live, and nowhere else.
+
+use crate::common::*;
+use customers::graphql::{SdlOptions, build_schema, federation_sdl};
+use serde_json::json;
+
+const STALE: &str = "schema.graphql is stale: run `cargo run -- print-schema > schema.graphql`";
+
+fn committed_sdl() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).expect("schema.graphql")
+}
+
+#[test]
+fn schema_graphql_is_what_the_code_prints() {
+    let printed = federation_sdl(&build_schema(None), SdlOptions::default());
+    assert!(committed_sdl() == printed, "{STALE}");
+}
+
+/// The router fetches the SDL without a token; the SDL does not depend on the database.
+#[tokio::test]
+async fn schema_graphql_is_what_the_app_serves() {
+    let app = TestApp::sqlite().await;
+    let body = app.post(None, "{ _service { sdl } }", json!({})).await.1;
+    assert!(body["data"]["_service"]["sdl"].as_str() == Some(committed_sdl().as_str()), "{STALE}");
+}
+
+#[test]
+fn the_sdl_without_auth_directives_has_none_and_imports_none() {
+    let sdl = federation_sdl(&build_schema(None), SdlOptions { without_auth_directives: true });
+    assert!(!sdl.contains("@requiresScopes") && !sdl.contains("@authenticated"), "{sdl}");
+    assert!(sdl.contains("import: [\"@key\", \"@tag\"]"), "{}", &sdl[..200]);
+}
+
+#[test]
+fn the_sdl_declares_the_contract_keys_and_tags_pii() {
+    let sdl = federation_sdl(&build_schema(None), SdlOptions::default());
+    for key in [
+        "type Customer @key(fields: \"id\")",
+        "type ChannelIdentity @key(fields: \"id\")",
+        "type Label @authenticated @key(fields: \"id\")",
+        "type InteractionRef @key(fields: \"id\")",
+        "type Conversation @key(fields: \"id\", resolvable: false)",
+        "displayName: String @tag(name: \"pii\")",
+        "value: String! @tag(name: \"pii\")",
+        "customer(id: ID!): Customer @requiresScopes(scopes: [[\"customers:read\"]])",
+    ] {
+        assert!(sdl.contains(key), "missing `{key}`");
+    }
+}

@@ -1,0 +1,237 @@
+//! The test harness: the real app (`customers::app`) driven with `oneshot`, on a database
+//! of its own per test (see [`databases`]), and the requests and reads the scenarios share.
+
+mod databases;
+mod json;
+mod operations;
+mod steps;
+
+pub use databases::TestDatabase;
+pub use json::*;
+pub use operations::*;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use customers::config::{Secret, Settings};
+use customers::store::{PiiCodec, Store};
+use http_body_util::BodyExt as _;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower::ServiceExt as _;
+
+pub const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
+/// base64 of 32 bytes: the master key PII is encrypted with in tests.
+pub const TEST_MASTER_KEY: &str = "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+pub const ALL_SCOPES: &str =
+    "customers:read pii:read customers:write labels:assign labels:manage customers:merge schema:manage privacy:admin";
+/// What Channel Manager holds: it reads profiles and creates anonymous ones, nothing more.
+pub const CHANNEL_MANAGER: &str = "customers:read customers:write";
+
+/// Runs each listed scenario on SQLite and on PostgreSQL: `name::sqlite`, `name::postgres`.
+/// Without PostgreSQL the `postgres` half says so and passes, unless
+/// `CUSTOMERS_TEST_REQUIRE_POSTGRES=1` (CI) makes that a failure.
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::sqlite().await;
+                super::$name(&app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::TestApp::postgres().await {
+                    super::$name(&app).await;
+                }
+            }
+        }
+    )+};
+}
+pub(crate) use on_both_databases;
+
+/// The service's settings in tests. The one place a `Settings` is written out.
+pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
+    settings_with(database_url, data_dir, customers::config::Limits::default())
+}
+
+/// The test settings with other limits.
+pub fn settings_with(database_url: &str, data_dir: PathBuf, limits: customers::config::Limits) -> Settings {
+    Settings {
+        database_url: database_url.to_owned(),
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        jwt_secret: Some(Secret::new(SECRET)),
+        jwks: None,
+        jwt_issuer: None,
+        jwt_audience: None,
+        jwt_max_lifetime_secs: customers::config::DEFAULT_JWT_MAX_LIFETIME_SECS,
+        master_key: Some(Secret::new(TEST_MASTER_KEY)),
+        data_dir,
+        default_region: Some(customers::domain::identity::parse_region("PK").expect("a region")),
+        log_format: None,
+        limits,
+    }
+}
+
+/// Seals and opens PII with the test master key.
+pub fn test_codec() -> PiiCodec {
+    let settings = settings("sqlite::memory:", std::env::temp_dir());
+    PiiCodec::new(&customers::startup::master_key(&settings).expect("the test master key"))
+}
+
+pub struct TestApp {
+    pub router: axum::Router,
+    pub store: Store,
+    /// Dropped with the app (a PostgreSQL database is dropped, a SQLite folder removed).
+    database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        Self::build(TestDatabase::sqlite().await).await
+    }
+
+    /// `None` when PostgreSQL is not reachable and not required (the test then says so).
+    pub async fn postgres() -> Option<Self> {
+        Some(Self::build(TestDatabase::postgres().await?).await)
+    }
+
+    /// On SQLite, with other limits.
+    pub async fn sqlite_with(limits: customers::config::Limits) -> Self {
+        Self::build_with(TestDatabase::sqlite().await, limits).await
+    }
+
+    async fn build(database: TestDatabase) -> Self {
+        Self::build_with(database, customers::config::Limits::default()).await
+    }
+
+    async fn build_with(database: TestDatabase, limits: customers::config::Limits) -> Self {
+        let (router, store) = Self::app_for(database.url(), database.data_dir(), limits).await;
+        TestApp { router, store, database }
+    }
+
+    /// The app on a database at `url` (already migrated from the template).
+    async fn app_for(url: &str, data_dir: PathBuf, limits: customers::config::Limits) -> (axum::Router, Store) {
+        let settings = settings_with(url, data_dir, limits);
+        let store = Store::connect(url, test_codec()).await.expect("connect to the test database");
+        // The template was migrated and sealed with the test key: this only reads the probe.
+        store.check_master_key().await.expect("the master key check");
+        let state = customers::startup::state_with_store(&settings, store.clone()).expect("build the app state");
+        (customers::app(state), store)
+    }
+
+    /// The app alone, on a database reached at `url` (a proxy in front of a test database).
+    pub async fn router_for(url: &str, data_dir: PathBuf) -> axum::Router {
+        Self::app_for(url, data_dir, customers::config::Limits::default()).await.0
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database.is_postgres()
+    }
+
+    pub fn token(&self, scopes: &str) -> String {
+        token_for("agent-007", scopes)
+    }
+
+    /// POST a GraphQL request with an optional bearer token; returns (status, body).
+    pub async fn post(&self, auth: Option<&str>, query: &str, variables: Value) -> (StatusCode, Value) {
+        call(self.router.clone(), graphql_request(auth, query, &variables)).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, Value) {
+        call(self.router.clone(), req).await
+    }
+
+    /// The whole response (headers included).
+    pub async fn raw(&self, req: Request<Body>) -> axum::response::Response {
+        self.router.clone().oneshot(req).await.expect("the app answers")
+    }
+
+    /// A request with every scope; panics on GraphQL errors. Returns `data`.
+    pub async fn admin(&self, query: &str, variables: Value) -> Value {
+        let body = self.attempt(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// A request with every scope; returns the whole body (data and errors).
+    pub async fn attempt(&self, query: &str, variables: Value) -> Value {
+        self.as_scopes(ALL_SCOPES, query, variables).await
+    }
+
+    /// A request with the given scopes; returns the whole body (data and errors).
+    pub async fn as_scopes(&self, scopes: &str, query: &str, variables: Value) -> Value {
+        self.post(Some(&self.token(scopes)), query, variables).await.1
+    }
+
+    /// The same request sent many times at once, each on its own task and lined up to
+    /// start together, with every scope; returns the bodies in order.
+    pub async fn concurrently(&self, requests: Vec<(&'static str, Value)>) -> Vec<Value> {
+        let start = Arc::new(tokio::sync::Barrier::new(requests.len()));
+        let token = self.token(ALL_SCOPES);
+        let tasks = requests.into_iter().map(|(query, variables)| {
+            let (router, start) = (self.router.clone(), start.clone());
+            let request = graphql_request(Some(&token), query, &variables);
+            tokio::spawn(async move {
+                start.wait().await;
+                call(router, request).await.1
+            })
+        });
+        futures_util::future::join_all(tasks).await.into_iter().map(|r| r.expect("the request task")).collect()
+    }
+
+    /// Like [`TestApp::concurrently`], with each answer's status and `Retry-After`.
+    pub async fn concurrently_with_status(
+        &self,
+        requests: Vec<(&'static str, Value)>,
+    ) -> Vec<(StatusCode, Option<String>, Value)> {
+        let start = Arc::new(tokio::sync::Barrier::new(requests.len()));
+        let token = self.token(ALL_SCOPES);
+        let tasks = requests.into_iter().map(|(query, variables)| {
+            let (router, start) = (self.router.clone(), start.clone());
+            let request = graphql_request(Some(&token), query, &variables);
+            tokio::spawn(async move {
+                start.wait().await;
+                let resp = router.oneshot(request).await.expect("the app answers");
+                let status = resp.status();
+                let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+                let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+                (status, retry_after, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+            })
+        });
+        futures_util::future::join_all(tasks).await.into_iter().map(|r| r.expect("the request task")).collect()
+    }
+
+    /// SQL statements sent so far (the counter `/metrics` exports).
+    pub fn statements(&self) -> u64 {
+        self.store.statements.get()
+    }
+}
+
+/// A token for the test secret.
+pub fn token_for(subject: &str, scopes: &str) -> String {
+    customers::http::auth::mint_hs256(SECRET.as_bytes(), subject, scopes, 300, None, None).expect("mint a token")
+}
+
+/// Every scope but one.
+pub fn all_scopes_but(scope: &str) -> String {
+    ALL_SCOPES.split(' ').filter(|s| *s != scope).collect::<Vec<_>>().join(" ")
+}
+
+fn graphql_request(auth: Option<&str>, query: &str, variables: &Value) -> Request<Body> {
+    let mut req = Request::post("/graphql").header("content-type", "application/json");
+    if let Some(auth) = auth {
+        req = req.header("authorization", format!("Bearer {auth}"));
+    }
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    req.body(Body::from(body)).expect("request")
+}
+
+async fn call(router: axum::Router, req: Request<Body>) -> (StatusCode, Value) {
+    let resp = router.oneshot(req).await.expect("the app answers");
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, body)
+}

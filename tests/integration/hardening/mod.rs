@@ -1,0 +1,6 @@
+//! Hostile clients and broken dependencies: every limit answered with its own error while
+//! a normal client keeps being served; introspection and the 360° view pass; panics,
+//! headers and readiness.
+
+mod limits;
+mod readiness;

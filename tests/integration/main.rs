@@ -1,0 +1,13 @@
+//! The integration tests, one binary: the API through the real app on SQLite and on
+//! PostgreSQL (`api`, `catalogue`, `merging`, `races`), the binary as a newcomer runs it
+//! (`cli`), hostile clients and broken dependencies (`hardening`), and the subgraph behind a real federation gateway (`federation`).
+
+mod common;
+
+mod api;
+mod catalogue;
+mod cli;
+mod federation;
+mod hardening;
+mod merging;
+mod races;
