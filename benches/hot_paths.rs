@@ -88,6 +88,8 @@ async fn run() {
         default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),
         log_format: None,
         limits: customers::config::Limits::default(),
+        graphiql: true,
+        metrics: true,
     };
     let key = customers::startup::master_key(&settings).unwrap();
     let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();

@@ -78,6 +78,22 @@ pub struct Settings {
     pub log_format: Option<LogFormat>,
     /// The protections against hostile or broken clients (each `CUSTOMERS_MAX_…` variable).
     pub limits: Limits,
+    /// `CUSTOMERS_GRAPHIQL`: serve the GraphiQL page at `GET /graphql`. Default `true`;
+    /// production deployments usually set `false` (the router has its own explorer).
+    pub graphiql: bool,
+    /// `CUSTOMERS_METRICS`: serve `/metrics`. Default `true`; set `false` when the port is
+    /// reachable from outside the cluster and metrics are scraped another way.
+    pub metrics: bool,
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
+fn flag(name: &str, default: bool) -> anyhow::Result<bool> {
+    match var(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(_) => bail!("{name} must be true or false"),
+    }
 }
 
 /// Protections against hostile or broken clients. Each has a documented default (README,
@@ -191,6 +207,8 @@ impl Settings {
             default_region,
             log_format: var("CUSTOMERS_LOG_FORMAT").map(|f| f.parse()).transpose()?,
             limits: Limits::from_env()?,
+            graphiql: flag("CUSTOMERS_GRAPHIQL", true)?,
+            metrics: flag("CUSTOMERS_METRICS", true)?,
         })
     }
 

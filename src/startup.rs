@@ -82,5 +82,7 @@ pub fn state_with_store(settings: &Settings, store: Store) -> anyhow::Result<App
         auth,
         protection: Arc::new(Protection::new(&settings.limits)),
         readiness: Arc::default(),
+        graphiql: settings.graphiql,
+        metrics: settings.metrics,
     })
 }

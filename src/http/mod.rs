@@ -29,6 +29,10 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub protection: Arc<Protection>,
     pub readiness: Arc<health::Readiness>,
+    /// Whether `GET /graphql` serves GraphiQL (`CUSTOMERS_GRAPHIQL`).
+    pub graphiql: bool,
+    /// Whether `/metrics` is served (`CUSTOMERS_METRICS`).
+    pub metrics: bool,
 }
 
 /// The whole HTTP surface, protected (see [`protect`]).
@@ -37,12 +41,11 @@ pub fn app(state: AppState) -> Router {
     let graphql = Router::new()
         .route("/graphql", get(graphiql::graphiql).post(endpoint::graphql))
         .route_layer(from_fn_with_state(protection.clone(), protect::shed_load));
-    let router = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .merge(graphql)
-        .with_state(state);
+    let mut router = Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(health::readyz));
+    if state.metrics {
+        router = router.route("/metrics", get(health::metrics));
+    }
+    let router = router.merge(graphql).with_state(state);
     protect(router, protection)
 }
 

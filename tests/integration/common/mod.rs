@@ -53,11 +53,6 @@ pub(crate) use on_both_databases;
 
 /// The service's settings in tests. The one place a `Settings` is written out.
 pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
-    settings_with(database_url, data_dir, customers::config::Limits::default())
-}
-
-/// The test settings with other limits.
-pub fn settings_with(database_url: &str, data_dir: PathBuf, limits: customers::config::Limits) -> Settings {
     Settings {
         database_url: database_url.to_owned(),
         listen: "127.0.0.1:0".parse().expect("an address"),
@@ -70,7 +65,9 @@ pub fn settings_with(database_url: &str, data_dir: PathBuf, limits: customers::c
         data_dir,
         default_region: Some(customers::domain::identity::parse_region("PK").expect("a region")),
         log_format: None,
-        limits,
+        limits: customers::config::Limits::default(),
+        graphiql: true,
+        metrics: true,
     }
 }
 
@@ -99,21 +96,27 @@ impl TestApp {
 
     /// On SQLite, with other limits.
     pub async fn sqlite_with(limits: customers::config::Limits) -> Self {
-        Self::build_with(TestDatabase::sqlite().await, limits).await
+        Self::sqlite_configured(|s| s.limits = limits).await
+    }
+
+    /// On SQLite, with settings changed by `configure`.
+    pub async fn sqlite_configured(configure: impl FnOnce(&mut Settings)) -> Self {
+        Self::build_with(TestDatabase::sqlite().await, configure).await
     }
 
     async fn build(database: TestDatabase) -> Self {
-        Self::build_with(database, customers::config::Limits::default()).await
+        Self::build_with(database, |_| {}).await
     }
 
-    async fn build_with(database: TestDatabase, limits: customers::config::Limits) -> Self {
-        let (router, store) = Self::app_for(database.url(), database.data_dir(), limits).await;
+    async fn build_with(database: TestDatabase, configure: impl FnOnce(&mut Settings)) -> Self {
+        let (router, store) = Self::app_for(database.url(), database.data_dir(), configure).await;
         TestApp { router, store, database }
     }
 
     /// The app on a database at `url` (already migrated from the template).
-    async fn app_for(url: &str, data_dir: PathBuf, limits: customers::config::Limits) -> (axum::Router, Store) {
-        let settings = settings_with(url, data_dir, limits);
+    async fn app_for(url: &str, data_dir: PathBuf, configure: impl FnOnce(&mut Settings)) -> (axum::Router, Store) {
+        let mut settings = settings(url, data_dir);
+        configure(&mut settings);
         let store = Store::connect(url, test_codec()).await.expect("connect to the test database");
         // The template was migrated and sealed with the test key: this only reads the probe.
         store.check_master_key().await.expect("the master key check");
@@ -123,7 +126,7 @@ impl TestApp {
 
     /// The app alone, on a database reached at `url` (a proxy in front of a test database).
     pub async fn router_for(url: &str, data_dir: PathBuf) -> axum::Router {
-        Self::app_for(url, data_dir, customers::config::Limits::default()).await.0
+        Self::app_for(url, data_dir, |_| {}).await.0
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -189,3 +189,19 @@ async fn responses_say_nosniff_and_graphql_responses_are_not_stored() {
     assert_eq!(resp.headers()["cache-control"], "no-store");
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn graphiql_and_metrics_can_be_switched_off_for_production() {
+    let app = TestApp::sqlite_configured(|s| {
+        s.graphiql = false;
+        s.metrics = false;
+    })
+    .await;
+    let page = Request::get("/graphql").header("accept", "text/html").body(Body::empty()).unwrap();
+    assert_eq!(app.raw(page).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.raw(Request::get("/metrics").body(Body::empty()).unwrap()).await.status(), StatusCode::NOT_FOUND);
+    let on = TestApp::sqlite().await;
+    let page = Request::get("/graphql").header("accept", "text/html").body(Body::empty()).unwrap();
+    assert_eq!(on.raw(page).await.status(), StatusCode::OK);
+    assert_eq!(on.raw(Request::get("/metrics").body(Body::empty()).unwrap()).await.status(), StatusCode::OK);
+}
