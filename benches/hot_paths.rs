@@ -88,6 +88,7 @@ async fn run() {
         default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),
         log_format: None,
         limits: customers::config::Limits::default(),
+        tls: None,
         graphiql: true,
         metrics: true,
     };

@@ -78,6 +78,10 @@ pub struct Settings {
     pub log_format: Option<LogFormat>,
     /// The protections against hostile or broken clients (each `CUSTOMERS_MAX_…` variable).
     pub limits: Limits,
+    /// `CUSTOMERS_TLS_CERT` and `CUSTOMERS_TLS_KEY`: PEM certificate chain and private key;
+    /// when both are set the listener speaks TLS only. Default: plain HTTP (TLS at the
+    /// ingress or mesh).
+    pub tls: Option<(PathBuf, PathBuf)>,
     /// `CUSTOMERS_GRAPHIQL`: serve the GraphiQL page at `GET /graphql`. Default `true`;
     /// production deployments usually set `false` (the router has its own explorer).
     pub graphiql: bool,
@@ -207,6 +211,11 @@ impl Settings {
             default_region,
             log_format: var("CUSTOMERS_LOG_FORMAT").map(|f| f.parse()).transpose()?,
             limits: Limits::from_env()?,
+            tls: match (var("CUSTOMERS_TLS_CERT"), var("CUSTOMERS_TLS_KEY")) {
+                (Some(cert), Some(key)) => Some((PathBuf::from(cert), PathBuf::from(key))),
+                (None, None) => None,
+                _ => bail!("set both CUSTOMERS_TLS_CERT and CUSTOMERS_TLS_KEY, or neither"),
+            },
             graphiql: flag("CUSTOMERS_GRAPHIQL", true)?,
             metrics: flag("CUSTOMERS_METRICS", true)?,
         })

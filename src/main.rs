@@ -100,8 +100,19 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("Failed to listen on {}", settings.listen))?;
-    tracing::info!(address = %listener.local_addr()?, "serving GraphQL at /graphql");
-    axum::serve(listener, customers::app(state)).with_graceful_shutdown(shutdown_signal()).await.context("server error")
+    let address = listener.local_addr()?;
+    let app = customers::app(state);
+    match &settings.tls {
+        Some((cert, key)) => {
+            let listener = customers::http::tls::TlsListener::new(listener, cert, key)?;
+            tracing::info!(address = %address, "serving GraphQL at /graphql over TLS");
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server error")
+        }
+        None => {
+            tracing::info!(address = %address, "serving GraphQL at /graphql");
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server error")
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -6,6 +6,7 @@ mod endpoint;
 mod graphiql;
 mod health;
 pub mod protect;
+pub mod tls;
 
 use crate::graphql::CustomersSchema;
 use crate::service::Services;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
     if state.metrics {
         router = router.route("/metrics", get(health::metrics));
     }
+    router = router.route("/graphql/assets/{name}", get(graphiql::asset)); // cached: outside `graphql` (no-store)
     let router = router.merge(graphql).with_state(state);
     protect(router, protection)
 }

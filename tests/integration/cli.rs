@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_customers");
 
-fn customers(dir: &Path, port: u16) -> Command {
+/// The binary with a fresh SQLite database and data folder in `dir`, listening on `port`.
+pub(crate) fn customers(dir: &Path, port: u16) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -21,7 +22,7 @@ fn customers(dir: &Path, port: u16) -> Command {
     cmd
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -57,7 +58,8 @@ fn wait_ready(child: &mut Child, port: u16) {
     panic!("the server did not become ready");
 }
 
-fn stop(mut child: Child) -> (std::process::ExitStatus, String) {
+/// SIGTERM, wait, and the logs (stderr).
+pub(crate) fn stop(mut child: Child) -> (std::process::ExitStatus, String) {
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let status = child.wait().unwrap();

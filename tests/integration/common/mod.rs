@@ -66,6 +66,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         default_region: Some(customers::domain::identity::parse_region("PK").expect("a region")),
         log_format: None,
         limits: customers::config::Limits::default(),
+        tls: None,
         graphiql: true,
         metrics: true,
     }
