@@ -167,6 +167,10 @@ async fn postgres_template(admin: &DatabaseConnection, admin_url: &str) -> Strin
     }
     execute(admin, &format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})")).await;
     if !database_exists(admin, &name).await {
+        // Under the lock nobody else is building: what is left was left by a build that died.
+        for leftover in databases_where(admin, "datname LIKE 'customers\\_building\\_%'").await {
+            execute(admin, &format!("DROP DATABASE IF EXISTS {leftover} WITH (FORCE)")).await;
+        }
         let building = format!("customers_building_{}", uuid::Uuid::now_v7().simple());
         execute(admin, &format!("CREATE DATABASE {building}")).await;
         prepare(&database_url(admin_url, &building)).await.db.close().await.ok();
@@ -178,9 +182,13 @@ async fn postgres_template(admin: &DatabaseConnection, admin_url: &str) -> Strin
 }
 
 async fn database_exists(admin: &DatabaseConnection, name: &str) -> bool {
-    let sql = format!("SELECT 1 AS found FROM pg_database WHERE datname = '{name}'");
-    let found = admin.query_one_raw(Statement::from_string(admin.get_database_backend(), sql)).await;
-    found.expect("look the template up").is_some()
+    !databases_where(admin, &format!("datname = '{name}'")).await.is_empty()
+}
+
+async fn databases_where(admin: &DatabaseConnection, condition: &str) -> Vec<String> {
+    let sql = format!("SELECT datname FROM pg_database WHERE {condition}");
+    let rows = admin.query_all_raw(Statement::from_string(admin.get_database_backend(), sql)).await;
+    rows.expect("list databases").iter().map(|row| row.try_get::<String>("", "datname").expect("datname")).collect()
 }
 
 async fn execute(db: &DatabaseConnection, sql: &str) {
