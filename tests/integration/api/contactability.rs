@@ -4,11 +4,9 @@
 use crate::common::*;
 use serde_json::{Value, json};
 
-const Q: &str = "query($id: ID!, $at: DateTime, $p: String) { customer(id: $id) {
-  contactability(at: $at, purpose: $p) { allowed reasons channel identity { value } nextWindowStart } } }";
-
 async fn contact(app: &TestApp, id: &str, at: &str, purpose: Option<&str>) -> Value {
-    app.admin(Q, json!({ "id": id, "at": at, "p": purpose })).await["customer"]["contactability"].clone()
+    app.admin(CONTACTABILITY, json!({ "id": id, "at": at, "purpose": purpose })).await["customer"]["contactability"]
+        .clone()
 }
 
 /// A customer with a phone and an email who prefers SMS.
@@ -68,7 +66,7 @@ async fn opt_outs_marketing_consent_and_do_not_contact_are_respected(app: &TestA
     app.admin(SET_PREFERENCES, json!({ "customerId": id, "input": { "doNotContact": true } })).await;
     let dnc = contact(app, &id, "2026-11-28T12:00:00Z", None).await;
     assert_eq!((dnc["allowed"].clone(), dnc["nextWindowStart"].clone()), (json!(false), Value::Null));
-    let unknown = app.attempt(Q, json!({ "id": id, "p": "spam" })).await;
+    let unknown = app.attempt(CONTACTABILITY, json!({ "id": id, "purpose": "spam" })).await;
     assert_eq!(error_codes(&unknown), ["BAD_USER_INPUT"]);
 }
 

@@ -72,7 +72,7 @@ async fn an_identifier_that_cannot_be_normalised_is_rejected_naming_its_field_an
             json!({ "input": { "identities": [{ "channel": "EMAIL", "value": "not-an-email" }] } }),
         )
         .await;
-    assert_eq!(error_field(&bad_email).as_deref(), Some("input.identities.0.value"));
+    assert_error(&bad_email, "BAD_USER_INPUT", "input.identities.0.value");
 }
 
 async fn a_failure_inside_the_write_transaction_leaves_nothing_behind(app: &TestApp) {

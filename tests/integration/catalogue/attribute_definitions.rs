@@ -4,11 +4,10 @@ use super::EVERY_TYPE;
 use crate::common::*;
 use serde_json::{Value, json};
 
-const DEFINITIONS: &str = "{ attributeDefinitions { key label type pii required enumValues } }";
-
 /// The definitions, sorted by key (the contract does not fix their order).
 async fn definitions(app: &TestApp) -> Vec<Value> {
-    let mut defs = app.admin(DEFINITIONS, json!({})).await["attributeDefinitions"].as_array().unwrap().clone();
+    let mut defs =
+        app.admin(ATTRIBUTE_DEFINITIONS, json!({})).await["attributeDefinitions"].as_array().unwrap().clone();
     defs.sort_by_key(|d| d["key"].as_str().unwrap().to_owned());
     defs
 }

@@ -18,8 +18,7 @@ async fn define_every_type(app: &TestApp) {
 
 /// `key → value` of a customer's attributes (optionally only some keys).
 async fn values(app: &TestApp, id: &str, keys: Option<&[&str]>) -> Value {
-    let query = "query($id: ID!, $k: [String!]) { customer(id: $id) { attributes(keys: $k) { key value } } }";
-    let data = app.admin(query, json!({ "id": id, "k": keys })).await;
+    let data = app.admin(CUSTOMER_ATTRIBUTES, json!({ "id": id, "keys": keys })).await;
     let pairs = data["customer"]["attributes"].as_array().unwrap().iter();
     Value::Object(pairs.map(|a| (a["key"].as_str().unwrap().to_owned(), a["value"].clone())).collect())
 }

@@ -10,6 +10,8 @@ pub const CUSTOMER: &str = operation!("customer.graphql");
 pub const CUSTOMER_360: &str = operation!("customer360.graphql");
 pub const CUSTOMERS: &str = operation!("customers.graphql");
 pub const CUSTOMER_INTERACTIONS: &str = operation!("customer_interactions.graphql");
+pub const CUSTOMER_ATTRIBUTES: &str = operation!("customer_attributes.graphql");
+pub const CONTACTABILITY: &str = operation!("contactability.graphql");
 pub const CREATE_CUSTOMER: &str = operation!("create_customer.graphql");
 pub const UPDATE_CUSTOMER: &str = operation!("update_customer.graphql");
 pub const ADD_CHANNEL_IDENTITY: &str = operation!("add_channel_identity.graphql");
@@ -24,6 +26,7 @@ pub const LABELS: &str = operation!("labels.graphql");
 pub const ASSIGN_LABELS: &str = operation!("assign_labels.graphql");
 pub const UNASSIGN_LABELS: &str = operation!("unassign_labels.graphql");
 pub const DEFINE_ATTRIBUTE: &str = operation!("define_attribute.graphql");
+pub const ATTRIBUTE_DEFINITIONS: &str = operation!("attribute_definitions.graphql");
 pub const SET_ATTRIBUTES: &str = operation!("set_attributes.graphql");
 pub const SET_PREFERENCES: &str = operation!("set_preferences.graphql", "preferences.graphql");
 /// A customer's preferences, every field.
