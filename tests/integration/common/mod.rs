@@ -134,7 +134,7 @@ impl TestApp {
         self.database.is_postgres()
     }
 
-    fn token(&self, scopes: &str) -> String {
+    pub fn token(&self, scopes: &str) -> String {
         token_for("agent-007", scopes)
     }
 
