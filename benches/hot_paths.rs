@@ -96,7 +96,7 @@ async fn run() {
     let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();
     store.migrate().await.unwrap();
     store.check_master_key().await.unwrap();
-    let state = customers::startup::state_with_store(&settings, store.clone()).unwrap();
+    let state = customers::startup::state_with_store(&settings, store.clone()).await.unwrap();
     let scopes = "customers:read pii:read customers:write labels:assign labels:manage schema:manage";
     let token = customers::http::auth::mint_hs256(SECRET.as_bytes(), "bench", scopes, 3600, None, None).unwrap();
     let bench = Bench { router: customers::app(state), store, token };

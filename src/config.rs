@@ -58,8 +58,9 @@ pub struct Settings {
     /// `CUSTOMERS_JWT_SECRET`: HS256 shared secret. When neither this nor a JWKS is set, a
     /// random secret is generated into the data folder on first start.
     pub jwt_secret: Option<Secret>,
-    /// `CUSTOMERS_JWKS`: path (or `file://` URL) of a JWKS for RS256/ES256 tokens.
-    pub jwks: Option<PathBuf>,
+    /// `CUSTOMERS_JWKS`: a JWKS for RS256/ES256 tokens: a path (or `file://` URL), or an
+    /// `https://` URL (fetched at start, refreshed every 5 minutes and on an unknown `kid`).
+    pub jwks: Option<crate::http::auth::JwksSource>,
     /// `CUSTOMERS_JWT_ISSUER`: required `iss` when set.
     pub jwt_issuer: Option<String>,
     /// `CUSTOMERS_JWT_AUDIENCE`: required `aud` when set.
@@ -203,7 +204,7 @@ impl Settings {
             jwt_max_lifetime_secs,
             listen,
             jwt_secret: var("CUSTOMERS_JWT_SECRET").map(Secret::new),
-            jwks: var("CUSTOMERS_JWKS").map(|p| PathBuf::from(p.strip_prefix("file://").unwrap_or(&p))),
+            jwks: var("CUSTOMERS_JWKS").map(|j| crate::http::auth::JwksSource::parse(&j)).transpose()?,
             jwt_issuer: var("CUSTOMERS_JWT_ISSUER"),
             jwt_audience: var("CUSTOMERS_JWT_AUDIENCE"),
             master_key: var("CUSTOMERS_MASTER_KEY").map(Secret::new),

@@ -31,14 +31,14 @@ pub fn hs256_secret(settings: &Settings) -> anyhow::Result<Option<Vec<u8>>> {
     Ok(Some(secret.into_bytes()))
 }
 
-pub fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
+pub async fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator> {
     let secret = hs256_secret(settings)?;
     let rules = TokenRules {
         issuer: settings.jwt_issuer.clone(),
         audience: settings.jwt_audience.clone(),
         max_lifetime_secs: settings.jwt_max_lifetime_secs,
     };
-    Authenticator::new(secret.as_deref(), settings.jwks.as_deref(), rules)
+    Authenticator::new(secret.as_deref(), settings.jwks.as_ref(), rules).await
 }
 
 pub fn normalize_options(settings: &Settings) -> NormalizeOptions {
@@ -70,12 +70,12 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         Store::connect_with(&settings.database_url, PiiCodec::new(&master_key(settings)?), Some(timeout)).await?;
     store.migrate().await?;
     store.check_master_key().await?;
-    state_with_store(settings, store)
+    state_with_store(settings, store).await
 }
 
-pub fn state_with_store(settings: &Settings, store: Store) -> anyhow::Result<AppState> {
+pub async fn state_with_store(settings: &Settings, store: Store) -> anyhow::Result<AppState> {
     let services = Services::new(store, normalize_options(settings));
-    let auth = Arc::new(authenticator(settings).context("Failed to set up JWT verification")?);
+    let auth = Arc::new(authenticator(settings).await.context("Failed to set up JWT verification")?);
     Ok(AppState {
         schema: build_schema_with(Some(services.clone()), &settings.limits),
         services,

@@ -9,10 +9,12 @@
 
 use crate::domain::Principal;
 use anyhow::{Context as _, bail};
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
-use std::path::Path;
+use std::sync::Arc;
+
+pub mod jwks;
+pub use jwks::JwksSource;
 
 #[derive(Debug, Deserialize)]
 struct Claims {
@@ -26,7 +28,7 @@ struct Claims {
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
 const LEEWAY_SECS: i64 = 30;
 
-struct VerifyKey {
+pub(crate) struct VerifyKey {
     kid: Option<String>,
     alg: Algorithm,
     key: DecodingKey,
@@ -61,12 +63,21 @@ pub struct TokenRules {
 }
 
 pub struct Authenticator {
-    keys: Vec<VerifyKey>,
+    /// The shared secret and the keys of a JWKS file.
+    keys: Vec<Arc<VerifyKey>>,
+    /// The keys of a JWKS URL.
+    remote: Option<Arc<jwks::RemoteJwks>>,
     rules: TokenRules,
 }
 
 impl Authenticator {
-    pub fn new(hs256_secret: Option<&[u8]>, jwks: Option<&Path>, rules: TokenRules) -> anyhow::Result<Self> {
+    /// The verifier for a shared secret and/or a JWKS (a file, or a URL fetched now and
+    /// kept fresh).
+    pub async fn new(
+        hs256_secret: Option<&[u8]>,
+        jwks: Option<&JwksSource>,
+        rules: TokenRules,
+    ) -> anyhow::Result<Self> {
         if jwks.is_some() && (rules.issuer.is_none() || rules.audience.is_none()) {
             bail!(
                 "with CUSTOMERS_JWKS, set CUSTOMERS_JWT_ISSUER and CUSTOMERS_JWT_AUDIENCE too (tokens of an identity provider are checked for both)"
@@ -80,52 +91,54 @@ impl Authenticator {
             if secret.len() < 32 {
                 bail!("CUSTOMERS_JWT_SECRET must be at least 32 bytes");
             }
-            keys.push(VerifyKey { kid: None, alg: Algorithm::HS256, key: DecodingKey::from_secret(secret) });
+            keys.push(Arc::new(VerifyKey { kid: None, alg: Algorithm::HS256, key: DecodingKey::from_secret(secret) }));
         }
-        if let Some(path) = jwks {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("Failed to read JWKS {}", path.display()))?;
-            let set: JwkSet = serde_json::from_str(&text).context("Failed to parse the JWKS")?;
-            for jwk in &set.keys {
-                let by_type = match &jwk.algorithm {
-                    AlgorithmParameters::RSA(_) => Algorithm::RS256,
-                    AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => Algorithm::ES256,
-                    AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P384 => Algorithm::ES384,
-                    _ => continue, // symmetric or unsupported keys in a JWKS are ignored
-                };
-                // The key's own `alg`, when the JWKS names one, pins it; else its type does.
-                let alg = match jwk.common.key_algorithm.map(|a| a.to_string().parse::<Algorithm>()) {
-                    Some(Ok(alg)) => alg,
-                    Some(Err(_)) => continue,
-                    None => by_type,
-                };
-                let Some(kid) = jwk.common.key_id.clone() else {
-                    bail!("every key of the JWKS needs a kid (tokens name their key by it)");
-                };
-                let key = DecodingKey::from_jwk(jwk).context("Failed to load a JWKS key")?;
-                keys.push(VerifyKey { kid: Some(kid), alg, key });
+        let mut remote = None;
+        match jwks {
+            None => {}
+            Some(JwksSource::File(path)) => {
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("Failed to read JWKS {}", path.display()))?;
+                keys.extend(jwks::keys_of(&text)?);
             }
+            Some(JwksSource::Url(url)) => remote = Some(jwks::RemoteJwks::start(url.clone()).await?),
         }
-        if keys.is_empty() {
+        if keys.is_empty() && remote.is_none() {
             bail!("no JWT verification key configured");
         }
-        Ok(Self { keys, rules })
+        Ok(Self { keys, remote, rules })
     }
 
     /// The key a token names: the shared secret for HS256 (no kid needed), else the JWKS
     /// key with the token's kid and algorithm.
-    fn key_for(&self, alg: Algorithm, kid: Option<&str>) -> Result<&VerifyKey, AuthError> {
+    async fn key_for(&self, alg: Algorithm, kid: Option<&str>) -> Result<Arc<VerifyKey>, AuthError> {
         if alg == Algorithm::HS256 {
-            return self.keys.iter().find(|k| k.alg == alg && k.kid.is_none()).ok_or(AuthError::UnknownKey);
+            return self.keys.iter().find(|k| k.alg == alg && k.kid.is_none()).cloned().ok_or(AuthError::UnknownKey);
         }
         let kid = kid.ok_or(AuthError::MissingKid)?;
-        self.keys.iter().find(|k| k.alg == alg && k.kid.as_deref() == Some(kid)).ok_or(AuthError::UnknownKey)
+        if let Some(key) = self.keys.iter().find(|k| k.alg == alg && k.kid.as_deref() == Some(kid)) {
+            return Ok(key.clone());
+        }
+        let Some(remote) = &self.remote else { return Err(AuthError::UnknownKey) };
+        if let Some(key) = remote.find(alg, kid) {
+            return Ok(key);
+        }
+        // The provider may have rotated its keys since the last fetch.
+        remote.refresh_for_unknown_kid().await;
+        remote.find(alg, kid).ok_or(AuthError::UnknownKey)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn set_refetch_window_for_tests(&self, window: std::time::Duration) {
+        if let Some(remote) = &self.remote {
+            remote.set_refetch_window(window);
+        }
     }
 
     /// Verify a bearer token and return its principal.
-    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+    pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         let header = decode_header(token)?;
-        let key = self.key_for(header.alg, header.kid.as_deref())?;
+        let key = self.key_for(header.alg, header.kid.as_deref()).await?;
         let mut validation = Validation::new(key.alg);
         let mut required = vec!["exp", "sub"];
         validation.leeway = LEEWAY_SECS as u64;
@@ -154,10 +167,10 @@ impl Authenticator {
     }
 
     /// The principal of an `Authorization` header value (`Bearer …`).
-    pub fn from_header(&self, value: &str) -> Result<Principal, AuthError> {
+    pub async fn from_header(&self, value: &str) -> Result<Principal, AuthError> {
         let token =
             value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or(AuthError::Malformed)?;
-        self.verify(token.trim())
+        self.verify(token.trim()).await
     }
 }
 
@@ -197,34 +210,34 @@ mod tests {
         TokenRules { issuer: Some("idp".into()), audience: Some("customers".into()), max_lifetime_secs: 3600 }
     }
 
-    fn auth() -> Authenticator {
-        Authenticator::new(Some(SECRET), None, rules()).unwrap()
+    async fn auth() -> Authenticator {
+        Authenticator::new(Some(SECRET), None, rules()).await.unwrap()
     }
 
-    #[test]
-    fn a_valid_token_yields_its_subject_and_scopes() {
+    #[tokio::test]
+    async fn a_valid_token_yields_its_subject_and_scopes() {
         let token = mint_hs256(SECRET, "alice", "customers:read pii:read", 60, Some("idp"), Some("customers")).unwrap();
-        let p = auth().from_header(&format!("Bearer {token}")).unwrap();
+        let p = auth().await.from_header(&format!("Bearer {token}")).await.unwrap();
         assert_eq!(p.subject, "alice");
         assert!(p.can_read_pii());
     }
 
-    #[test]
-    fn expired_wrong_issuer_wrong_audience_and_wrong_key_are_refused() {
-        let a = auth();
+    #[tokio::test]
+    async fn expired_wrong_issuer_wrong_audience_and_wrong_key_are_refused() {
+        let a = auth().await;
         let expired = mint_hs256(SECRET, "a", "", -120, Some("idp"), Some("customers")).unwrap();
         let wrong_iss = mint_hs256(SECRET, "a", "", 60, Some("evil"), Some("customers")).unwrap();
         let wrong_aud = mint_hs256(SECRET, "a", "", 60, Some("idp"), Some("other")).unwrap();
         let wrong_key =
             mint_hs256(b"another-secret-another-secret-xx", "a", "", 60, Some("idp"), Some("customers")).unwrap();
         for token in [expired, wrong_iss, wrong_aud, wrong_key] {
-            assert!(a.verify(&token).is_err());
+            assert!(a.verify(&token).await.is_err());
         }
-        assert!(a.from_header("Basic abc").is_err());
+        assert!(a.from_header("Basic abc").await.is_err());
     }
 
-    #[test]
-    fn a_token_without_exp_is_refused() {
+    #[tokio::test]
+    async fn a_token_without_exp_is_refused() {
         let claims = serde_json::json!({ "sub": "a", "scope": "customers:read", "iss": "idp", "aud": "customers" });
         let token = jsonwebtoken::encode(
             &jsonwebtoken::Header::default(),
@@ -232,12 +245,12 @@ mod tests {
             &jsonwebtoken::EncodingKey::from_secret(SECRET),
         )
         .unwrap();
-        assert!(auth().verify(&token).is_err());
+        assert!(auth().await.verify(&token).await.is_err());
     }
 
-    #[test]
-    fn short_secrets_are_refused_at_start() {
-        assert!(Authenticator::new(Some(b"short"), None, rules()).is_err());
+    #[tokio::test]
+    async fn short_secrets_are_refused_at_start() {
+        assert!(Authenticator::new(Some(b"short"), None, rules()).await.is_err());
     }
 }
 

@@ -121,7 +121,7 @@ impl TestApp {
         let store = Store::connect(url, test_codec()).await.expect("connect to the test database");
         // The template was migrated and sealed with the test key: this only reads the probe.
         store.check_master_key().await.expect("the master key check");
-        let state = customers::startup::state_with_store(&settings, store.clone()).expect("build the app state");
+        let state = customers::startup::state_with_store(&settings, store.clone()).await.expect("build the app state");
         (customers::app(state), store)
     }
 
