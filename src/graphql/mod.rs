@@ -1,5 +1,6 @@
 //! The GraphQL schema: types, loaders, guards, error mapping and the federation SDL.
 
+pub mod codes;
 pub mod context;
 pub mod directives;
 mod entities;
@@ -8,6 +9,7 @@ pub mod inputs;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+mod order;
 pub mod pagination;
 pub mod prefetch;
 pub mod query;
@@ -33,6 +35,7 @@ pub fn build_schema(services: Option<Services>) -> CustomersSchema {
 pub fn build_schema_with(services: Option<Services>, limits: &Limits) -> CustomersSchema {
     let sdl = federation_sdl(&base_builder(None, limits).finish(), SdlOptions::default());
     base_builder(services, limits)
+        .extension(codes::ErrorCodes)
         .extension(limits::QueryLimits(limits.clone()))
         .extension(sdl::ServiceSdl::new(sdl))
         .extension(entities::EntitiesPrefetch)

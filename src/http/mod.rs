@@ -1,4 +1,4 @@
-//! The HTTP surface: `/graphql` (POST; GET serves GraphiQL), `/healthz`, `/readyz`,
+//! The HTTP surface: `/graphql` (POST, and GET for queries; a browser's GET gets GraphiQL), `/healthz`, `/readyz`,
 //! `/metrics`. Tests drive [`app`] with `oneshot`, no port needed.
 
 pub mod auth;
@@ -40,7 +40,7 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     let protection = state.protection.clone();
     let graphql = Router::new()
-        .route("/graphql", get(graphiql::graphiql).post(endpoint::graphql))
+        .route("/graphql", get(endpoint::graphql).post(endpoint::graphql))
         .route_layer(from_fn_with_state(protection.clone(), protect::shed_load));
     let mut router = Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(health::readyz));
     if state.metrics {

@@ -9,6 +9,7 @@ mod browser;
 mod catalogue;
 mod cli;
 mod federation;
+mod graphql_http;
 mod hardening;
 mod merging;
 mod races;
