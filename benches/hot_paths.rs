@@ -87,7 +87,13 @@ async fn run() {
         data_dir: dir.path().to_path_buf(),
         default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),
         log_format: None,
-        limits: customers::config::Limits::default(),
+        // Every limit is checked as in production; the rate is raised so that one principal
+        // sending calls back to back is measured, not refused.
+        limits: customers::config::Limits {
+            rate_per_second: 1_000_000,
+            rate_burst: 1_000_000,
+            ..customers::config::Limits::default()
+        },
         tls: None,
         graphiql: true,
         metrics: true,
