@@ -83,7 +83,7 @@ impl Extension for Prefetch {
 
 /// The representations of every root `_entities` field of the document's queries, with
 /// variables substituted.
-fn representations(doc: &ExecutableDocument, variables: &Variables) -> Vec<Value> {
+pub(super) fn representations(doc: &ExecutableDocument, variables: &Variables) -> Vec<Value> {
     let mut out = Vec::new();
     for (_, op) in doc.operations.iter() {
         if op.node.ty != OperationType::Query {

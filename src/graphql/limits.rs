@@ -7,7 +7,7 @@
 use crate::config::Limits;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
 use std::sync::Arc;
 
 /// The most representations one `_entities` call may carry.
@@ -54,7 +54,7 @@ impl Extension for Check {
         if counts.directives > self.0.max_directives {
             return Err(exceeded("directives", self.0.max_directives));
         }
-        if representations(&doc, variables) > MAX_REPRESENTATIONS {
+        if super::entities::representations(&doc, variables).len() > MAX_REPRESENTATIONS {
             return Err(exceeded("representations", MAX_REPRESENTATIONS));
         }
         Ok(doc)
@@ -173,25 +173,6 @@ impl Counts {
             }
         }
     }
-}
-
-/// How many representations the document's root `_entities` fields carry.
-fn representations(doc: &ExecutableDocument, variables: &Variables) -> usize {
-    let mut n = 0;
-    for (_, op) in doc.operations.iter() {
-        for item in &op.node.selection_set.node.items {
-            let Selection::Field(field) = &item.node else { continue };
-            if field.node.name.node != "_entities" {
-                continue;
-            }
-            let Some(arg) = field.node.get_argument("representations") else { continue };
-            n += match arg.node.clone().into_const_with(|name| variables.get(&name).cloned().ok_or(())) {
-                Ok(Value::List(items)) => items.len(),
-                _ => 0,
-            };
-        }
-    }
-    n
 }
 
 #[cfg(test)]

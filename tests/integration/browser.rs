@@ -5,17 +5,15 @@
 //! The browser test needs `/usr/bin/chromium` (`apt-get install -y chromium`; `.ci/run`
 //! installs it) and `npm ci --prefix tests/browser` (`scripts/test` does it).
 
+use crate::cli::{customers, free_port};
 use crate::common::TestApp;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt as _;
 use std::io::Read as _;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_customers");
 
 fn page_request() -> Request<Body> {
     Request::get("/graphql").header("accept", "text/html").body(Body::empty()).unwrap()
@@ -83,19 +81,8 @@ impl Drop for Server {
     }
 }
 
-fn customers(dir: &Path, port: u16) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CUSTOMERS_DATABASE_URL", format!("sqlite://{}/customers.db?mode=rwc", dir.display()))
-        .env("CUSTOMERS_DATA_DIR", dir)
-        .env("CUSTOMERS_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CUSTOMERS_LOG_FORMAT", "json");
-    cmd
-}
-
 fn start(dir: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let seeded = customers(dir, port).arg("seed-demo").output().unwrap();
     assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
     let log = std::fs::File::create(dir.join("server.log")).unwrap();

@@ -172,20 +172,11 @@ impl TestApp {
     /// The same request sent many times at once, each on its own task and lined up to
     /// start together, with every scope; returns the bodies in order.
     pub async fn concurrently(&self, requests: Vec<(&'static str, Value)>) -> Vec<Value> {
-        let start = Arc::new(tokio::sync::Barrier::new(requests.len()));
-        let token = self.token(ALL_SCOPES);
-        let tasks = requests.into_iter().map(|(query, variables)| {
-            let (router, start) = (self.router.clone(), start.clone());
-            let request = graphql_request(Some(&token), query, &variables);
-            tokio::spawn(async move {
-                start.wait().await;
-                call(router, request).await.1
-            })
-        });
-        futures_util::future::join_all(tasks).await.into_iter().map(|r| r.expect("the request task")).collect()
+        self.concurrently_with_status(requests).await.into_iter().map(|(_, _, body)| body).collect()
     }
 
-    /// Like [`TestApp::concurrently`], with each answer's status and `Retry-After`.
+    /// Requests sent at once (each on its own task, lined up to start together) with every
+    /// scope: each answer's status, `Retry-After` and body, in order.
     pub async fn concurrently_with_status(
         &self,
         requests: Vec<(&'static str, Value)>,

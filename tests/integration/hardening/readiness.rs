@@ -1,6 +1,6 @@
-//! `/readyz` answers within a second whatever the database does: here PostgreSQL behind a
-//! proxy the test freezes (connections stay open, nothing gets through), as a network
-//! partition or a hung database host looks to the service.
+//! `/readyz` answers within a second whatever the database does (here PostgreSQL behind a
+//! proxy the test freezes: connections stay open, nothing gets through, as in a network
+//! partition or with a hung database host), and no statement runs past the timeout.
 
 use crate::common::*;
 use axum::body::Body;
@@ -91,4 +91,17 @@ async fn readiness_answers_503_within_a_second_when_the_database_hangs() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(took < Duration::from_millis(100), "a second probe reuses the answer ({took:?})");
     drop(database);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgresql_statement_longer_than_the_timeout_is_cancelled() {
+    use sea_orm::ConnectionTrait as _;
+    let Some(database) = TestDatabase::postgres().await else { return };
+    let timeout = Some(Duration::from_millis(200));
+    let store = customers::store::Store::connect_with(database.url(), test_codec(), timeout).await.unwrap();
+    let started = Instant::now();
+    let slow = store.db.execute_unprepared("SELECT pg_sleep(5)").await;
+    assert!(slow.is_err(), "the server cancels it");
+    assert!(started.elapsed() < Duration::from_secs(2), "cancelled after {:?}", started.elapsed());
+    assert!(store.db.execute_unprepared("SELECT 1").await.is_ok(), "short statements still run");
 }
