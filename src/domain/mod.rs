@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod attribute;
+pub mod audit;
 pub mod channel;
 pub mod contactability;
 pub mod customer;

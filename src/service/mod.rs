@@ -3,6 +3,7 @@
 //! domain error on the input field it is about. No SQL here, and no transaction leaves.
 
 pub mod attributes;
+pub mod audit;
 pub mod crm;
 mod errors;
 pub mod identification;
