@@ -122,7 +122,10 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
             let report = services.verify_audit().await?;
             match &report.finding {
                 None => {
-                    println!("audit log intact: {} entries chained ({sealed} sealed now), {} pending", report.sealed, report.pending);
+                    println!(
+                        "audit log intact: {} entries chained ({sealed} sealed now), {} pending",
+                        report.sealed, report.pending
+                    );
                     Ok(())
                 }
                 Some(f) => {

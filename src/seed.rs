@@ -3,9 +3,9 @@
 
 //! It goes through the same input parsing as the API, as a client would.
 
-use crate::domain::enums::{AttributeType, ConsentStatus, DayOfWeek, Direction, InteractionKind};
 use crate::domain::Channel;
 use crate::domain::audit::Actor;
+use crate::domain::enums::{AttributeType, ConsentStatus, DayOfWeek, Direction, InteractionKind};
 use crate::graphql::inputs::*;
 use crate::service::Services;
 use crate::store::labels;

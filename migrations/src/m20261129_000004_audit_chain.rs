@@ -29,7 +29,9 @@ impl MigrationTrait for Migration {
         manager
             .create_index(Index::create().name("ix_audit_customer").table(LOG).col("customer_id").col("at").to_owned())
             .await?;
-        manager.create_index(Index::create().name("ix_audit_actor").table(LOG).col("actor").col("at").to_owned()).await?;
+        manager
+            .create_index(Index::create().name("ix_audit_actor").table(LOG).col("actor").col("at").to_owned())
+            .await?;
         manager.create_index(Index::create().name("ix_audit_at").table(LOG).col("at").to_owned()).await?;
 
         manager
@@ -59,9 +61,11 @@ impl MigrationTrait for Migration {
 
         // The first release's entries: singular action names, and the profile each is about.
         let db = manager.get_connection();
-        for (old, new) in
-            [("customers.merge", "customer.merge"), ("customers.merged_into", "customer.merged_into"), ("customers.unmerge", "customer.unmerge")]
-        {
+        for (old, new) in [
+            ("customers.merge", "customer.merge"),
+            ("customers.merged_into", "customer.merged_into"),
+            ("customers.unmerge", "customer.unmerge"),
+        ] {
             db.execute_unprepared(&format!(
                 "UPDATE audit_log SET action = '{new}', customer_id = entity_id WHERE action = '{old}'"
             ))

@@ -4,9 +4,9 @@
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::id::{CustomerId, InteractionId};
-use crate::store::audit::Position;
 use crate::domain::interaction::{HistoryPage, Interaction};
 use crate::domain::{Channel, Error, Result};
+use crate::store::audit::Position;
 use async_graphql::SimpleObject;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -7,11 +7,12 @@ use super::inputs::{ChannelIdentityInput, CustomerFilter};
 use super::loaders::{CustomerById, IdentityById, InteractionById, LabelById};
 use super::pagination::{decode_audit_cursor, decode_customer_cursor, page_size};
 use super::types::{
-    AttributeDefinition, AuditConnection, ChannelIdentity, Customer, CustomerConnection, CustomerResolution, InteractionRef, Label,
+    AttributeDefinition, AuditConnection, ChannelIdentity, Customer, CustomerConnection, CustomerResolution,
+    InteractionRef, Label,
 };
+use crate::domain::audit::AuditFilter;
 use crate::domain::id::{CustomerId, IdentityId, InteractionId, LabelId};
 use crate::domain::{Error, Scope};
-use crate::domain::audit::AuditFilter;
 use crate::store::{attributes, labels};
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -86,7 +87,8 @@ impl Query {
             .map(|(i, h)| h.parse(&format!("alsoKnownAs.{i}"), opts))
             .collect::<crate::domain::Result<Vec<_>>>()
             .gql()?;
-        let resolution = services.resolve_customer(&actor(ctx)?, &ident, create_if_missing && may_create, &hints).await.gql()?;
+        let resolution =
+            services.resolve_customer(&actor(ctx)?, &ident, create_if_missing && may_create, &hints).await.gql()?;
         if create_if_missing && !may_create && resolution.customer.is_none() {
             return Err(Error::Forbidden(Scope::CustomersWrite)).gql();
         }

@@ -1,8 +1,8 @@
 //! Attribute values of customers, and the attribute schema (administrators, `schema:manage`).
 
-use crate::domain::audit::{Actor, Change};
 use super::Services;
 use crate::domain::attribute::{AttributeChange, AttributeDefinition, check_changes, check_required};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::id::CustomerId;
 use crate::domain::{Error, Result};
@@ -55,11 +55,7 @@ impl Services {
     /// Define an attribute, or change its definition. A change must keep every stored
     /// value valid (a type change or a removed enum value still in use is a `CONFLICT`);
     /// a change of the PII flag re-stores the values through the PII codec.
-    pub async fn define_attribute(
-        &self,
-        actor: &Actor,
-        def: AttributeDefinition,
-    ) -> Result<AttributeDefinition> {
+    pub async fn define_attribute(&self, actor: &Actor, def: AttributeDefinition) -> Result<AttributeDefinition> {
         let tx = self.store.begin_write().await?;
         if let Some(old) = attributes::definition(&tx, &def.key).await? {
             let values = attributes::values_of(&tx, &self.store.codec, &def.key, old.pii).await?;

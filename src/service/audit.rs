@@ -23,7 +23,12 @@ impl Services {
     }
 
     /// A page of the log, newest first.
-    pub async fn audit_log(&self, filter: &AuditFilter, after: Option<&Position>, limit: u64) -> Result<Vec<AuditEntry>> {
+    pub async fn audit_log(
+        &self,
+        filter: &AuditFilter,
+        after: Option<&Position>,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>> {
         Ok(audit::page(&self.store.db, filter, after, limit).await?)
     }
 

@@ -1,8 +1,8 @@
 //! The CRM as system of record: one profile per CRM record, created or updated by sync.
 
-use crate::domain::audit::{Actor, Change};
 use super::profiles::Apply;
 use super::{On, Services};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::{Customer, ProfileInput};
 use crate::domain::enums::{CustomerStatus, LabelSource};
 use crate::domain::external_ref::ExternalRef;

@@ -12,8 +12,8 @@
 //! profile's identity carries a unique `anonymous_key`; the loser of the race rolls back
 //! and resolves again, finding the winner's profile.
 
-use crate::domain::audit::{Actor, Change};
 use super::Services;
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::id::CustomerId;

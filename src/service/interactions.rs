@@ -1,8 +1,8 @@
 //! The interaction history: linking conversations and activities, and moving one to
 //! another profile.
 
-use crate::domain::audit::{Actor, Change};
 use super::{On, Services};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::id::{CustomerId, InteractionId};
 use crate::domain::interaction::{Interaction, InteractionSpec};
 use crate::domain::{Error, Result};

@@ -1,7 +1,7 @@
 //! The label catalogue (supervisors, `labels:manage`) and label assignments (`labels:assign`).
 
-use crate::domain::audit::{Actor, Change};
 use super::{On, Services};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::enums::LabelSource;
 use crate::domain::id::{CustomerId, LabelId};

@@ -2,9 +2,9 @@
 //! a merge. Each is one transaction, audited. The rules of who wins live in
 //! `domain::merge`; the rows move in `store::merges`.
 
-use crate::domain::audit::{Actor, Change};
 use super::{On, Services};
 use crate::domain::attribute::Attribute;
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::external_ref::ExternalRef;
@@ -17,8 +17,8 @@ use crate::domain::preference::Preferences;
 use crate::domain::text::Located;
 use crate::domain::{Error, Result};
 use crate::store::{
-    StoreError, attributes, commit, customers, external_refs, identities, interactions, labels, merges,
-    preferences, rollback,
+    StoreError, attributes, commit, customers, external_refs, identities, interactions, labels, merges, preferences,
+    rollback,
 };
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
@@ -176,7 +176,8 @@ impl Services {
         let mut ids = vec![survivor_id.clone()];
         ids.extend(entry.merge.merged_ids.iter().cloned());
         let details = json!({ "merge_id": merge_id });
-        let mut changes = vec![Change::to_customer("customer.unmerge", survivor_id, merge_fields()).with_details(details)];
+        let mut changes =
+            vec![Change::to_customer("customer.unmerge", survivor_id, merge_fields()).with_details(details)];
         for id in &entry.merge.merged_ids {
             let details = json!({ "merge_id": merge_id, "survivor": survivor_id });
             changes.push(Change::to_customer("customer.restored", id, merge_fields()).with_details(details));

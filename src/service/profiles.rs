@@ -1,8 +1,8 @@
 //! Creating and changing profiles. Every write is one transaction that first `touch`es the
 //! profile (version check, row lock), then applies validated changes.
 
-use crate::domain::audit::{Actor, Change};
 use super::{On, Services};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::{Customer, ProfileInput, ProfileUpdate};
 use crate::domain::enums::{CustomerStatus, LabelSource};
 use crate::domain::id::CustomerId;

@@ -194,4 +194,3 @@ mod tests {
         assert!(MasterKey::from_base64("not base64!").is_err());
     }
 }
-

@@ -9,6 +9,7 @@ mod browser;
 mod catalogue;
 mod cli;
 mod federation;
+mod governance;
 mod graphql_http;
 mod hardening;
 mod merging;

@@ -20,7 +20,12 @@ const ROWS_PER_INSERT: usize = 1000;
 
 /// Record `changes` by `actor`, now: one statement (per thousand entries). Call it inside
 /// the transaction of the write it records, so both land or neither does.
-pub async fn record(db: &impl ConnectionTrait, codec: &PiiCodec, actor: &Actor, changes: Vec<Change>) -> StoreResult<()> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    actor: &Actor,
+    changes: Vec<Change>,
+) -> StoreResult<()> {
     if changes.is_empty() {
         return Ok(());
     }
@@ -145,11 +150,7 @@ pub async fn since(
 
 /// Number of entries not sealed yet (exported on `/metrics`).
 pub async fn pending(db: &impl ConnectionTrait) -> StoreResult<u64> {
-    audit::Entity::find()
-        .filter(audit::Column::Seq.is_null())
-        .count(db)
-        .await
-        .context("count unsealed audit entries")
+    audit::Entity::find().filter(audit::Column::Seq.is_null()).count(db).await.context("count unsealed audit entries")
 }
 
 fn entry(r: audit::Model) -> AuditEntry {

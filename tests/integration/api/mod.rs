@@ -1,7 +1,7 @@
 //! Profiles through the HTTP app: creating and reading them, the 360° view and its cost,
 //! access and PII, identification, CRM sync, federation entities, health, and the SDL.
 
-mod fixtures;
+pub mod fixtures;
 
 mod access;
 mod contactability;

@@ -101,7 +101,7 @@ async fn a_merge_is_audited_on_the_survivor_and_on_each_merged_profile(app: &Tes
     assert_eq!(
         audit(app, &trio.survivor).await,
         [json!({
-            "actor": "agent-007", "action": "customers.merge", "entityId": trio.survivor,
+            "principal": "agent-007", "action": "customer.merge", "entityId": trio.survivor,
             "details": { "merge_id": merge_id, "merged": trio.merged(), "identities": 4, "interactions": 3,
                 "attribute_conflicts": 3 }
         })]
@@ -110,7 +110,7 @@ async fn a_merge_is_audited_on_the_survivor_and_on_each_merged_profile(app: &Tes
         assert_eq!(
             audit(app, id).await,
             [json!({
-                "actor": "agent-007", "action": "customers.merged_into", "entityId": id,
+                "principal": "agent-007", "action": "customer.merged_into", "entityId": id,
                 "details": { "merge_id": merge_id, "survivor": trio.survivor }
             })]
         );

@@ -65,8 +65,20 @@ async fn only_merge_id(app: &TestApp, survivor: &str) -> String {
     id(&list[0])
 }
 
-/// The audit trail of an entity, oldest first, without the timestamps.
-async fn audit(app: &TestApp, entity_id: &str) -> Vec<Value> {
-    let data = app.admin(AUDIT_LOG, json!({ "entityId": entity_id })).await;
-    data["auditLog"].as_array().expect("audit entries").clone()
+/// The merge and relink entries about a profile, oldest first, without timestamps, ids and
+/// field lists (the reads and the writes that built the fixture are left out).
+async fn audit(app: &TestApp, customer_id: &str) -> Vec<Value> {
+    const MERGING: [&str; 5] =
+        ["customer.merge", "customer.merged_into", "customer.unmerge", "customer.restored", "interaction.relink"];
+    let data = app.admin(AUDIT_LOG, json!({ "customerId": customer_id, "first": 100 })).await;
+    let mut entries: Vec<Value> = data["auditLog"]["edges"]
+        .as_array()
+        .expect("audit entries")
+        .iter()
+        .map(|e| &e["node"])
+        .filter(|n| MERGING.contains(&n["action"].as_str().unwrap_or_default()))
+        .map(|n| json!({ "principal": n["principal"], "action": n["action"], "entityId": n["entityId"], "details": n["details"] }))
+        .collect();
+    entries.reverse();
+    entries
 }

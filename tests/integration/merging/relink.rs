@@ -31,11 +31,13 @@ async fn a_relink_is_audited_with_who_and_from_where_to_where(app: &TestApp) {
 
     app.admin(RELINK_INTERACTION, json!({ "interactionId": older, "toCustomerId": to })).await;
 
-    assert_eq!(
-        audit(app, &older).await,
-        [json!({ "actor": "agent-007", "action": "interaction.relink", "entityId": older,
-            "details": { "from": from, "to": to } })]
-    );
+    for customer in [&from, &to] {
+        assert_eq!(
+            audit(app, customer).await,
+            [json!({ "principal": "agent-007", "action": "interaction.relink", "entityId": older,
+                "details": { "from": from, "to": to } })]
+        );
+    }
 }
 
 async fn refused(app: &TestApp, scopes: &str, interaction: &str, to: &str) -> serde_json::Value {

@@ -85,11 +85,11 @@ async fn an_undone_merge_is_marked_undone_and_audited(app: &TestApp) {
     assert_eq!((&list[0]["id"], &list[0]["undoneBy"]), (&json!(merge_id), &json!("agent-007")), "{list:#}");
     assert!(list[0]["undoneAt"].is_string(), "{list:#}");
     let actions: Vec<_> = audit(app, &trio.survivor).await.iter().map(|e| e["action"].clone()).collect();
-    assert_eq!(actions, ["customers.merge", "customers.unmerge"]);
+    assert_eq!(actions, ["customer.merge", "customer.unmerge"]);
     let last = audit(app, &trio.survivor).await.pop().expect("the unmerge entry");
     assert_eq!(
         last,
-        json!({ "actor": "agent-007", "action": "customers.unmerge", "entityId": trio.survivor,
+        json!({ "principal": "agent-007", "action": "customer.unmerge", "entityId": trio.survivor,
             "details": { "merge_id": merge_id } })
     );
 }

@@ -1,0 +1,171 @@
+//! Every response that shows personal data unmasked is recorded, once per profile, with the
+//! fields it showed; a masked response is not.
+
+use super::*;
+use crate::api::fixtures::{RAW_PII, define_schema, full_customer};
+
+on_both_databases!(
+    a_root_read_with_pii_is_recorded_with_its_principal_operation_and_fields,
+    a_read_of_non_pii_fields_or_without_pii_read_is_not_recorded,
+    a_page_of_profiles_records_one_entry_per_profile_in_one_statement,
+    an_entities_read_is_recorded,
+    a_mutation_result_that_shows_pii_is_recorded,
+    a_response_whose_record_cannot_be_written_is_withheld,
+    the_audit_log_is_for_privacy_admins_and_pages_and_filters,
+);
+
+const PROFILE: &str =
+    "query Profile($id: ID!) { customer(id: $id) { id displayName identities { value } attributes { key value } } }";
+
+async fn a_root_read_with_pii_is_recorded_with_its_principal_operation_and_fields(app: &TestApp) {
+    define_schema(app).await;
+    let id = full_customer(app, 0, &[], 0).await;
+
+    let body = app.post(Some(&token_for("dr-watson", "customers:read pii:read")), PROFILE, json!({ "id": id })).await.1;
+    assert_eq!(body["data"]["customer"]["displayName"], "Ayesha Khan", "{body:#}");
+
+    let reads: Vec<Value> = pii_reads(app, &id).await.into_iter().filter(|e| e["principal"] == "dr-watson").collect();
+    assert_eq!(reads.len(), 1, "{reads:#?}");
+    assert_eq!(reads[0]["operation"], "Profile");
+    assert_eq!(reads[0]["customerId"], json!(id));
+    assert_eq!(
+        reads[0]["fields"],
+        json!(["attributes.account_number", "attributes.date_of_birth", "displayName", "identities.value"])
+    );
+    let text = serde_json::to_string(&reads).unwrap().to_lowercase();
+    for raw in RAW_PII {
+        assert!(!text.contains(&raw.to_lowercase()), "{raw:?} in the audit log");
+    }
+}
+
+async fn a_read_of_non_pii_fields_or_without_pii_read_is_not_recorded(app: &TestApp) {
+    define_schema(app).await;
+    let id = full_customer(app, 0, &[], 0).await;
+    let before = pii_reads(app, &id).await.len();
+
+    let masked = app.post(Some(&token_for("masked", "customers:read")), PROFILE, json!({ "id": id })).await.1;
+    assert_ne!(masked["data"]["customer"]["displayName"], "Ayesha Khan", "{masked:#}");
+    let plain = "query($id: ID!) { customer(id: $id) { id status attributes { key pii redacted } labels { name } } }";
+    let body = app.post(Some(&token_for("plain", "customers:read pii:read")), plain, json!({ "id": id })).await.1;
+    assert!(body.get("errors").is_none(), "{body:#}");
+
+    assert_eq!(pii_reads(app, &id).await.len(), before);
+}
+
+async fn a_page_of_profiles_records_one_entry_per_profile_in_one_statement(app: &TestApp) {
+    define_schema(app).await;
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        ids.push(full_customer(app, n, &[], 1).await);
+    }
+    let token = token_for("supervisor-1", "customers:read pii:read");
+    let masked = token_for("supervisor-2", "customers:read");
+    // The statements of the masked page are the baseline: the audited page adds one INSERT.
+    let before = app.statements();
+    app.post(Some(&masked), CUSTOMER_360, json!({ "first": 10 })).await;
+    let unaudited = app.statements() - before;
+    let before = app.statements();
+    let body = app.post(Some(&token), CUSTOMER_360, json!({ "first": 10 })).await.1;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    assert_eq!(app.statements() - before, unaudited + 1);
+
+    let recorded = entries(app, json!({ "principal": "supervisor-1" })).await;
+    let mut customers: Vec<String> = recorded.iter().map(|e| e["customerId"].as_str().unwrap().to_owned()).collect();
+    customers.sort();
+    ids.sort();
+    assert_eq!(customers, ids);
+    assert!(recorded.iter().all(|e| e["operation"] == "Customer360" && e["action"] == "pii.read"));
+    assert!(entries(app, json!({ "principal": "supervisor-2" })).await.is_empty());
+}
+
+async fn an_entities_read_is_recorded(app: &TestApp) {
+    let id = app.create_customer(json!({ "displayName": "Ayesha Khan" })).await;
+    let query = "query Router($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id displayName } } }";
+    let variables = json!({ "r": [{ "__typename": "Customer", "id": id }] });
+    let body = app.post(Some(&token_for("router-user", "customers:read pii:read")), query, variables).await.1;
+    assert_eq!(body["data"]["_entities"][0]["displayName"], "Ayesha Khan", "{body:#}");
+
+    let reads = entries(app, json!({ "principal": "router-user" })).await;
+    assert_eq!(reads.len(), 1);
+    assert_eq!((&reads[0]["customerId"], &reads[0]["fields"]), (&json!(id), &json!(["displayName"])));
+}
+
+async fn a_mutation_result_that_shows_pii_is_recorded(app: &TestApp) {
+    let body = app
+        .post(
+            Some(&token_for("writer", "customers:read customers:write pii:read")),
+            "mutation New { createCustomer(input: { displayName: \"Ayesha Khan\" }) { id displayName } }",
+            json!({}),
+        )
+        .await
+        .1;
+    let id = body["data"]["createCustomer"]["id"].as_str().expect("created").to_owned();
+
+    let mine = entries(app, json!({ "principal": "writer" })).await;
+    let mut actions: Vec<&str> = mine.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    actions.sort();
+    assert_eq!(actions, ["customer.create", "pii.read"]);
+    assert!(mine.iter().all(|e| e["customerId"] == json!(id) && e["operation"] == "New"));
+}
+
+/// PII is never shown unaudited: when the entry cannot be written, the response is
+/// withheld (answered `INTERNAL` with a reference) rather than sent without a record.
+async fn a_response_whose_record_cannot_be_written_is_withheld(app: &TestApp) {
+    use sea_orm::ConnectionTrait as _;
+    let id = app.create_customer(json!({ "displayName": "Ayesha Khan" })).await;
+    let (install, remove) = if app.is_postgres() {
+        (
+            "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$;
+             CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fail_audit();",
+            "DROP TRIGGER fail_audit ON audit_log; DROP FUNCTION fail_audit();",
+        )
+    } else {
+        (
+            "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+            "DROP TRIGGER fail_audit;",
+        )
+    };
+    app.store.db.execute_unprepared(install).await.unwrap();
+
+    let body = app.attempt(PROFILE, json!({ "id": id })).await;
+    let masked = app.as_scopes("customers:read", PROFILE, json!({ "id": id })).await;
+    let write = app.attempt(UPDATE_CUSTOMER, json!({ "id": id, "input": { "displayName": "Someone Else" } })).await;
+
+    app.store.db.execute_unprepared(remove).await.unwrap();
+    assert_eq!(error_codes(&body), ["INTERNAL"], "{body:#}");
+    assert!(body["data"].is_null(), "{body:#}");
+    assert!(!body.to_string().contains("Ayesha"), "{body:#}");
+    assert!(masked.get("errors").is_none(), "a masked read writes no entry: {masked:#}");
+    assert_eq!(error_codes(&write), ["INTERNAL"], "{write:#}");
+    assert_eq!(app.customer(&id, "displayName").await["displayName"], "Ayesha Khan", "the write was rolled back");
+}
+
+async fn the_audit_log_is_for_privacy_admins_and_pages_and_filters(app: &TestApp) {
+    let id = app.create_customer(json!({ "displayName": "Ayesha Khan" })).await;
+    for _ in 0..3 {
+        app.post(Some(&token_for("pager", "customers:read pii:read")), PROFILE, json!({ "id": id })).await;
+    }
+    let refused = app.as_scopes(&all_scopes_but("privacy:admin"), AUDIT_LOG, json!({})).await;
+    assert_eq!(error_codes(&refused), ["FORBIDDEN"], "{refused:#}");
+
+    let first = app.admin(AUDIT_LOG, json!({ "principal": "pager", "first": 2 })).await;
+    let page = &first["auditLog"];
+    assert_eq!(page["edges"].as_array().unwrap().len(), 2);
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    let rest =
+        app.admin(AUDIT_LOG, json!({ "principal": "pager", "first": 2, "after": page["pageInfo"]["endCursor"] })).await;
+    assert_eq!(rest["auditLog"]["edges"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["auditLog"]["pageInfo"]["hasNextPage"], false);
+    let all: Vec<Value> = entries(app, json!({ "principal": "pager" })).await;
+    let at = |e: &Value| instant(&e["at"]);
+    assert!(all.windows(2).all(|w| at(&w[0]) >= at(&w[1])), "newest first");
+
+    let future = entries(app, json!({ "principal": "pager", "since": "2999-01-01T00:00:00Z" })).await;
+    assert!(future.is_empty());
+    let past = entries(app, json!({ "principal": "pager", "until": "2000-01-01T00:00:00Z" })).await;
+    assert!(past.is_empty());
+    let created = entries(app, json!({ "action": "customer.create", "customerId": id })).await;
+    assert_eq!(created.len(), 1);
+    let bad = app.attempt(AUDIT_LOG, json!({ "after": "nonsense" })).await;
+    assert_error(&bad, "BAD_USER_INPUT", "after");
+}
