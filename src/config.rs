@@ -1,6 +1,10 @@
 //! Typed settings from the environment, parsed once at start-up: a value that does not
 //! parse stops the service with a message naming its variable. Secrets never print.
 
+mod access;
+
+pub use access::AccessSettings;
+
 use crate::domain::identity::parse_region;
 use anyhow::{Context as _, bail};
 use phonenumber::country::Id as RegionId;
@@ -89,6 +93,8 @@ pub struct Settings {
     /// `CUSTOMERS_METRICS`: serve `/metrics`. Default `true`; set `false` when the port is
     /// reachable from outside the cluster and metrics are scraped another way.
     pub metrics: bool,
+    /// The access model: MFA for PII, masks, scope rules (`config/access.rs`).
+    pub access: AccessSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -219,6 +225,7 @@ impl Settings {
             },
             graphiql: flag("CUSTOMERS_GRAPHIQL", true)?,
             metrics: flag("CUSTOMERS_METRICS", true)?,
+            access: AccessSettings::from_env()?,
         })
     }
 

@@ -1,88 +1,94 @@
-//! Masking of personal data for callers without the `pii:read` scope.
+//! Masking of personal data for callers without the `pii:read` scope (or refused it).
 //!
-//! A masked value keeps just enough to tell identities apart on screen (the
-//! country code and last digits of a phone number, the mail domain, the first
-//! letter of a name) without disclosing the value itself. These functions run
-//! on every response, so they must never panic: they work on `char`s (or on
-//! checked slices of all-ASCII values) and fall back to the plain `***` form
-//! for anything unexpected.
+//! A masked value keeps just enough to tell a customer's identities apart on screen and no
+//! more: the last 2–4 digits of a phone number (no country code, no length), the first
+//! letter and the top-level domain of an email, the first letter of a name. These functions
+//! run on every response, so they must never panic: they work on `char`s (or on checked
+//! slices of all-ASCII values) and fall back to the plain `***` form for anything
+//! unexpected.
 
 use crate::domain::channel::Channel;
 
-/// What replaces the hidden part of emails, handles, opaque ids and names.
+/// What replaces the hidden part of values.
 const STARS: &str = "***";
 /// Values shorter than this (in chars) are masked as a bare `***`: showing
 /// their first and last character would reveal too large a share of them.
 const MIN_PARTIAL_CHARS: usize = 6;
-/// Leading digits kept of a phone number (mostly the country code).
-const PHONE_HEAD_DIGITS: usize = 2;
-/// Trailing digits kept of a phone number.
-const PHONE_TAIL_DIGITS: usize = 3;
-/// At least this many digits must be hidden for the phone form to be used.
-const PHONE_MIN_HIDDEN_DIGITS: usize = 2;
+/// At least this many digits of a phone number stay hidden, or none is shown.
+const PHONE_MIN_HIDDEN_DIGITS: usize = 5;
+
+/// How much a mask shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaskOptions {
+    phone_digits: usize,
+}
+
+impl MaskOptions {
+    /// The fewest and most trailing digits of a phone number a mask may show.
+    pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 2..=4;
+
+    /// `CUSTOMERS_MASK_PHONE_DIGITS`: trailing digits shown of a phone number, 2–4.
+    pub fn new(phone_digits: usize) -> Option<Self> {
+        Self::PHONE_DIGITS.contains(&phone_digits).then_some(Self { phone_digits })
+    }
+
+    pub fn phone_digits(self) -> usize {
+        self.phone_digits
+    }
+}
+
+impl Default for MaskOptions {
+    fn default() -> Self {
+        Self { phone_digits: 2 }
+    }
+}
 
 /// Masks an identifier as stored for `channel` (normally the output of
 /// `normalize`, but anything is accepted):
 ///
-/// * phone-based: `+923001234567` → `+92*******567` (same length);
-/// * email: `jane.doe@example.com` → `j***@example.com`;
+/// * phone-based: `+923001234567` → `***67` (the last 2–4 digits; nothing else);
+/// * email: `jane.doe@example.com` → `j***@***.com`;
 /// * everything else: `valentina99` → `v***9`; fewer than 6 chars → `***`.
-pub fn mask_identity(channel: Channel, value: &str) -> String {
-    let masked = if channel.is_phone_based() {
-        mask_phone(value)
-    } else if channel == Channel::Email {
-        mask_email(value)
-    } else {
-        None
-    };
+pub fn mask_identity(channel: Channel, value: &str, opts: MaskOptions) -> String {
+    if channel.is_phone_based() {
+        return mask_phone(value, opts.phone_digits).unwrap_or_else(|| STARS.to_owned());
+    }
+    let masked = if channel == Channel::Email { mask_email(value) } else { None };
     masked.unwrap_or_else(|| mask_opaque(value))
 }
 
-/// Masks a person's name word by word: `Jane Doe` → `J*** D***`.
-///
-/// Words are split on any whitespace and re-joined with single spaces; each
-/// keeps its first `char` (so `Łukasz` → `Ł***`). An empty or blank name
-/// stays empty.
+/// Masks a person's name to the first `char` of its first word: `Jane Doe` → `J***`,
+/// `Łukasz Żółć` → `Ł***`. An empty or blank name stays empty.
 pub fn mask_name(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|word| word.chars().next())
-        .map(|first| format!("{first}{STARS}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    name.split_whitespace().next().and_then(|word| word.chars().next()).map(|first| format!("{first}{STARS}")).unwrap_or_default()
 }
 
-/// `+` (if present), the first two and last three digits, a `*` for every
-/// digit in between. `None` when the value is not `+`-and-digits or too short
-/// to hide anything meaningful.
-fn mask_phone(value: &str) -> Option<String> {
-    let (plus, digits) = match value.strip_prefix('+') {
-        Some(rest) => ("+", rest),
-        None => ("", value),
-    };
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+/// `***` and the last `shown` digits. `None` when the value is not `+`-and-ASCII-digits or
+/// too short to keep at least [`PHONE_MIN_HIDDEN_DIGITS`] hidden.
+fn mask_phone(value: &str, shown: usize) -> Option<String> {
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() < shown + PHONE_MIN_HIDDEN_DIGITS {
         return None;
     }
-    // All ASCII from here on, so byte offsets are char offsets.
-    let len = digits.len();
-    if len < PHONE_HEAD_DIGITS + PHONE_MIN_HIDDEN_DIGITS + PHONE_TAIL_DIGITS {
-        return None;
-    }
-    let hidden = len - PHONE_HEAD_DIGITS - PHONE_TAIL_DIGITS;
-    let head = digits.get(..PHONE_HEAD_DIGITS)?;
-    let tail = digits.get(len - PHONE_TAIL_DIGITS..)?;
-    Some(format!("{plus}{head}{}{tail}", "*".repeat(hidden)))
+    // All ASCII, so byte offsets are char offsets.
+    let tail = digits.get(digits.len() - shown..)?;
+    Some(format!("{STARS}{tail}"))
 }
 
-/// First char of the local part, `***`, `@domain`. Splits at the last `@`
-/// because a quoted local part may itself contain one. `None` without an
-/// `@`, or with an empty local part or domain.
+/// First char of the local part, `***@***`, and the top-level domain (`.com`) when the
+/// domain has one. Splits at the last `@` because a quoted local part may itself contain
+/// one. `None` without an `@`, or with an empty local part or domain.
 fn mask_email(value: &str) -> Option<String> {
     let (local, domain) = value.rsplit_once('@')?;
     let first = local.chars().next()?;
     if domain.is_empty() {
         return None;
     }
-    Some(format!("{first}{STARS}@{domain}"))
+    let tld = match domain.rsplit_once('.') {
+        Some((rest, tld)) if !rest.is_empty() && !tld.is_empty() => format!(".{tld}"),
+        _ => String::new(),
+    };
+    Some(format!("{first}{STARS}@{STARS}{tld}"))
 }
 
 /// First char, `***`, last char for values of 6+ chars; `***` otherwise.
@@ -110,51 +116,69 @@ mod tests {
         Channel::Other,
     ];
 
+    fn two() -> MaskOptions {
+        MaskOptions::default()
+    }
+
     #[test]
-    fn phone_numbers_keep_plus_two_leading_and_three_trailing_digits() {
+    fn phone_numbers_keep_only_their_last_digits() {
         for channel in [Channel::Phone, Channel::Sms, Channel::Whatsapp, Channel::Viber] {
             for (value, want) in [
-                ("+923001234567", "+92*******567"),
-                ("+442079460958", "+44*******958"),
-                ("+14155552671", "+14******671"),
-                ("+4915123456789", "+49********789"),
-                ("+1234567", "+12**567"),
-                ("923001234567", "92*******567"),
+                ("+923001234567", "***67"),
+                ("+442079460958", "***58"),
+                ("+14155552671", "***71"),
+                ("+4915123456789", "***89"),
+                ("+1234567", "***67"),
+                ("923001234567", "***67"),
             ] {
-                let got = mask_identity(channel, value);
-                assert_eq!(got, want, "{channel} {value:?}");
-                assert_eq!(got.len(), value.len());
+                assert_eq!(mask_identity(channel, value, two()), want, "{channel} {value:?}");
             }
         }
     }
 
     #[test]
-    fn odd_phone_values_fall_back_to_the_generic_mask() {
-        for (value, want) in [
-            ("+123456", "+***6"),
-            ("+12345", "+***5"),
-            ("+1234", "***"),
-            ("", "***"),
-            ("+", "***"),
-            ("not a number", "n***r"),
-            ("+92 300 1234567", "+***7"),
-            ("++923001234567", "+***7"),
-            ("+٩٢٣٠٠١٢٣٤٥٦٧", "+***٧"),
-        ] {
-            assert_eq!(mask_identity(Channel::Phone, value), want, "{value:?}");
+    fn the_number_of_phone_digits_shown_is_configurable_from_two_to_four() {
+        for (digits, want) in [(2, "***67"), (3, "***567"), (4, "***4567")] {
+            let opts = MaskOptions::new(digits).unwrap();
+            assert_eq!(mask_identity(Channel::Phone, "+923001234567", opts), want);
+        }
+        assert_eq!(MaskOptions::new(1), None);
+        assert_eq!(MaskOptions::new(5), None);
+        // Too short to hide five digits besides the four shown.
+        assert_eq!(mask_identity(Channel::Phone, "+12345678", MaskOptions::new(4).unwrap()), "***");
+    }
+
+    #[test]
+    fn masked_phone_numbers_do_not_tell_their_country_or_length() {
+        let a = mask_identity(Channel::Phone, "+923001234567", two());
+        let b = mask_identity(Channel::Phone, "+4467", two());
+        let c = mask_identity(Channel::Phone, "+1555000000067", two());
+        assert_eq!(a.len(), c.len());
+        assert!(!a.contains("92") && b == "***");
+    }
+
+    #[test]
+    fn odd_phone_values_are_masked_whole() {
+        for value in
+            ["+123456", "+12345", "+1234", "", "+", "not a number", "+92 300 1234567", "++923001234567", "+٩٢٣٠٠١٢٣٤٥٦٧"]
+        {
+            assert_eq!(mask_identity(Channel::Phone, value, two()), "***", "{value:?}");
         }
     }
 
     #[test]
-    fn emails_keep_first_char_and_domain() {
+    fn emails_keep_the_first_char_and_the_top_level_domain() {
         for (value, want) in [
-            ("jane.doe@example.com", "j***@example.com"),
-            ("j@example.com", "j***@example.com"),
-            ("élodie@exemple.fr", "é***@exemple.fr"),
-            ("\"a@b\"@example.com", "\"***@example.com"),
-            ("用户@例子.中国", "用***@例子.中国"),
+            ("jane.doe@example.com", "j***@***.com"),
+            ("j@example.co.uk", "j***@***.uk"),
+            ("élodie@exemple.fr", "é***@***.fr"),
+            ("\"a@b\"@example.com", "\"***@***.com"),
+            ("用户@例子.中国", "用***@***.中国"),
+            ("root@localhost", "r***@***"),
+            ("jane@.com", "j***@***"),
+            ("jane@example.", "j***@***"),
         ] {
-            assert_eq!(mask_identity(Channel::Email, value), want, "{value:?}");
+            assert_eq!(mask_identity(Channel::Email, value, two()), want, "{value:?}");
         }
     }
 
@@ -168,7 +192,7 @@ mod tests {
             ("", "***"),
             ("@", "***"),
         ] {
-            assert_eq!(mask_identity(Channel::Email, value), want, "{value:?}");
+            assert_eq!(mask_identity(Channel::Email, value, two()), want, "{value:?}");
         }
     }
 
@@ -188,25 +212,26 @@ mod tests {
                 ("ééééé", "***"),
                 ("👩‍👩‍👧‍👦", "👩***👦"),
             ] {
-                assert_eq!(mask_identity(channel, value), want, "{channel} {value:?}");
+                assert_eq!(mask_identity(channel, value, two()), want, "{channel} {value:?}");
             }
         }
     }
 
     #[test]
-    fn names_keep_the_first_char_of_each_word() {
+    fn names_keep_only_the_first_char_of_the_first_word() {
         for (name, want) in [
-            ("Jane Doe", "J*** D***"),
-            ("  Jane \t van  Doe\n", "J*** v*** D***"),
+            ("Jane Doe", "J***"),
+            ("  Jane \t van  Doe\n", "J***"),
             ("Jane", "J***"),
             ("J", "J***"),
             ("", ""),
             ("   ", ""),
-            ("Łukasz Żółć", "Ł*** Ż***"),
+            ("Łukasz Żółć", "Ł***"),
             ("李小龙", "李***"),
-            ("Ólafur Ragnar Grímsson", "Ó*** R*** G***"),
-            ("Mary-Jane O'Neil", "M*** O***"),
-            ("😀 Smile", "😀*** S***"),
+            ("Ólafur Ragnar Grímsson", "Ó***"),
+            ("Mary-Jane O'Neil", "M***"),
+            ("😀 Smile", "😀***"),
+            ("\u{feff}\u{200b}", "\u{feff}***"),
         ] {
             assert_eq!(mask_name(name), want, "{name:?}");
         }
@@ -259,9 +284,14 @@ mod tests {
         for value in tricky {
             let long = value.chars().count() > 4;
             for channel in Channel::ALL {
-                let masked = mask_identity(channel, value);
-                if long {
-                    assert!(!masked.contains(value), "{channel} {value:?} -> {masked:?}");
+                for digits in MaskOptions::PHONE_DIGITS {
+                    let masked = mask_identity(channel, value, MaskOptions::new(digits).unwrap());
+                    if long {
+                        assert!(!masked.contains(value), "{channel} {value:?} -> {masked:?}");
+                    }
+                    if channel.is_phone_based() {
+                        assert!(masked.chars().count() <= 3 + digits, "{value:?} -> {masked:?}");
+                    }
                 }
             }
             let masked = mask_name(value);

@@ -1,6 +1,6 @@
 use crate::domain::identity::Identity;
 use crate::domain::{Channel, Scope};
-use crate::graphql::context::{Require, pii_visible};
+use crate::graphql::context::{Require, mask_options, pii_visible};
 use crate::security::mask::mask_identity;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
@@ -25,12 +25,13 @@ impl ChannelIdentity {
         self.0.spec.provider.as_deref()
     }
 
-    /// PII. Normalised (E.164 phones, lower-cased emails); masked (`+92*******567`,
-    /// `j***@example.com`) without the `pii:read` scope.
+    /// PII. Normalised (E.164 phones, lower-cased emails); masked without the `pii:read`
+    /// scope: phones to their last digits (`***67`), emails to their first letter and
+    /// top-level domain (`j***@***.com`), handles to their first and last character.
     #[graphql(tag = "pii")]
     async fn value(&self, ctx: &Context<'_>) -> String {
         let value = self.0.spec.value.expose();
-        if pii_visible(ctx) { value.to_owned() } else { mask_identity(self.0.spec.channel, value) }
+        if pii_visible(ctx) { value.to_owned() } else { mask_identity(self.0.spec.channel, value, mask_options(ctx)) }
     }
 
     /// Ownership was confirmed, as reported by the client that added it; counts most when ranking matches.

@@ -27,7 +27,7 @@ async fn schema_graphql_is_what_the_app_serves() {
 
 #[test]
 fn the_sdl_without_auth_directives_has_none_and_imports_none() {
-    let sdl = federation_sdl(&build_schema(None), SdlOptions { without_auth_directives: true });
+    let sdl = federation_sdl(&build_schema(None), SdlOptions { without_auth_directives: true, ..Default::default() });
     assert!(!sdl.contains("@requiresScopes") && !sdl.contains("@authenticated"), "{sdl}");
     assert!(sdl.contains("import: [\"@key\", \"@tag\"]"), "{}", &sdl[..200]);
 }
