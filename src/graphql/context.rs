@@ -3,8 +3,8 @@
 use super::loaders::Loaders;
 use super::pii::PiiGate;
 use crate::config::AccessSettings;
-use crate::security::mask::MaskOptions;
 use crate::domain::{Error, Principal, Scope};
+use crate::security::mask::MaskOptions;
 use crate::service::Services;
 use async_graphql::{Context, ErrorExtensions, Guard};
 

@@ -86,9 +86,9 @@ impl Mutation {
     /// `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged). `input`: the changes;
     /// `preferredIdentityId` must be one of this customer's identities (`BAD_USER_INPUT` otherwise).
     #[graphql(
-        guard = "RequireAny(&[Scope::CustomersWrite, Scope::ConsentsWrite])",
-        requires_scopes = "customers:write",
-        requires_scopes = "consents:write"
+        guard = "RequireAny(&[Scope::ConsentsWrite, Scope::CustomersWrite])",
+        requires_scopes = "consents:write",
+        requires_scopes = "customers:write"
     )]
     async fn set_preferences(&self, ctx: &Context<'_>, customer_id: ID, input: PreferenceInput) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;

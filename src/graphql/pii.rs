@@ -70,7 +70,12 @@ impl Extension for PiiNotice {
         next.run(ctx, request).await
     }
 
-    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
         let mut resp = next.run(ctx, operation_name).await;
         if let Some(reason) = ctx.data_opt::<PiiGate>().and_then(PiiGate::reported) {
             resp.extensions.insert("pii".to_owned(), value!({ "masked": true, "reason": reason.code() }));

@@ -60,7 +60,11 @@ pub fn mask_identity(channel: Channel, value: &str, opts: MaskOptions) -> String
 /// Masks a person's name to the first `char` of its first word: `Jane Doe` → `J***`,
 /// `Łukasz Żółć` → `Ł***`. An empty or blank name stays empty.
 pub fn mask_name(name: &str) -> String {
-    name.split_whitespace().next().and_then(|word| word.chars().next()).map(|first| format!("{first}{STARS}")).unwrap_or_default()
+    name.split_whitespace()
+        .next()
+        .and_then(|word| word.chars().next())
+        .map(|first| format!("{first}{STARS}"))
+        .unwrap_or_default()
 }
 
 /// `***` and the last `shown` digits. `None` when the value is not `+`-and-ASCII-digits or
@@ -159,9 +163,17 @@ mod tests {
 
     #[test]
     fn odd_phone_values_are_masked_whole() {
-        for value in
-            ["+123456", "+12345", "+1234", "", "+", "not a number", "+92 300 1234567", "++923001234567", "+٩٢٣٠٠١٢٣٤٥٦٧"]
-        {
+        for value in [
+            "+123456",
+            "+12345",
+            "+1234",
+            "",
+            "+",
+            "not a number",
+            "+92 300 1234567",
+            "++923001234567",
+            "+٩٢٣٠٠١٢٣٤٥٦٧",
+        ] {
             assert_eq!(mask_identity(Channel::Phone, value, two()), "***", "{value:?}");
         }
     }

@@ -24,7 +24,8 @@ impl Default for MfaPolicy {
 impl MfaPolicy {
     /// Whether a token with these `amr` values and `acr` shows MFA.
     pub fn satisfied_by(&self, amr: &[String], acr: Option<&str>) -> bool {
-        amr.iter().any(|a| a != "pwd" && self.amr.contains(a)) || acr.is_some_and(|acr| self.acr.iter().any(|a| a == acr))
+        amr.iter().any(|a| a != "pwd" && self.amr.contains(a))
+            || acr.is_some_and(|acr| self.acr.iter().any(|a| a == acr))
     }
 }
 

@@ -1,8 +1,8 @@
 use super::Customer;
-use crate::domain::merge::Merge;
-use crate::service::identification::{Match, Resolution, ResolutionStatus};
 use crate::domain::Scope;
+use crate::domain::merge::Merge;
 use crate::graphql::context::caller;
+use crate::service::identification::{Match, Resolution, ResolutionStatus};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 

@@ -48,3 +48,23 @@ fn the_sdl_declares_the_contract_keys_and_tags_pii() {
         assert!(sdl.contains(key), "missing `{key}`");
     }
 }
+
+/// Where a new scope was split from an old one, the SDL lets the router accept either: the
+/// alternatives of each operation are the new scope and every old scope that implies it.
+#[test]
+fn the_sdl_accepts_the_old_scope_wherever_a_new_one_was_split_from_it() {
+    let sdl = federation_sdl(&build_schema(None), SdlOptions::default());
+    for (field, scopes) in [
+        ("resolveCustomer(", r#"[["customers:resolve"], ["customers:read"]]"#),
+        ("setPreferences(", r#"[["consents:write"], ["customers:write"]]"#),
+        ("linkInteraction(", r#"[["interactions:write"], ["customers:write"]]"#),
+        ("relinkInteraction(", r#"[["interactions:relink"], ["customers:merge"]]"#),
+    ] {
+        let line = sdl.lines().find(|l| l.trim_start().starts_with(field)).expect(field);
+        assert!(line.ends_with(&format!("@requiresScopes(scopes: {scopes})")), "{line}");
+    }
+    for (old, new) in customers::domain::access::IMPLIED {
+        let alternatives = format!("[[\"{new}\"], [\"{old}\"]]");
+        assert!(sdl.contains(&alternatives), "no operation of {new} accepts {old}");
+    }
+}
