@@ -53,7 +53,7 @@ impl Guard for Require {
 /// Field guard: the caller must hold one of `scopes` (a new scope and the old one that
 /// implies it need not both be listed: scopes are expanded when the principal is built;
 /// this is for operations whose parts need different scopes, checked on the input).
-/// Refused, the error names the first.
+/// Refused, the error names the first (an empty list admits no one).
 pub struct RequireAny(pub &'static [Scope]);
 
 impl Guard for RequireAny {
@@ -61,7 +61,10 @@ impl Guard for RequireAny {
         let principal = caller(ctx)?;
         match self.0.iter().find(|s| principal.has(**s)) {
             Some(_) => Ok(()),
-            None => Err(Error::forbidden(self.0.first().copied().unwrap_or(Scope::PrivacyAdmin)).extend()),
+            None => match self.0.first() {
+                Some(first) => Err(Error::forbidden(*first).extend()),
+                None => Err(Error::Unauthenticated.extend()),
+            },
         }
     }
 }
