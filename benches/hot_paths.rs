@@ -97,6 +97,7 @@ async fn run() {
         tls: None,
         graphiql: true,
         metrics: true,
+        access: Default::default(),
     };
     let key = customers::startup::master_key(&settings).unwrap();
     let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();

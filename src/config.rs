@@ -1,6 +1,10 @@
 //! Typed settings from the environment, parsed once at start-up: a value that does not
 //! parse stops the service with a message naming its variable. Secrets never print.
 
+mod access;
+
+pub use access::AccessSettings;
+
 use crate::domain::identity::parse_region;
 use anyhow::{Context as _, bail};
 use phonenumber::country::Id as RegionId;
@@ -92,6 +96,8 @@ pub struct Settings {
     /// `CUSTOMERS_AUDIT_SEAL_INTERVAL_MS`: how often the audit log's new entries are chained
     /// (each is MAC'd when written; the chain makes deletions evident). Default 1000.
     pub audit_seal_interval: std::time::Duration,
+    /// The access model: MFA for PII, masks, scope rules (`config/access.rs`).
+    pub access: AccessSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -223,6 +229,7 @@ impl Settings {
             graphiql: flag("CUSTOMERS_GRAPHIQL", true)?,
             metrics: flag("CUSTOMERS_METRICS", true)?,
             audit_seal_interval: std::time::Duration::from_millis(positive("CUSTOMERS_AUDIT_SEAL_INTERVAL_MS", 1000)?),
+            access: AccessSettings::from_env()?,
         })
     }
 

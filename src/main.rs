@@ -39,6 +39,10 @@ enum Command {
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
+        /// Say the user authenticated with several factors (`amr: ["mfa"]`), as
+        /// `CUSTOMERS_PII_REQUIRES_MFA` needs for `pii:read` to count.
+        #[arg(long)]
+        mfa: bool,
     },
     /// Load a small, realistic demo data set.
     SeedDemo,
@@ -81,10 +85,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::PrintSchema { without_auth_directives } => {
-            print!("{}", federation_sdl(&build_schema(None), SdlOptions { without_auth_directives }));
+            let resolve_requires_scope = settings.access.scopes.resolve_requires_scope;
+            let opts = SdlOptions { without_auth_directives, resolve_requires_scope };
+            print!("{}", federation_sdl(&build_schema(None), opts));
             Ok(())
         }
-        Command::Token { scope, sub, ttl } => {
+        Command::Token { scope, sub, ttl, mfa } => {
             if ttl > settings.jwt_max_lifetime_secs {
                 anyhow::bail!(
                     "--ttl is longer than CUSTOMERS_JWT_MAX_LIFETIME ({} s): the token would be refused",
@@ -93,13 +99,18 @@ async fn main() -> anyhow::Result<()> {
             }
             let secret = startup::hs256_secret(&settings)?
                 .context("tokens can only be minted for an HS256 secret (CUSTOMERS_JWT_SECRET or the local one)")?;
-            let token = customers::http::auth::mint_hs256(
+            let mut extra = serde_json::Map::new();
+            if mfa {
+                extra.insert("amr".into(), serde_json::json!(["mfa"]));
+            }
+            let token = customers::http::auth::mint_hs256_with(
                 &secret,
                 &sub,
                 &scope,
                 ttl,
                 settings.jwt_issuer.as_deref(),
                 settings.jwt_audience.as_deref(),
+                extra,
             )?;
             println!("{token}");
             Ok(())

@@ -38,7 +38,8 @@ pub async fn authenticator(settings: &Settings) -> anyhow::Result<Authenticator>
         audience: settings.jwt_audience.clone(),
         max_lifetime_secs: settings.jwt_max_lifetime_secs,
     };
-    Authenticator::new(secret.as_deref(), settings.jwks.as_ref(), rules).await
+    let auth = Authenticator::new(secret.as_deref(), settings.jwks.as_ref(), rules).await?;
+    Ok(auth.with_access(settings.access.scopes, settings.access.mfa.clone()))
 }
 
 pub fn normalize_options(settings: &Settings) -> NormalizeOptions {
@@ -77,7 +78,7 @@ pub async fn state_with_store(settings: &Settings, store: Store) -> anyhow::Resu
     let services = Services::new(store, normalize_options(settings));
     let auth = Arc::new(authenticator(settings).await.context("Failed to set up JWT verification")?);
     Ok(AppState {
-        schema: build_schema_with(Some(services.clone()), &settings.limits),
+        schema: build_schema_with(Some(services.clone()), &settings.limits, &settings.access),
         services,
         auth,
         protection: Arc::new(Protection::new(&settings.limits)),

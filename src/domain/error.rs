@@ -11,8 +11,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     #[error("a valid bearer token is required")]
     Unauthenticated,
-    #[error("this operation needs the `{0}` scope")]
-    Forbidden(Scope),
+    /// A missing scope; `field` names the input field that needs it, when it is one field
+    /// of an input rather than the whole operation.
+    #[error("this operation needs the `{scope}` scope")]
+    Forbidden { scope: Scope, field: Option<String> },
     #[error("{entity} not found")]
     NotFound { entity: &'static str, field: String },
     #[error("{message}")]
@@ -28,6 +30,16 @@ impl Error {
         Error::BadInput { field: field.into(), message: message.into() }
     }
 
+    /// The operation needs `scope`.
+    pub fn forbidden(scope: Scope) -> Self {
+        Error::Forbidden { scope, field: None }
+    }
+
+    /// The input field `field` needs `scope`.
+    pub fn forbidden_at(scope: Scope, field: impl Into<String>) -> Self {
+        Error::Forbidden { scope, field: Some(field.into()) }
+    }
+
     pub fn not_found(entity: &'static str, field: impl Into<String>) -> Self {
         Error::NotFound { entity, field: field.into() }
     }
@@ -40,7 +52,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Unauthenticated => "UNAUTHENTICATED",
-            Error::Forbidden(_) => "FORBIDDEN",
+            Error::Forbidden { .. } => "FORBIDDEN",
             Error::NotFound { .. } => "NOT_FOUND",
             Error::BadInput { .. } => "BAD_USER_INPUT",
             Error::Conflict { .. } => "CONFLICT",
@@ -52,7 +64,7 @@ impl Error {
     pub fn field(&self) -> Option<&str> {
         match self {
             Error::NotFound { field, .. } | Error::BadInput { field, .. } => Some(field),
-            Error::Conflict { field, .. } => field.as_deref(),
+            Error::Conflict { field, .. } | Error::Forbidden { field, .. } => field.as_deref(),
             _ => None,
         }
     }

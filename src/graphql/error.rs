@@ -19,7 +19,7 @@ impl ErrorExtensions for Error {
             if let Some(field) = self.field() {
                 e.set("field", field);
             }
-            if let Error::Forbidden(scope) = self {
+            if let Error::Forbidden { scope, .. } = self {
                 e.set("requiredScope", scope.as_str());
             }
         })

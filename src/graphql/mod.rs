@@ -12,6 +12,7 @@ pub mod loaders;
 pub mod mutation;
 mod order;
 pub mod pagination;
+pub mod pii;
 pub mod prefetch;
 pub mod query;
 mod sdl;
@@ -20,22 +21,24 @@ pub mod types;
 pub use context::Caller;
 pub use sdl::{SdlOptions, federation_sdl};
 
-use crate::config::Limits;
+use crate::config::{AccessSettings, Limits};
 use crate::service::Services;
 use async_graphql::{EmptySubscription, Schema};
 
 pub type CustomersSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-/// Build the schema. `services` is `None` only for printing the SDL.
-/// Build the schema with the default limits. `services` is `None` only for printing the SDL.
+/// Build the schema with the default settings. `services` is `None` only for printing the SDL.
 pub fn build_schema(services: Option<Services>) -> CustomersSchema {
-    build_schema_with(services, &Limits::default())
+    build_schema_with(services, &Limits::default(), &AccessSettings::default())
 }
 
-/// Build the schema with the given limits.
-pub fn build_schema_with(services: Option<Services>, limits: &Limits) -> CustomersSchema {
-    let sdl = federation_sdl(&base_builder(None, limits).finish(), SdlOptions::default());
+/// Build the schema with the given limits and access settings.
+pub fn build_schema_with(services: Option<Services>, limits: &Limits, access: &AccessSettings) -> CustomersSchema {
+    let sdl_options = SdlOptions { resolve_requires_scope: access.scopes.resolve_requires_scope, ..Default::default() };
+    let sdl = federation_sdl(&base_builder(None, limits).finish(), sdl_options);
     base_builder(services, limits)
+        .data(access.clone())
+        .extension(pii::PiiNotice)
         .extension(codes::ErrorCodes)
         .extension(access_log::AuditReads)
         .extension(limits::QueryLimits(limits.clone()))

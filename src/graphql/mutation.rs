@@ -3,7 +3,7 @@
 //! request's loader cache so that later reads see the write.
 
 use super::access_log::actor;
-use super::context::{Require, loaders, services};
+use super::context::{Require, RequireAny, caller, loaders, services};
 use super::error::IntoGql;
 use super::inputs::*;
 use super::loaders::clear;
@@ -27,11 +27,13 @@ impl Mutation {
     /// Create a profile with its identities, attributes, labels, preferences and CRM links.
     /// `input`: the new profile (`ACTIVE`). Errors name their input field (`input.identities.0.value`):
     /// `BAD_USER_INPUT` for an invalid value, `NOT_FOUND` for an unknown label, `CONFLICT` for an identifier given
-    /// twice or a CRM record already linked to another profile.
+    /// twice or a CRM record already linked to another profile. `labelIds` also needs `labels:assign`, and
+    /// consent or do-not-contact in `preferences` `consents:write` (`FORBIDDEN` on the field otherwise).
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn create_customer(&self, ctx: &Context<'_>, input: CreateCustomerInput) -> Result<Customer> {
         let services = services(ctx);
         let input = input.parse("input", &services.normalize).gql()?;
+        caller(ctx)?.authorize(input.needs("input")).gql()?;
         let r = services.create_customer(&actor(ctx)?, input).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
@@ -79,13 +81,19 @@ impl Mutation {
         Ok(written(ctx, Customer(r)))
     }
 
-    /// Change preferences; omitted fields stay as they are.
+    /// Change preferences; omitted fields stay as they are. Consent and do-not-contact need
+    /// `consents:write`, the other fields `customers:write` (`FORBIDDEN` on the first field given without it).
     /// `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged). `input`: the changes;
     /// `preferredIdentityId` must be one of this customer's identities (`BAD_USER_INPUT` otherwise).
-    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    #[graphql(
+        guard = "RequireAny(&[Scope::ConsentsWrite, Scope::CustomersWrite])",
+        requires_scopes = "consents:write",
+        requires_scopes = "customers:write"
+    )]
     async fn set_preferences(&self, ctx: &Context<'_>, customer_id: ID, input: PreferenceInput) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let patch = Located::new("input", input.parse("input").gql()?);
+        caller(ctx)?.authorize(patch.value.needs("input")).gql()?;
         let r = services(ctx).set_preferences(&actor(ctx)?, &customer_id, patch).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
@@ -159,7 +167,11 @@ impl Mutation {
     /// `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged). `interaction`: what happened;
     /// a conversation linked to another customer is a `CONFLICT` on `interaction.conversationId` (use
     /// `relinkInteraction`).
-    #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
+    #[graphql(
+        guard = "Require(Some(Scope::InteractionsWrite))",
+        requires_scopes = "interactions:write",
+        requires_scopes = "customers:write"
+    )]
     async fn link_interaction(
         &self,
         ctx: &Context<'_>,
@@ -186,7 +198,11 @@ impl Mutation {
     /// Move an interaction to another profile. Audited.
     /// `interactionId`: the interaction (`NOT_FOUND`). `toCustomerId`: the profile to move it to (`NOT_FOUND`, or
     /// `CONFLICT` when it was merged); naming its current profile changes nothing.
-    #[graphql(guard = "Require(Some(Scope::CustomersMerge))", requires_scopes = "customers:merge")]
+    #[graphql(
+        guard = "Require(Some(Scope::InteractionsRelink))",
+        requires_scopes = "interactions:relink",
+        requires_scopes = "customers:merge"
+    )]
     async fn relink_interaction(
         &self,
         ctx: &Context<'_>,
@@ -247,7 +263,8 @@ impl Mutation {
     /// name, identities and links it lacks, attributes, labels with source CRM,
     /// preferences). One transaction.
     /// `ref`: the CRM record (system names are case-insensitive). `input`: the profile's data; identities and
-    /// links the profile already holds are kept, not conflicts.
+    /// links the profile already holds are kept, not conflicts. `labelIds` also needs `labels:assign`, and
+    /// consent or do-not-contact in `preferences` `consents:write`.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn upsert_customer_by_external_ref(
         &self,
@@ -258,6 +275,7 @@ impl Mutation {
         let services = services(ctx);
         let reference = reference.parse("ref").gql()?;
         let input = input.parse("input", &services.normalize).gql()?;
+        caller(ctx)?.authorize(input.needs("input")).gql()?;
         let (r, _created) = services.upsert_by_external_ref(&actor(ctx)?, &reference, input).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }

@@ -66,7 +66,13 @@ impl Query {
     /// suggestions.
     /// `identity`: the identifier to look up. `createIfMissing`: create the anonymous profile to attach the
     /// interaction to when there is none; with `false`, an identifier nobody holds answers `status: NOT_FOUND`.
-    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    /// Needs `customers:resolve`, which `customers:read` implies unless `CUSTOMERS_RESOLVE_REQUIRES_SCOPE` is set;
+    /// reading the profiles found needs `customers:read`.
+    #[graphql(
+        guard = "Require(Some(Scope::CustomersResolve))",
+        requires_scopes = "customers:resolve",
+        requires_scopes = "customers:read"
+    )]
     async fn resolve_customer(
         &self,
         ctx: &Context<'_>,
@@ -90,7 +96,7 @@ impl Query {
         let resolution =
             services.resolve_customer(&actor(ctx)?, &ident, create_if_missing && may_create, &hints).await.gql()?;
         if create_if_missing && !may_create && resolution.customer.is_none() {
-            return Err(Error::Forbidden(Scope::CustomersWrite)).gql();
+            return Err(Error::forbidden(Scope::CustomersWrite)).gql();
         }
         Ok(CustomerResolution(resolution))
     }

@@ -29,7 +29,14 @@ pub struct SdlOptions {
     /// Leave out `@requiresScopes` and `@authenticated`, for routers that refuse them
     /// without a commercial plan. The subgraph enforces the same rules either way.
     pub without_auth_directives: bool,
+    /// `CUSTOMERS_RESOLVE_REQUIRES_SCOPE`: `resolveCustomer` is declared with
+    /// `customers:resolve` alone, since `customers:read` no longer implies it.
+    pub resolve_requires_scope: bool,
 }
+
+/// How `resolveCustomer` is declared: `customers:resolve`, or `customers:read` that implies it.
+const RESOLVE_EITHER: &str = r#"@requiresScopes(scopes: [["customers:resolve"], ["customers:read"]])"#;
+const RESOLVE_ONLY: &str = r#"@requiresScopes(scopes: [["customers:resolve"]])"#;
 
 pub fn federation_sdl<Q, M, S>(schema: &async_graphql::Schema<Q, M, S>, opts: SdlOptions) -> String
 where
@@ -75,6 +82,9 @@ fn finalize(raw: &str, opts: SdlOptions) -> String {
         pending.clear();
         body.push_str(line);
         body.push('\n');
+    }
+    if opts.resolve_requires_scope {
+        body = body.replace(RESOLVE_EITHER, RESOLVE_ONLY);
     }
     if opts.without_auth_directives {
         body = strip_directive(&body, "@requiresScopes");

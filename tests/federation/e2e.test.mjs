@@ -471,8 +471,8 @@ test('(e) PII is masked for a caller without pii:read', async () => {
   assert.equal(r.status, 200, r.text.slice(0, 1000));
   assert.ok(!r.body?.errors?.length, `errors: ${r.text.slice(0, 1000)}`);
   const c = r.body.data.customer;
-  assert.match(c.displayName ?? '', /^J\*+ D\*+$/, 'displayName should be masked like J*** D***');
-  assert.deepEqual(c.identities, [{ channel: 'PHONE', value: '+92*******567' }]);
+  assert.match(c.displayName ?? '', /^J\*+$/, 'displayName should be masked like J***');
+  assert.deepEqual(c.identities, [{ channel: 'PHONE', value: '***67' }]);
   assert.deepEqual(c.labels.map((l) => l.name), ['VIP'], 'labels still answer');
   assert.equal(c.interactions.edges[0]?.node.conversation?.subject, 'Billing question', 'history still answers');
   for (const fragment of RAW_PII_FRAGMENTS) {

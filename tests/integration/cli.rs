@@ -94,7 +94,7 @@ fn a_newcomer_gets_a_secure_server_a_token_for_it_and_demo_data() {
     assert_eq!(status, 200, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["data"]["customers"]["totalCount"], 3, "{json}");
-    assert_eq!(json["data"]["customers"]["edges"][0]["node"]["displayName"], "A*** K***", "masked without pii:read");
+    assert_eq!(json["data"]["customers"]["edges"][0]["node"]["displayName"], "A***", "masked without pii:read");
     assert!(http(port, "POST", "/graphql", None, query).1.contains("UNAUTHENTICATED"));
 
     let (status, logs) = stop(server);
@@ -142,6 +142,42 @@ fn a_bad_configuration_is_a_clear_error_at_start() {
         customers(dir.path(), free_port()).env("CUSTOMERS_JWT_SECRET", "short").arg("migrate").output().unwrap();
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 32 bytes"));
+    for (name, value) in [("CUSTOMERS_MASK_PHONE_DIGITS", "5"), ("CUSTOMERS_MFA_AMR", "pwd otp")] {
+        let out = customers(dir.path(), free_port()).env(name, value).arg("migrate").output().unwrap();
+        assert!(!out.status.success(), "{name}={value} is refused");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(name));
+    }
+}
+
+/// The README's first query with `CUSTOMERS_PII_REQUIRES_MFA=true`: a token minted with
+/// `--mfa` sees PII; one without sees it masked and is told why.
+#[test]
+fn with_mfa_required_a_token_minted_with_mfa_sees_pii() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let with_mfa = |cmd: &mut Command| {
+        cmd.env("CUSTOMERS_PII_REQUIRES_MFA", "true");
+    };
+    let mut seed = customers(dir.path(), port);
+    with_mfa(&mut seed);
+    assert!(seed.arg("seed-demo").output().unwrap().status.success());
+    let mut serve = customers(dir.path(), port);
+    with_mfa(&mut serve);
+    let mut server = serve.arg("serve").stderr(Stdio::piped()).spawn().unwrap();
+    wait_ready(&mut server, port);
+    let query = r#"{"query":"{ customers(first: 1) { edges { node { displayName } } } }"}"#;
+    let mut names = Vec::new();
+    for extra in [&[][..], &["--mfa"][..]] {
+        let mut cmd = customers(dir.path(), port);
+        let out = cmd.args(["token", "--scope", "customers:read pii:read"]).args(extra).output().unwrap();
+        let (status, body) = http(port, "POST", "/graphql", Some(String::from_utf8(out.stdout).unwrap().trim()), query);
+        assert_eq!(status, 200, "{body}");
+        names.push(serde_json::from_str::<serde_json::Value>(&body).unwrap());
+    }
+    stop(server);
+    assert_eq!(names[0]["data"]["customers"]["edges"][0]["node"]["displayName"], "A***", "{}", names[0]);
+    assert_eq!(names[0]["extensions"]["pii"]["reason"], "MFA_REQUIRED");
+    assert_eq!(names[1]["data"]["customers"]["edges"][0]["node"]["displayName"], "Ayesha Khan", "{}", names[1]);
 }
 
 #[test]

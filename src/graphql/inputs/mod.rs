@@ -63,7 +63,8 @@ pub struct CreateCustomerInput {
     /// Attribute values, checked against their definitions; every required attribute must be given.
     #[graphql(default)]
     pub attributes: Vec<AttributeInput>,
-    /// Labels from the catalogue to assign; an unknown one is a `NOT_FOUND`.
+    /// Labels from the catalogue to assign; needs `labels:assign` (`FORBIDDEN` on this field otherwise). An
+    /// unknown one is a `NOT_FOUND`.
     #[graphql(default)]
     pub label_ids: Vec<ID>,
     /// Contact preferences and consents; omitted, none are set.
@@ -117,9 +118,9 @@ pub struct PreferenceInput {
     pub preferred_agent_id: MaybeUndefined<ID>,
     /// Replaces all windows.
     pub best_time_to_contact: Option<Vec<TimeWindowInput>>,
-    /// Global do-not-contact: `true` blocks every outbound contact, whatever the consents.
+    /// Global do-not-contact: `true` blocks every outbound contact, whatever the consents. Needs `consents:write`.
     pub do_not_contact: Option<bool>,
-    /// Per channel: replaces the consent of each channel given, keeps the others.
+    /// Per channel: replaces the consent of each channel given, keeps the others. Needs `consents:write`.
     pub consents: Option<Vec<ChannelConsentInput>>,
 }
 

@@ -22,7 +22,7 @@ impl Customer {
         ID(self.0.id.to_string())
     }
 
-    /// PII: masked (`J*** D***`) without the `pii:read` scope.
+    /// PII: masked to the first letter of the first word (`J***`) without the `pii:read` scope.
     #[graphql(tag = "pii")]
     async fn display_name(&self, ctx: &Context<'_>) -> Option<String> {
         let name = self.0.display_name.as_ref()?;

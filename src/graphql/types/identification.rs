@@ -1,7 +1,9 @@
 use super::Customer;
+use crate::domain::Scope;
 use crate::domain::merge::Merge;
+use crate::graphql::context::caller;
 use crate::service::identification::{Match, Resolution, ResolutionStatus};
-use async_graphql::{ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 pub struct CustomerResolution(pub Resolution);
@@ -54,6 +56,11 @@ impl CustomerMatch {
 
 pub struct MergeRecord(pub Merge);
 
+/// Staff ids in the merge ledger are shown to privacy officers only.
+fn staff_visible(ctx: &Context<'_>) -> bool {
+    caller(ctx).is_ok_and(|p| p.has(Scope::PrivacyAdmin))
+}
+
 /// What a merge moved to the survivor, counted over every merged profile.
 #[derive(SimpleObject)]
 pub struct MergeCounts {
@@ -89,9 +96,10 @@ impl MergeRecord {
         self.0.merged_ids.iter().map(|id| ID(id.to_string())).collect()
     }
 
-    /// Who merged: the subject (`sub`) of the caller's token.
-    async fn merged_by(&self) -> &str {
-        &self.0.merged_by
+    /// Who merged: the subject (`sub`) of the caller's token. A staff id: `null` without the
+    /// `privacy:admin` scope.
+    async fn merged_by(&self, ctx: &Context<'_>) -> Option<&str> {
+        staff_visible(ctx).then_some(self.0.merged_by.as_str())
     }
 
     /// When the merge was made.
@@ -99,9 +107,9 @@ impl MergeRecord {
         self.0.merged_at
     }
 
-    /// Who undid the merge; `null` while it stands.
-    async fn undone_by(&self) -> Option<&str> {
-        self.0.undone_by.as_deref()
+    /// Who undid the merge; `null` while it stands, and without the `privacy:admin` scope.
+    async fn undone_by(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.0.undone_by.as_deref().filter(|_| staff_visible(ctx))
     }
 
     /// When the merge was undone; `null` while it stands.

@@ -1,7 +1,7 @@
 use crate::domain::identity::Identity;
 use crate::domain::{Channel, Scope};
 use crate::graphql::access_log::reveal;
-use crate::graphql::context::Require;
+use crate::graphql::context::{Require, mask_options};
 use crate::security::mask::mask_identity;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
@@ -26,15 +26,16 @@ impl ChannelIdentity {
         self.0.spec.provider.as_deref()
     }
 
-    /// PII. Normalised (E.164 phones, lower-cased emails); masked (`+92*******567`,
-    /// `j***@example.com`) without the `pii:read` scope.
+    /// PII. Normalised (E.164 phones, lower-cased emails); masked without the `pii:read`
+    /// scope: phones to their last digits (`***67`), emails to their first letter and
+    /// top-level domain (`j***@***.com`), handles to their first and last character.
     #[graphql(tag = "pii")]
     async fn value(&self, ctx: &Context<'_>) -> String {
         let value = self.0.spec.value.expose();
         if reveal(ctx, &self.0.customer_id, "identities.value") {
             value.to_owned()
         } else {
-            mask_identity(self.0.spec.channel, value)
+            mask_identity(self.0.spec.channel, value, mask_options(ctx))
         }
     }
 

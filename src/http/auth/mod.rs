@@ -6,14 +6,21 @@
 //! (from `iat`, or from now when it has none); a token verified with a JWKS key must name
 //! it by `kid`, and each key verifies only its own algorithm, so a public key is never
 //! used as an HMAC secret.
+//!
+//! The principal is built here, once per request: its scopes expanded by the scope rules
+//! (old scopes grant what was split from them), and `mfa` set when the token's `amr` or
+//! `acr` shows multi-factor authentication (see [`claims`]).
 
 use crate::domain::Principal;
+use crate::domain::access::{MfaPolicy, ScopeRules};
 use anyhow::{Context as _, bail};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
 use std::sync::Arc;
 
+mod claims;
 pub mod jwks;
+pub use claims::mint_hs256_with;
 pub use jwks::JwksSource;
 
 #[derive(Debug, Deserialize)]
@@ -23,6 +30,12 @@ struct Claims {
     scope: String,
     exp: i64,
     iat: Option<i64>,
+    /// Authentication methods (RFC 8176), read leniently: see [`claims::strings`].
+    #[serde(default)]
+    amr: serde_json::Value,
+    /// Authentication context class.
+    #[serde(default)]
+    acr: serde_json::Value,
 }
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
@@ -68,6 +81,8 @@ pub struct Authenticator {
     /// The keys of a JWKS URL.
     remote: Option<Arc<jwks::RemoteJwks>>,
     rules: TokenRules,
+    /// What the verified claims grant: scope expansion and what counts as MFA.
+    access: (ScopeRules, MfaPolicy),
 }
 
 impl Authenticator {
@@ -106,7 +121,13 @@ impl Authenticator {
         if keys.is_empty() && remote.is_none() {
             bail!("no JWT verification key configured");
         }
-        Ok(Self { keys, remote, rules })
+        Ok(Self { keys, remote, rules, access: Default::default() })
+    }
+
+    /// Build principals with these scope rules and this MFA policy (defaults otherwise).
+    pub fn with_access(mut self, scopes: ScopeRules, mfa: MfaPolicy) -> Self {
+        self.access = (scopes, mfa);
+        self
     }
 
     /// The key a token names: the shared secret for HS256 (no kid needed), else the JWKS
@@ -163,7 +184,9 @@ impl Authenticator {
         if claims.exp - claims.iat.unwrap_or(now) > self.rules.max_lifetime_secs {
             return Err(AuthError::LifetimeTooLong);
         }
-        Ok(Principal::new(claims.sub, &claims.scope))
+        let (scopes, mfa) = &self.access;
+        let mfa = mfa.satisfied_by(&claims::strings(&claims.amr), claims.acr.as_str());
+        Ok(Principal::from_token(claims.sub, &claims.scope, mfa, *scopes))
     }
 
     /// The principal of an `Authorization` header value (`Bearer …`).
@@ -183,21 +206,7 @@ pub fn mint_hs256(
     issuer: Option<&str>,
     audience: Option<&str>,
 ) -> anyhow::Result<String> {
-    let exp = chrono::Utc::now().timestamp() + ttl_secs;
-    let mut claims =
-        serde_json::json!({ "sub": sub, "scope": scope, "exp": exp, "iat": chrono::Utc::now().timestamp() });
-    if let Some(iss) = issuer {
-        claims["iss"] = iss.into();
-    }
-    if let Some(aud) = audience {
-        claims["aud"] = aud.into();
-    }
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret),
-    )
-    .context("Failed to sign the token")
+    mint_hs256_with(secret, sub, scope, ttl_secs, issuer, audience, serde_json::Map::new())
 }
 
 #[cfg(test)]
@@ -219,7 +228,8 @@ mod tests {
         let token = mint_hs256(SECRET, "alice", "customers:read pii:read", 60, Some("idp"), Some("customers")).unwrap();
         let p = auth().await.from_header(&format!("Bearer {token}")).await.unwrap();
         assert_eq!(p.subject, "alice");
-        assert!(p.can_read_pii());
+        assert!(p.has(crate::domain::Scope::PiiRead));
+        assert!(!p.mfa, "no amr, no MFA");
     }
 
     #[tokio::test]

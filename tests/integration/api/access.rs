@@ -8,13 +8,6 @@ use serde_json::{Value, json};
 
 const READ_ONLY: &str = "customers:read";
 
-fn assert_no_raw_pii(body: &Value) {
-    let text = body.to_string();
-    for raw in RAW_PII {
-        assert!(!text.to_lowercase().contains(&raw.to_lowercase()), "{raw:?} leaked in {body:#}");
-    }
-}
-
 async fn pii_is_masked_on_every_path_for_a_caller_without_pii_read(app: &TestApp) {
     define_schema(app).await;
     let id = full_customer(app, 0, &[], 1).await;
@@ -26,11 +19,11 @@ async fn pii_is_masked_on_every_path_for_a_caller_without_pii_read(app: &TestApp
     let body = app.as_scopes(READ_ONLY, CUSTOMER, json!({ "id": id })).await;
     assert!(body.get("errors").is_none(), "{body}");
     let c = &body["data"]["customer"];
-    assert_eq!(c["displayName"], "A*** K***");
+    assert_eq!(c["displayName"], "A***");
     let values: Vec<&str> = c["identities"].as_array().unwrap().iter().map(|i| i["value"].as_str().unwrap()).collect();
-    assert_eq!(values[0], "+92*******567");
-    assert_eq!(values[1], "a***@example.com");
-    assert_eq!(c["preferences"]["preferredIdentity"]["value"], "+92*******567");
+    assert_eq!(values[0], "***67");
+    assert_eq!(values[1], "a***@***.com");
+    assert_eq!(c["preferences"]["preferredIdentity"]["value"], "***67");
     let pii_attrs: Vec<&Value> = c["attributes"].as_array().unwrap().iter().filter(|a| a["pii"] == true).collect();
     assert_eq!(pii_attrs.len(), 2);
     for a in pii_attrs {
@@ -42,13 +35,13 @@ async fn pii_is_masked_on_every_path_for_a_caller_without_pii_read(app: &TestApp
         (json!("gold"), json!(false)),
         "non-PII stays visible"
     );
-    assert_eq!(c["interactions"]["edges"][0]["node"]["customer"]["displayName"], "A*** K***", "nested path");
+    assert_eq!(c["interactions"]["edges"][0]["node"]["customer"]["displayName"], "A***", "nested path");
     assert_no_raw_pii(&body);
 
     // A list.
     let list = app.as_scopes(READ_ONLY, CUSTOMER_360, json!({ "first": 10 })).await;
     assert!(list.get("errors").is_none(), "{list}");
-    assert_eq!(list["data"]["customers"]["edges"][0]["node"]["displayName"], "A*** K***");
+    assert_eq!(list["data"]["customers"]["edges"][0]["node"]["displayName"], "A***");
     assert_no_raw_pii(&list);
 
     // Federation entities.
@@ -64,9 +57,9 @@ async fn pii_is_masked_on_every_path_for_a_caller_without_pii_read(app: &TestApp
         )
         .await;
     assert!(entities.get("errors").is_none(), "{entities}");
-    assert_eq!(entities["data"]["_entities"][0]["displayName"], "A*** K***");
-    assert_eq!(entities["data"]["_entities"][1]["value"], "+92*******567");
-    assert_eq!(entities["data"]["_entities"][2]["customer"]["displayName"], "A*** K***");
+    assert_eq!(entities["data"]["_entities"][0]["displayName"], "A***");
+    assert_eq!(entities["data"]["_entities"][1]["value"], "***67");
+    assert_eq!(entities["data"]["_entities"][2]["customer"]["displayName"], "A***");
     assert_no_raw_pii(&entities);
 
     // Mutation results are masked too.
@@ -194,7 +187,14 @@ async fn every_mutation_needs_its_own_scope(app: &TestApp) {
         "attribute_definitions",
         "interactions",
     ];
+    // Refused without an old scope, a split operation names the new scope that the old one implied.
+    let split = [
+        ("customers:write", "linkInteraction(", "interactions:write"),
+        ("customers:write", "setPreferences(", "consents:write"),
+        ("customers:merge", "relinkInteraction(", "interactions:relink"),
+    ];
     for (scope, mutation, vars) in cases {
+        let required = split.iter().find(|(old, op, _)| *old == scope && mutation.contains(op)).map_or(scope, |s| s.2);
         let mut before = Vec::new();
         for t in tables {
             before.push(app.count_rows(t).await);
@@ -203,7 +203,7 @@ async fn every_mutation_needs_its_own_scope(app: &TestApp) {
 
         let refused = app.as_scopes(&all_scopes_but(scope), mutation, vars.clone()).await;
         assert_eq!(error_codes(&refused), ["FORBIDDEN"], "{mutation} without {scope}: {refused}");
-        assert_eq!(refused["errors"][0]["extensions"]["requiredScope"], scope);
+        assert_eq!(refused["errors"][0]["extensions"]["requiredScope"], required);
         let mut after = Vec::new();
         for t in tables {
             after.push(app.count_rows(t).await);

@@ -7,6 +7,14 @@ use serde_json::json;
 pub const RAW_PII: [&str; 6] =
     ["Ayesha Khan", "+923001234567", "ayesha.khan@example.com", "1988-04-12", "PK-ACC-99812", "ayesha"];
 
+/// Asserts that no PII string of the fixture appears anywhere in a response.
+pub fn assert_no_raw_pii(body: &serde_json::Value) {
+    let text = body.to_string().to_lowercase();
+    for raw in RAW_PII {
+        assert!(!text.contains(&raw.to_lowercase()), "{raw:?} leaked in {body:#}");
+    }
+}
+
 pub async fn define_schema(app: &TestApp) {
     app.define_attribute(json!({ "key": "tier", "type": "ENUM", "enumValues": ["bronze", "silver", "gold"] })).await;
     app.define_attribute(json!({ "key": "lifetime_value", "type": "NUMBER" })).await;

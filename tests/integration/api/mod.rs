@@ -9,6 +9,8 @@ mod crm;
 mod entities;
 mod health;
 mod identification;
+mod mfa;
 mod profile;
 mod queries;
 mod schema;
+mod scopes;

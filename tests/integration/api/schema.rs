@@ -27,7 +27,7 @@ async fn schema_graphql_is_what_the_app_serves() {
 
 #[test]
 fn the_sdl_without_auth_directives_has_none_and_imports_none() {
-    let sdl = federation_sdl(&build_schema(None), SdlOptions { without_auth_directives: true });
+    let sdl = federation_sdl(&build_schema(None), SdlOptions { without_auth_directives: true, ..Default::default() });
     assert!(!sdl.contains("@requiresScopes") && !sdl.contains("@authenticated"), "{sdl}");
     assert!(sdl.contains("import: [\"@key\", \"@tag\"]"), "{}", &sdl[..200]);
 }
@@ -46,5 +46,25 @@ fn the_sdl_declares_the_contract_keys_and_tags_pii() {
         "customer(id: ID!): Customer @requiresScopes(scopes: [[\"customers:read\"]])",
     ] {
         assert!(sdl.contains(key), "missing `{key}`");
+    }
+}
+
+/// Where a new scope was split from an old one, the SDL lets the router accept either: the
+/// alternatives of each operation are the new scope and every old scope that implies it.
+#[test]
+fn the_sdl_accepts_the_old_scope_wherever_a_new_one_was_split_from_it() {
+    let sdl = federation_sdl(&build_schema(None), SdlOptions::default());
+    for (field, scopes) in [
+        ("resolveCustomer(", r#"[["customers:resolve"], ["customers:read"]]"#),
+        ("setPreferences(", r#"[["consents:write"], ["customers:write"]]"#),
+        ("linkInteraction(", r#"[["interactions:write"], ["customers:write"]]"#),
+        ("relinkInteraction(", r#"[["interactions:relink"], ["customers:merge"]]"#),
+    ] {
+        let line = sdl.lines().find(|l| l.trim_start().starts_with(field)).expect(field);
+        assert!(line.ends_with(&format!("@requiresScopes(scopes: {scopes})")), "{line}");
+    }
+    for (old, new) in customers::domain::access::IMPLIED {
+        let alternatives = format!("[[\"{new}\"], [\"{old}\"]]");
+        assert!(sdl.contains(&alternatives), "no operation of {new} accepts {old}");
     }
 }

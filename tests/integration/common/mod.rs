@@ -23,6 +23,8 @@ use tower::ServiceExt as _;
 pub const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
 /// base64 of 32 bytes: the master key PII is encrypted with in tests.
 pub const TEST_MASTER_KEY: &str = "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+/// Every scope of the first release: tokens issued before the scope split, which keep their
+/// rights through the scopes they imply.
 pub const ALL_SCOPES: &str =
     "customers:read pii:read customers:write labels:assign labels:manage customers:merge schema:manage privacy:admin";
 /// What Channel Manager holds: it reads profiles and creates anonymous ones, nothing more.
@@ -51,6 +53,28 @@ macro_rules! on_both_databases {
 }
 pub(crate) use on_both_databases;
 
+/// [`on_both_databases`] with settings changed by `$configure` (a path from the caller's
+/// module, e.g. `super::mfa_required`).
+macro_rules! on_both_databases_with {
+    ($configure:path => $($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::sqlite_configured($configure).await;
+                super::$name(&app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::TestApp::postgres_configured($configure).await {
+                    super::$name(&app).await;
+                }
+            }
+        }
+    )+};
+}
+pub(crate) use on_both_databases_with;
+
 /// The service's settings in tests. The one place a `Settings` is written out.
 pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
     Settings {
@@ -70,6 +94,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         graphiql: true,
         metrics: true,
         audit_seal_interval: std::time::Duration::from_secs(1),
+        access: Default::default(),
     }
 }
 
@@ -104,6 +129,11 @@ impl TestApp {
     /// On SQLite, with settings changed by `configure`.
     pub async fn sqlite_configured(configure: impl FnOnce(&mut Settings)) -> Self {
         Self::build_with(TestDatabase::sqlite().await, configure).await
+    }
+
+    /// On PostgreSQL, with settings changed by `configure`; `None` as for [`Self::postgres`].
+    pub async fn postgres_configured(configure: impl FnOnce(&mut Settings)) -> Option<Self> {
+        Some(Self::build_with(TestDatabase::postgres().await?, configure).await)
     }
 
     async fn build(database: TestDatabase) -> Self {
@@ -208,6 +238,13 @@ impl TestApp {
 /// A token for the test secret.
 pub fn token_for(subject: &str, scopes: &str) -> String {
     customers::http::auth::mint_hs256(SECRET.as_bytes(), subject, scopes, 300, None, None).expect("mint a token")
+}
+
+/// A token for the test secret with more claims (`amr`, `acr`).
+pub fn token_with(subject: &str, scopes: &str, extra: Value) -> String {
+    let extra = extra.as_object().cloned().unwrap_or_default();
+    customers::http::auth::mint_hs256_with(SECRET.as_bytes(), subject, scopes, 300, None, None, extra)
+        .expect("mint a token")
 }
 
 /// Every scope but one.

@@ -1,0 +1,85 @@
+//! The PII decision of a request, taken once before it runs ([`PiiNotice::prepare_request`])
+//! from its caller and the configuration, asked by every PII field through
+//! [`super::context::pii_visible`]; and the response's `extensions.pii` when PII was masked
+//! for a reason the caller should know (it holds `pii:read` but is refused).
+
+use super::context::Caller;
+use crate::config::AccessSettings;
+use crate::domain::access::{MaskReason, PiiAccess};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest};
+use async_graphql::{Request, Response, ServerResult, value};
+use std::any::TypeId;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The request's PII decision, and whether a PII field was masked under it.
+#[derive(Debug)]
+pub struct PiiGate {
+    access: PiiAccess,
+    masked: AtomicBool,
+}
+
+impl PiiGate {
+    pub fn new(access: PiiAccess) -> Self {
+        Self { access, masked: AtomicBool::new(false) }
+    }
+
+    pub fn access(&self) -> PiiAccess {
+        self.access
+    }
+
+    /// Whether PII may be shown; a `false` is remembered (a field was masked).
+    pub fn visible(&self) -> bool {
+        let granted = self.access.granted();
+        if !granted {
+            self.masked.store(true, Ordering::Relaxed);
+        }
+        granted
+    }
+
+    /// The reason to report: PII was masked in this response, for a reason that is explained.
+    pub fn reported(&self) -> Option<MaskReason> {
+        match self.access {
+            PiiAccess::Masked(reason) if reason.explained() && self.masked.load(Ordering::Relaxed) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// Decides PII access for each request and reports a masking the caller did not expect.
+pub struct PiiNotice;
+
+impl ExtensionFactory for PiiNotice {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PiiNotice)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for PiiNotice {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let policy = ctx.data_opt::<AccessSettings>().map(|a| a.pii).unwrap_or_default();
+        let caller = request.data.get(&TypeId::of::<Caller>()).and_then(|c| c.downcast_ref::<Caller>());
+        let access = PiiAccess::decide(caller.and_then(|c| c.0.as_ref()), policy);
+        request.data.insert(PiiGate::new(access));
+        next.run(ctx, request).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut resp = next.run(ctx, operation_name).await;
+        if let Some(reason) = ctx.data_opt::<PiiGate>().and_then(PiiGate::reported) {
+            resp.extensions.insert("pii".to_owned(), value!({ "masked": true, "reason": reason.code() }));
+        }
+        resp
+    }
+}
