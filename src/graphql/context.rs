@@ -16,6 +16,7 @@ pub fn caller<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Principal> 
 /// Whether PII may be shown unmasked to this caller.
 pub fn pii_visible(ctx: &Context<'_>) -> bool {
     ctx.data_opt::<Caller>().and_then(|c| c.0.as_ref()).is_some_and(Principal::can_read_pii)
+        && !super::anomaly::blocked(ctx) // ACCESS_BLOCKED: an open access anomaly
 }
 
 pub fn services<'a>(ctx: &'a Context<'_>) -> &'a Services {

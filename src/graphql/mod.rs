@@ -1,5 +1,6 @@
 //! The GraphQL schema: types, loaders, guards, error mapping and the federation SDL.
 
+pub mod anomaly;
 pub mod codes;
 pub mod context;
 pub mod directives;
@@ -36,6 +37,7 @@ pub fn build_schema_with(services: Option<Services>, limits: &Limits) -> Custome
     let sdl = federation_sdl(&base_builder(None, limits).finish(), SdlOptions::default());
     base_builder(services, limits)
         .extension(codes::ErrorCodes)
+        .extension(anomaly::AnomalyWatch)
         .extension(limits::QueryLimits(limits.clone()))
         .extension(sdl::ServiceSdl::new(sdl))
         .extension(entities::EntitiesPrefetch)

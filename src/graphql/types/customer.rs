@@ -25,7 +25,11 @@ impl Customer {
     #[graphql(tag = "pii")]
     async fn display_name(&self, ctx: &Context<'_>) -> Option<String> {
         let name = self.0.display_name.as_ref()?;
-        Some(if pii_visible(ctx) { name.expose().to_owned() } else { mask_name(name.expose()) })
+        let visible = pii_visible(ctx);
+        if visible {
+            crate::graphql::anomaly::revealed(ctx, &self.0.id);
+        }
+        Some(if visible { name.expose().to_owned() } else { mask_name(name.expose()) })
     }
 
     /// Where the profile is in its lifecycle: `ACTIVE`, `ANONYMOUS` or `MERGED`.
@@ -66,6 +70,9 @@ impl Customer {
         }
         let list = loaders(ctx).load_one(AttributesOf(self.0.id.clone())).await.gql()?.unwrap_or_default();
         let show_pii = pii_visible(ctx);
+        if show_pii && list.iter().any(|a| a.pii) {
+            crate::graphql::anomaly::revealed(ctx, &self.0.id);
+        }
         Ok(list
             .into_iter()
             .filter(|a| keys.as_ref().is_none_or(|keys| keys.contains(&a.key)))

@@ -30,7 +30,11 @@ impl ChannelIdentity {
     #[graphql(tag = "pii")]
     async fn value(&self, ctx: &Context<'_>) -> String {
         let value = self.0.spec.value.expose();
-        if pii_visible(ctx) { value.to_owned() } else { mask_identity(self.0.spec.channel, value) }
+        let visible = pii_visible(ctx);
+        if visible {
+            crate::graphql::anomaly::revealed(ctx, &self.0.customer_id);
+        }
+        if visible { value.to_owned() } else { mask_identity(self.0.spec.channel, value) }
     }
 
     /// Ownership was confirmed, as reported by the client that added it; counts most when ranking matches.

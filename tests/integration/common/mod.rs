@@ -69,6 +69,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         tls: None,
         graphiql: true,
         metrics: true,
+        anomaly: Default::default(),
     }
 }
 
@@ -198,9 +199,15 @@ impl TestApp {
         futures_util::future::join_all(tasks).await.into_iter().map(|r| r.expect("the request task")).collect()
     }
 
-    /// SQL statements sent so far (the counter `/metrics` exports).
+    /// SQL statements the requests' own work sent so far: the counter `/metrics` exports,
+    /// less the anomaly detector's (bounded apart: `anomaly_statements`).
     pub fn statements(&self) -> u64 {
-        self.store.statements.get()
+        self.store.statements.get() - self.store.anomaly_statements.get()
+    }
+
+    /// SQL statements the anomaly detector sent so far.
+    pub fn anomaly_statements(&self) -> u64 {
+        self.store.anomaly_statements.get()
     }
 }
 
