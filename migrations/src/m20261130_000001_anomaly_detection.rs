@@ -1,6 +1,6 @@
 //! Anomaly detection: bucketed counters of what each principal did (never PII: customer
 //! ids, digests of blind-index keys, counts), and the detections, one open per
-//! (principal, rule). See `docs/decisions/0007-anomaly-detection.md`.
+//! (principal, rule), held by a unique index on `open_key`. See `docs/decisions/0007-anomaly-detection.md`.
 
 use sea_orm_migration::{prelude::*, schema::*};
 

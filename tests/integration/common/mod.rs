@@ -106,6 +106,19 @@ impl TestApp {
         Self::build_with(TestDatabase::sqlite().await, configure).await
     }
 
+    /// On PostgreSQL (when it runs), with settings changed by `configure`.
+    pub async fn postgres_configured(configure: impl FnOnce(&mut Settings)) -> Option<Self> {
+        Some(Self::build_with(TestDatabase::postgres().await?, configure).await)
+    }
+
+    /// A restart: a new app (new process state, new connections) over the same database,
+    /// with settings changed by `configure`.
+    pub async fn restart(&mut self, configure: impl FnOnce(&mut Settings)) {
+        let (router, store) = Self::app_for(self.database.url(), self.database.data_dir(), configure).await;
+        self.router = router;
+        self.store = store;
+    }
+
     async fn build(database: TestDatabase) -> Self {
         Self::build_with(database, |_| {}).await
     }
