@@ -89,6 +89,9 @@ pub struct Settings {
     /// `CUSTOMERS_METRICS`: serve `/metrics`. Default `true`; set `false` when the port is
     /// reachable from outside the cluster and metrics are scraped another way.
     pub metrics: bool,
+    /// `CUSTOMERS_AUDIT_SEAL_INTERVAL_MS`: how often the audit log's new entries are chained
+    /// (each is MAC'd when written; the chain makes deletions evident). Default 1000.
+    pub audit_seal_interval: std::time::Duration,
     /// The anomaly detector (each `CUSTOMERS_ANOMALY_…` variable; README, "Anomaly detection").
     pub anomaly: crate::domain::anomaly::Policy,
 }
@@ -259,6 +262,7 @@ impl Settings {
             },
             graphiql: flag("CUSTOMERS_GRAPHIQL", true)?,
             metrics: flag("CUSTOMERS_METRICS", true)?,
+            audit_seal_interval: std::time::Duration::from_millis(positive("CUSTOMERS_AUDIT_SEAL_INTERVAL_MS", 1000)?),
             anomaly: anomaly_from_env()?,
         })
     }

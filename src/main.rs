@@ -42,6 +42,24 @@ enum Command {
     },
     /// Load a small, realistic demo data set.
     SeedDemo,
+    /// The audit log: verify its chain, export it, seal what is pending.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Seal pending entries, then check every entry's MAC and the chain; exits 1 at the
+    /// first entry that was edited, inserted or deleted, naming it.
+    Verify,
+    /// Write the log as NDJSON (one entry per line, oldest first) to standard output.
+    Export {
+        /// Only entries at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
+        #[arg(long)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 #[tokio::main]
@@ -86,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Audit { command } => audit(&settings, command).await,
         Command::SeedDemo => {
             let state = startup::state(&settings).await?;
             seed::demo(&state.services).await?;
@@ -95,8 +114,43 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()> {
+    let services = startup::state(settings).await?.services;
+    match command {
+        AuditCommand::Verify => {
+            let sealed = services.seal_audit().await?;
+            let report = services.verify_audit().await?;
+            match &report.finding {
+                None => {
+                    println!(
+                        "audit log intact: {} entries chained ({sealed} sealed now), {} pending",
+                        report.sealed, report.pending
+                    );
+                    Ok(())
+                }
+                Some(f) => {
+                    let seq = f.seq.map_or_else(|| "-".to_owned(), |s| s.to_string());
+                    let id = f.id.as_deref().unwrap_or("-");
+                    println!("audit log TAMPERED at seq {seq} (entry {id}): {}", f.tamper);
+                    println!("{} entries before it check out", report.sealed);
+                    std::process::exit(1);
+                }
+            }
+        }
+        AuditCommand::Export { since } => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let n = services.export_audit(since, &mut out).await?;
+            std::io::Write::flush(&mut out)?;
+            tracing::info!(entries = n, "audit log exported");
+            Ok(())
+        }
+    }
+}
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = startup::state(&settings).await?;
+    let sealer = state.services.spawn_audit_sealer(settings.audit_seal_interval);
+    let services = state.services.clone();
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("Failed to listen on {}", settings.listen))?;
@@ -106,13 +160,17 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         Some((cert, key)) => {
             let listener = customers::http::tls::TlsListener::new(listener, cert, key)?;
             tracing::info!(address = %address, "serving GraphQL at /graphql over TLS");
-            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server error")
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;
         }
         None => {
             tracing::info!(address = %address, "serving GraphQL at /graphql");
-            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server error")
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;
         }
     }
+    // Chain what the last requests recorded before leaving.
+    sealer.abort();
+    services.seal_audit().await?;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -3,8 +3,9 @@
 
 //! It goes through the same input parsing as the API, as a client would.
 
+use crate::domain::Channel;
+use crate::domain::audit::Actor;
 use crate::domain::enums::{AttributeType, ConsentStatus, DayOfWeek, Direction, InteractionKind};
-use crate::domain::{Channel, Principal};
 use crate::graphql::inputs::*;
 use crate::service::Services;
 use crate::store::labels;
@@ -25,7 +26,7 @@ pub async fn demo(services: &Services) -> anyhow::Result<()> {
         tracing::info!("the catalogue already has labels: demo data not loaded again");
         return Ok(());
     }
-    let admin = Principal::new("seed-demo", "");
+    let admin = Actor::system("seed-demo");
     for (key, label, attr_type, pii, enum_values) in [
         ("tier", "Customer tier", AttributeType::Enum, false, Some(vec!["bronze", "silver", "gold"])),
         ("lifetime_value", "Lifetime value (USD)", AttributeType::Number, false, None),
@@ -133,7 +134,7 @@ pub async fn demo(services: &Services) -> anyhow::Result<()> {
                 summary: Some(["Billing question", "Renewal offer", "Delivery status"][(days_ago % 3) as usize].into()),
                 agent_id: Some(ID("agent-42".into())),
             };
-            services.link_interaction(&customer.id, interaction.parse("interaction")?).await?;
+            services.link_interaction(&admin, &customer.id, interaction.parse("interaction")?).await?;
         }
     }
     Ok(())

@@ -52,6 +52,38 @@ pub struct ProfileUpdate {
     pub expected_version: Option<i32>,
 }
 
+impl ProfileInput {
+    /// What the input writes, as the audit log records it: field names, never values.
+    pub fn changed_fields(&self) -> Vec<String> {
+        let mut fields = Vec::new();
+        if self.display_name.is_some() {
+            fields.push("displayName".to_owned());
+        }
+        let mut channels: Vec<&str> = self.identities.iter().map(|i| i.value.channel.as_str()).collect();
+        channels.sort_unstable();
+        channels.dedup();
+        fields.extend(channels.into_iter().map(|c| format!("identities.{c}")));
+        fields.extend(self.attributes.iter().map(|a| format!("attributes.{}", a.key)));
+        if !self.label_ids.is_empty() {
+            fields.push("labels".to_owned());
+        }
+        if let Some(prefs) = &self.preferences {
+            fields.extend(prefs.value.changed_fields());
+        }
+        if !self.external_refs.is_empty() {
+            fields.push("externalRefs".to_owned());
+        }
+        fields
+    }
+}
+
+impl ProfileUpdate {
+    /// What the update changes (field names).
+    pub fn changed_fields(&self) -> Vec<String> {
+        if self.display_name.changes() { vec!["displayName".to_owned()] } else { vec![] }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,14 @@ pub struct LabelSpec {
 }
 
 impl LabelSpec {
+    /// The fields a label write sets, as the audit log records them.
+    pub fn fields(&self) -> Vec<String> {
+        let mut fields = vec!["name".to_owned()];
+        fields.extend(self.color.is_some().then(|| "color".to_owned()));
+        fields.extend(self.description.is_some().then(|| "description".to_owned()));
+        fields
+    }
+
     pub fn new(name: &str, color: Option<&str>, description: Option<&str>) -> Result<Self> {
         let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() || name.chars().count() > 100 {

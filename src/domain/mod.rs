@@ -5,6 +5,7 @@
 pub mod access;
 pub mod anomaly;
 pub mod attribute;
+pub mod audit;
 pub mod channel;
 pub mod contactability;
 pub mod customer;

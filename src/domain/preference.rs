@@ -135,6 +135,28 @@ pub struct PreferencePatch {
     pub consents: Option<Vec<ConsentChange>>,
 }
 
+impl PreferencePatch {
+    /// What the patch changes, as the audit log records it: `preferences.language`,
+    /// `preferences.consents.EMAIL`…, never values.
+    pub fn changed_fields(&self) -> Vec<String> {
+        let set = [
+            ("language", self.language.changes()),
+            ("timezone", self.timezone.changes()),
+            ("preferredChannel", self.preferred_channel.changes()),
+            ("preferredIdentity", self.preferred_identity.changes()),
+            ("preferredAgentId", self.preferred_agent_id.changes()),
+            ("bestTimeToContact", self.best_time_to_contact.is_some()),
+            ("doNotContact", self.do_not_contact.is_some()),
+        ];
+        let mut fields: Vec<String> =
+            set.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| format!("preferences.{name}")).collect();
+        for consent in self.consents.iter().flatten() {
+            fields.push(format!("preferences.consents.{}", consent.channel.as_str()));
+        }
+        fields
+    }
+}
+
 impl Preferences {
     /// Apply a (validated) patch; new consents are stamped with `at`.
     pub fn apply(&mut self, patch: PreferencePatch, at: DateTime<Utc>) {

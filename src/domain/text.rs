@@ -43,6 +43,11 @@ pub enum Patch<T> {
 }
 
 impl<T> Patch<T> {
+    /// Whether the patch changes anything.
+    pub fn changes(&self) -> bool {
+        !matches!(self, Patch::Keep)
+    }
+
     /// Apply the patch to `slot`.
     pub fn apply(self, slot: &mut Option<T>) {
         match self {

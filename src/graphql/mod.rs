@@ -1,5 +1,6 @@
 //! The GraphQL schema: types, loaders, guards, error mapping and the federation SDL.
 
+pub mod access_log;
 pub mod anomaly;
 pub mod codes;
 pub mod context;
@@ -38,6 +39,7 @@ pub fn build_schema_with(services: Option<Services>, limits: &Limits) -> Custome
     base_builder(services, limits)
         .extension(codes::ErrorCodes)
         .extension(anomaly::AnomalyWatch)
+        .extension(access_log::AuditReads)
         .extension(limits::QueryLimits(limits.clone()))
         .extension(sdl::ServiceSdl::new(sdl))
         .extension(entities::EntitiesPrefetch)

@@ -2,7 +2,8 @@
 //! command (errors name the field), runs one service call (one transaction) and clears the
 //! request's loader cache so that later reads see the write.
 
-use super::context::{Require, caller, loaders, services};
+use super::access_log::actor;
+use super::context::{Require, loaders, services};
 use super::error::IntoGql;
 use super::inputs::*;
 use super::loaders::clear;
@@ -31,7 +32,7 @@ impl Mutation {
     async fn create_customer(&self, ctx: &Context<'_>, input: CreateCustomerInput) -> Result<Customer> {
         let services = services(ctx);
         let input = input.parse("input", &services.normalize).gql()?;
-        let r = services.create_customer(caller(ctx)?, input).await.gql()?;
+        let r = services.create_customer(&actor(ctx)?, input).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -48,7 +49,7 @@ impl Mutation {
     ) -> Result<Customer> {
         let id = CustomerId::parse("id", &id).gql()?;
         let update = input.parse("input", expected_version).gql()?;
-        let r = services(ctx).update_customer(&id, update).await.gql()?;
+        let r = services(ctx).update_customer(&actor(ctx)?, &id, update).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -65,7 +66,7 @@ impl Mutation {
         let services = services(ctx);
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let identity = Located::new("identity", identity.parse("identity", &services.normalize).gql()?);
-        let r = services.add_identity(&customer_id, identity).await.gql()?;
+        let r = services.add_identity(&actor(ctx)?, &customer_id, identity).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -74,7 +75,7 @@ impl Mutation {
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn remove_channel_identity(&self, ctx: &Context<'_>, identity_id: ID) -> Result<Customer> {
         let identity_id = IdentityId::parse("identityId", &identity_id).gql()?;
-        let r = services(ctx).remove_identity(&identity_id).await.gql()?;
+        let r = services(ctx).remove_identity(&actor(ctx)?, &identity_id).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -85,7 +86,7 @@ impl Mutation {
     async fn set_preferences(&self, ctx: &Context<'_>, customer_id: ID, input: PreferenceInput) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let patch = Located::new("input", input.parse("input").gql()?);
-        let r = services(ctx).set_preferences(&customer_id, patch).await.gql()?;
+        let r = services(ctx).set_preferences(&actor(ctx)?, &customer_id, patch).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -101,7 +102,7 @@ impl Mutation {
     ) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let changes = attribute_changes("attributes", attributes).gql()?;
-        let r = services(ctx).set_attributes(&customer_id, changes).await.gql()?;
+        let r = services(ctx).set_attributes(&actor(ctx)?, &customer_id, changes).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -110,7 +111,7 @@ impl Mutation {
     #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
     async fn create_label(&self, ctx: &Context<'_>, input: LabelInput) -> Result<Label> {
         let spec = input.spec().gql()?;
-        let r = services(ctx).create_label(caller(ctx)?, spec).await.gql()?;
+        let r = services(ctx).create_label(&actor(ctx)?, spec).await.gql()?;
         Ok(written(ctx, Label(r)))
     }
 
@@ -119,7 +120,7 @@ impl Mutation {
     #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
     async fn update_label(&self, ctx: &Context<'_>, id: ID, input: LabelInput) -> Result<Label> {
         let id = LabelId::parse("id", &id).gql()?;
-        let r = services(ctx).update_label(&id, input.update()).await.gql()?;
+        let r = services(ctx).update_label(&actor(ctx)?, &id, input.update()).await.gql()?;
         Ok(written(ctx, Label(r)))
     }
 
@@ -128,7 +129,7 @@ impl Mutation {
     #[graphql(guard = "Require(Some(Scope::LabelsManage))", requires_scopes = "labels:manage")]
     async fn delete_label(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = LabelId::parse("id", &id).gql()?;
-        let r = services(ctx).delete_label(caller(ctx)?, &id).await.gql()?;
+        let r = services(ctx).delete_label(&actor(ctx)?, &id).await.gql()?;
         Ok(written(ctx, r))
     }
 
@@ -139,7 +140,7 @@ impl Mutation {
     async fn assign_labels(&self, ctx: &Context<'_>, customer_id: ID, label_ids: Vec<ID>) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let label_ids = super::inputs::label_ids("labelIds", &label_ids).gql()?;
-        let r = services(ctx).assign_labels(caller(ctx)?, &customer_id, &label_ids).await.gql()?;
+        let r = services(ctx).assign_labels(&actor(ctx)?, &customer_id, &label_ids).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -149,7 +150,7 @@ impl Mutation {
     async fn unassign_labels(&self, ctx: &Context<'_>, customer_id: ID, label_ids: Vec<ID>) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let label_ids = super::inputs::label_ids("labelIds", &label_ids).gql()?;
-        let r = services(ctx).unassign_labels(&customer_id, &label_ids).await.gql()?;
+        let r = services(ctx).unassign_labels(&actor(ctx)?, &customer_id, &label_ids).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -167,7 +168,7 @@ impl Mutation {
     ) -> Result<InteractionRef> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let new = interaction.parse("interaction").gql()?;
-        let r = services(ctx).link_interaction(&customer_id, new).await.gql()?;
+        let r = services(ctx).link_interaction(&actor(ctx)?, &customer_id, new).await.gql()?;
         Ok(written(ctx, InteractionRef(r)))
     }
 
@@ -178,7 +179,7 @@ impl Mutation {
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn set_identity_shared(&self, ctx: &Context<'_>, identity_id: ID, shared: bool) -> Result<Customer> {
         let identity_id = IdentityId::parse("identityId", &identity_id).gql()?;
-        let r = services(ctx).set_identity_shared(&identity_id, shared).await.gql()?;
+        let r = services(ctx).set_identity_shared(&actor(ctx)?, &identity_id, shared).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -194,7 +195,7 @@ impl Mutation {
     ) -> Result<InteractionRef> {
         let interaction_id = InteractionId::parse("interactionId", &interaction_id).gql()?;
         let to = CustomerId::parse("toCustomerId", &to_customer_id).gql()?;
-        let r = services(ctx).relink_interaction(caller(ctx)?, &interaction_id, &to).await.gql()?;
+        let r = services(ctx).relink_interaction(&actor(ctx)?, &interaction_id, &to).await.gql()?;
         Ok(written(ctx, InteractionRef(r)))
     }
 
@@ -217,7 +218,7 @@ impl Mutation {
         let merged = super::inputs::merged_ids(&merged_ids).gql()?;
         // A preview shows the default first page of history.
         let preview = if dry_run { Some(history_page(None, None, None).gql()?) } else { None };
-        let outcome = services(ctx).merge_customers(caller(ctx)?, &survivor, &merged, preview).await.gql()?;
+        let outcome = services(ctx).merge_customers(&actor(ctx)?, &survivor, &merged, preview).await.gql()?;
         clear(loaders(ctx));
         Ok(match outcome {
             MergeOutcome::Merged { survivor, .. } => Customer(survivor),
@@ -237,7 +238,7 @@ impl Mutation {
     #[graphql(guard = "Require(Some(Scope::CustomersMerge))", requires_scopes = "customers:merge")]
     async fn unmerge_customer(&self, ctx: &Context<'_>, merge_id: ID) -> Result<Vec<Customer>> {
         let merge_id = MergeId::parse("mergeId", &merge_id).gql()?;
-        let r = services(ctx).unmerge_customer(caller(ctx)?, &merge_id).await.gql()?;
+        let r = services(ctx).unmerge_customer(&actor(ctx)?, &merge_id).await.gql()?;
         Ok(written(ctx, r.into_iter().map(Customer).collect()))
     }
 
@@ -257,7 +258,7 @@ impl Mutation {
         let services = services(ctx);
         let reference = reference.parse("ref").gql()?;
         let input = input.parse("input", &services.normalize).gql()?;
-        let (r, _created) = services.upsert_by_external_ref(caller(ctx)?, &reference, input).await.gql()?;
+        let (r, _created) = services.upsert_by_external_ref(&actor(ctx)?, &reference, input).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -271,7 +272,7 @@ impl Mutation {
         input: AttributeDefinitionInput,
     ) -> Result<AttributeDefinition> {
         let def = input.parse().gql()?;
-        let r = services(ctx).define_attribute(caller(ctx)?, def).await.gql()?;
+        let r = services(ctx).define_attribute(&actor(ctx)?, def).await.gql()?;
         Ok(written(ctx, r.into()))
     }
 
@@ -284,7 +285,7 @@ impl Mutation {
         let Some(id) = crate::domain::id::canonical(&id) else {
             return Err(crate::domain::Error::not_found("access anomaly", "id")).gql();
         };
-        let by = &caller(ctx)?.subject;
+        let by = &super::context::caller(ctx)?.subject;
         services(ctx).anomaly.clear(&id, by).await.gql()
     }
 }

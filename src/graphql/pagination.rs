@@ -2,9 +2,11 @@
 //! base64url but stable: a customer cursor is its id (listing order), an interaction cursor
 //! its (startedAt, id) position.
 
+use crate::domain::audit::AuditEntry;
 use crate::domain::id::{CustomerId, InteractionId};
 use crate::domain::interaction::{HistoryPage, Interaction};
 use crate::domain::{Channel, Error, Result};
+use crate::store::audit::Position;
 use async_graphql::SimpleObject;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -84,6 +86,20 @@ fn decode_interaction_cursor(field: &str, raw: &str) -> Result<(DateTime<Utc>, I
     let (at, id) = rest.split_once('|').ok_or_else(|| Error::bad_input(field, "not a valid cursor"))?;
     let at = DateTime::parse_from_rfc3339(at).map_err(|_| Error::bad_input(field, "not a valid cursor"))?;
     Ok((at.with_timezone(&Utc), InteractionId::parse(field, id)?))
+}
+
+pub fn audit_cursor(e: &AuditEntry) -> String {
+    URL_SAFE_NO_PAD.encode(format!("a:{}|{}", e.at.timestamp_micros(), e.id))
+}
+
+pub fn decode_audit_cursor(field: &str, raw: &str) -> Result<Position> {
+    let mut buf = String::new();
+    let rest = decode(field, raw, &mut buf, "a:")?;
+    let invalid = || Error::bad_input(field, "not a valid cursor");
+    let (at, id) = rest.split_once('|').ok_or_else(invalid)?;
+    let at = at.parse::<i64>().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(invalid)?;
+    let id = crate::domain::id::canonical(id).ok_or_else(invalid)?;
+    Ok(Position { at, id })
 }
 
 /// The history page of `Customer.interactions(first, after, channel)`: one row more than

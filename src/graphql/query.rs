@@ -1,52 +1,23 @@
 //! The query root, including the `_entities` resolvers of the federation keys.
 
+use super::access_log::actor;
 use super::context::{Require, caller, loaders, services};
 use super::error::IntoGql;
 use super::inputs::{ChannelIdentityInput, CustomerFilter};
 use super::loaders::{CustomerById, IdentityById, InteractionById, LabelById};
-use super::pagination::{decode_customer_cursor, page_size};
+use super::pagination::{decode_audit_cursor, decode_customer_cursor, page_size};
 use super::types::{
-    AttributeDefinition, ChannelIdentity, Customer, CustomerConnection, CustomerResolution, InteractionRef, Label,
+    AttributeDefinition, AuditConnection, ChannelIdentity, Customer, CustomerConnection, CustomerResolution,
+    InteractionRef, Label,
 };
+use crate::domain::audit::AuditFilter;
 use crate::domain::id::{CustomerId, IdentityId, InteractionId, LabelId};
 use crate::domain::{Error, Scope};
-use crate::store::{attributes, audit, labels};
-use async_graphql::{Context, ID, Json, Object, Result};
+use crate::store::{attributes, labels};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 pub struct Query;
-
-pub struct AuditEntry(audit::AuditEntry);
-
-/// Who did what to which profile, when. Details carry ids and counts, never PII.
-#[Object]
-impl AuditEntry {
-    /// When it happened (UTC).
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
-    }
-
-    /// Who did it: the subject (`sub`) of the caller's token.
-    async fn actor(&self) -> &str {
-        &self.0.actor
-    }
-
-    /// What was done: `customers.merge`, `customers.merged_into`, `customers.unmerge`,
-    /// `interaction.relink`.
-    async fn action(&self) -> &str {
-        &self.0.action
-    }
-
-    /// The customer or interaction the entry is about.
-    async fn entity_id(&self) -> ID {
-        ID(self.0.entity_id.clone())
-    }
-
-    /// A JSON object with the ids and counts of the action (`merge_id`, what moved); never PII.
-    async fn details(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.details)
-    }
-}
 
 #[Object]
 impl Query {
@@ -119,7 +90,8 @@ impl Query {
             .map(|(i, h)| h.parse(&format!("alsoKnownAs.{i}"), opts))
             .collect::<crate::domain::Result<Vec<_>>>()
             .gql()?;
-        let resolution = services.resolve_customer(&ident, create_if_missing && may_create, &hints).await.gql()?;
+        let resolution =
+            services.resolve_customer(&actor(ctx)?, &ident, create_if_missing && may_create, &hints).await.gql()?;
         let missed = resolution.status == crate::service::identification::ResolutionStatus::NotFound;
         super::anomaly::looked_up(ctx, services.identifier_digest(&ident), create_if_missing && may_create, missed);
         if create_if_missing && !may_create && resolution.customer.is_none() {
@@ -128,13 +100,38 @@ impl Query {
         Ok(CustomerResolution(resolution))
     }
 
-    /// Audit entries about a customer or interaction, oldest first.
-    /// `entityId`: the customer or interaction id; an unknown or malformed id answers an empty list.
-    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
-    async fn audit_log(&self, ctx: &Context<'_>, entity_id: ID) -> Result<Vec<AuditEntry>> {
-        let Some(id) = crate::domain::id::canonical(&entity_id) else { return Ok(vec![]) };
-        let rows = audit::for_entity(&services(ctx).store.db, &id).await.map_err(Error::from).gql()?;
-        Ok(rows.into_iter().map(AuditEntry).collect())
+    /// The audit log, newest first: every change, and every response that showed personal data
+    /// unmasked. `customerId`, `principal` (a token's `sub`), `action` (`pii.read`,
+    /// `customer.update`…): only entries with these. `since` (inclusive), `until` (exclusive): a time
+    /// range. `first`: the page size, 0–100. `after`: the `endCursor` of the previous page.
+    #[graphql(
+        guard = "Require(Some(Scope::PrivacyAdmin))",
+        requires_scopes = "privacy:admin",
+        complexity = "super::pagination::list_complexity(first, child_complexity)"
+    )]
+    #[allow(clippy::too_many_arguments, reason = "the contract's arguments")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: Option<ID>,
+        principal: Option<String>,
+        action: Option<String>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        #[graphql(default = 50)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AuditConnection> {
+        let filter = AuditFilter {
+            customer_id: customer_id.map(|id| CustomerId::parse("customerId", &id)).transpose().gql()?,
+            principal,
+            action,
+            since,
+            until,
+        };
+        let first = page_size(first).gql()?;
+        let after = after.map(|c| decode_audit_cursor("after", &c)).transpose().gql()?;
+        let rows = services(ctx).audit_log(&filter, after.as_ref(), first as u64 + 1).await.gql()?;
+        Ok(AuditConnection::new(rows, first))
     }
 
     /// Access anomalies detected per principal, newest first (see the README, "Anomaly detection").

@@ -2,17 +2,24 @@
 
 use super::Services;
 use crate::domain::attribute::{AttributeChange, AttributeDefinition, check_changes, check_required};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::id::CustomerId;
-use crate::domain::{Error, Principal, Result};
+use crate::domain::{Error, Result};
 use crate::store::attributes;
 use sea_orm::DatabaseTransaction;
 
 impl Services {
-    pub async fn set_attributes(&self, customer_id: &CustomerId, changes: Vec<AttributeChange>) -> Result<Customer> {
+    pub async fn set_attributes(
+        &self,
+        actor: &Actor,
+        customer_id: &CustomerId,
+        changes: Vec<AttributeChange>,
+    ) -> Result<Customer> {
         let tx = self.begin_on(customer_id, "customerId").await?;
         self.save_attributes(&tx, customer_id, &changes).await?;
-        self.finish(tx, customer_id).await
+        let fields = changes.iter().map(|c| format!("attributes.{}", c.key)).collect();
+        self.finish(tx, actor, Change::to_customer("attributes.set", customer_id, fields)).await
     }
 
     /// Validate changes against their definitions and store them.
@@ -48,11 +55,7 @@ impl Services {
     /// Define an attribute, or change its definition. A change must keep every stored
     /// value valid (a type change or a removed enum value still in use is a `CONFLICT`);
     /// a change of the PII flag re-stores the values through the PII codec.
-    pub async fn define_attribute(
-        &self,
-        principal: &Principal,
-        def: AttributeDefinition,
-    ) -> Result<AttributeDefinition> {
+    pub async fn define_attribute(&self, actor: &Actor, def: AttributeDefinition) -> Result<AttributeDefinition> {
         let tx = self.store.begin_write().await?;
         if let Some(old) = attributes::definition(&tx, &def.key).await? {
             let values = attributes::values_of(&tx, &self.store.codec, &def.key, old.pii).await?;
@@ -67,9 +70,12 @@ impl Services {
             }
         }
         attributes::save_definition(&tx, &def).await?;
+        let change = Change::to_catalogue("attribute.define", def.key.clone(), vec!["definition".into()])
+            .with_details(serde_json::json!({ "pii": def.pii, "required": def.required }));
+        self.record(&tx, actor, vec![change]).await?;
         let saved = attributes::definition(&tx, &def.key).await?.ok_or(crate::store::StoreError::NotFound)?;
         crate::store::commit(tx).await?;
-        tracing::info!(key = %def.key, pii = def.pii, by = %principal.subject, "attribute defined");
+        tracing::info!(key = %def.key, pii = def.pii, by = %actor.subject, "attribute defined");
         Ok(saved)
     }
 }

@@ -2,11 +2,12 @@
 
 use super::profiles::Apply;
 use super::{On, Services};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::{Customer, ProfileInput};
 use crate::domain::enums::{CustomerStatus, LabelSource};
 use crate::domain::external_ref::ExternalRef;
 use crate::domain::id::CustomerId;
-use crate::domain::{Error, Principal, Result};
+use crate::domain::{Error, Result};
 use crate::store::{Constraint, StoreError, customers, external_refs};
 
 const ATTEMPTS: usize = 3;
@@ -18,7 +19,7 @@ impl Services {
     /// profile (the losers of the race update the winner's). Returns whether it was created.
     pub async fn upsert_by_external_ref(
         &self,
-        principal: &Principal,
+        actor: &Actor,
         reference: &ExternalRef,
         input: ProfileInput,
     ) -> Result<(Customer, bool)> {
@@ -26,14 +27,18 @@ impl Services {
             let tx = self.store.begin_write().await?;
             if let Some(id) = external_refs::owner(&tx, reference).await? {
                 customers::touch(&tx, &self.store.codec, &id, None).await.on("customer", "ref")?;
-                self.apply_profile(&tx, principal, &id, &input, LabelSource::Crm, Apply::Sync).await?;
-                return Ok((self.finish(tx, &id).await?, false));
+                self.apply_profile(&tx, actor, &id, &input, LabelSource::Crm, Apply::Sync).await?;
+                let change = Change::to_customer("customer.sync", &id, input.changed_fields());
+                return Ok((self.finish(tx, actor, change).await?, false));
             }
             let id = CustomerId::generate();
             customers::insert(&tx, &self.store.codec, &id, None, CustomerStatus::Active).await?;
-            self.apply_profile(&tx, principal, &id, &input, LabelSource::Crm, Apply::New).await?;
+            self.apply_profile(&tx, actor, &id, &input, LabelSource::Crm, Apply::New).await?;
             match external_refs::insert(&tx, &id, reference).await {
-                Ok(()) => return Ok((self.finish(tx, &id).await?, true)),
+                Ok(()) => {
+                    let change = Change::to_customer("customer.create", &id, input.changed_fields());
+                    return Ok((self.finish(tx, actor, change).await?, true));
+                }
                 // Linked concurrently by another sync: this transaction is dropped (rolled
                 // back); look again and update that profile.
                 Err(StoreError::Duplicate(Constraint::ExternalRef)) => continue,

@@ -13,6 +13,7 @@
 //! and resolves again, finding the winner's profile.
 
 use super::Services;
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::id::CustomerId;
@@ -56,6 +57,7 @@ impl Services {
     /// Resolve `ident` (normalised); `hints` are other identifiers known for this contact.
     pub async fn resolve_customer(
         &self,
+        actor: &Actor,
         ident: &IdentitySpec,
         create_if_missing: bool,
         hints: &[IdentitySpec],
@@ -86,7 +88,7 @@ impl Services {
             let customer = match (anonymous, create_if_missing) {
                 (Some(existing), _) => Some(existing),
                 (None, false) => None,
-                (None, true) => match self.create_anonymous(ident).await {
+                (None, true) => match self.create_anonymous(actor, ident).await {
                     Ok(created) => Some(created),
                     Err(Error::Conflict { .. }) => continue, // lost the race: look again
                     Err(other) => return Err(other),
@@ -102,7 +104,7 @@ impl Services {
     }
 
     /// Create an anonymous profile holding `ident`; `CONFLICT` if a concurrent resolve won.
-    async fn create_anonymous(&self, ident: &IdentitySpec) -> Result<Customer> {
+    async fn create_anonymous(&self, actor: &Actor, ident: &IdentitySpec) -> Result<Customer> {
         let tx = self.store.begin_write().await?;
         let id = CustomerId::generate();
         customers::insert(&tx, &self.store.codec, &id, None, CustomerStatus::Anonymous).await?;
@@ -114,6 +116,10 @@ impl Services {
             }
             Err(other) => return Err(other.into()),
         }
+        let fields = vec![format!("identities.{}", new.channel.as_str())];
+        let change = Change::to_customer("customer.create", &id, fields)
+            .with_details(serde_json::json!({ "status": "ANONYMOUS", "by": "identification" }));
+        self.record(&tx, actor, vec![change]).await?;
         let record = customers::get_existing(&tx, &self.store.codec, &id).await?;
         commit(tx).await?;
         tracing::info!(customer_id = %id, "anonymous profile created by identification");

@@ -1,6 +1,7 @@
 //! Writes to a customer's channel identities.
 
 use super::{On, Services};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::id::{CustomerId, IdentityId};
 use crate::domain::identity::{IdentitySpec, MAX_PER_PROFILE};
@@ -10,13 +11,19 @@ use crate::store::{customers, identities};
 use sea_orm::DatabaseTransaction;
 
 impl Services {
-    pub async fn add_identity(&self, customer_id: &CustomerId, identity: Located<IdentitySpec>) -> Result<Customer> {
+    pub async fn add_identity(
+        &self,
+        actor: &Actor,
+        customer_id: &CustomerId,
+        identity: Located<IdentitySpec>,
+    ) -> Result<Customer> {
+        let fields = vec![format!("identities.{}", identity.value.channel.as_str())];
         let tx = self.begin_on(customer_id, "customerId").await?;
         identities::insert(&tx, &self.store.codec, customer_id, &identity.value, false)
             .await
             .on("channel identity", &format!("{}.value", identity.field))?;
         self.bound_identities(&tx, customer_id, &identity.field).await?;
-        self.finish(tx, customer_id).await
+        self.finish(tx, actor, Change::to_customer("identity.add", customer_id, fields)).await
     }
 
     /// A profile holds at most `MAX_PER_PROFILE` identities (checked after adding, inside
@@ -28,17 +35,19 @@ impl Services {
         Ok(())
     }
 
-    pub async fn remove_identity(&self, identity_id: &IdentityId) -> Result<Customer> {
+    pub async fn remove_identity(&self, actor: &Actor, identity_id: &IdentityId) -> Result<Customer> {
         let (tx, customer_id) = self.begin_on_identity(identity_id).await?;
         identities::delete(&tx, identity_id).await?;
-        self.finish(tx, &customer_id).await
+        let change = Change::to_customer("identity.remove", &customer_id, vec!["identities".into()]);
+        self.finish(tx, actor, change.on_entity(identity_id.as_str())).await
     }
 
     /// Mark an identifier shared (household phone, switchboard) or not.
-    pub async fn set_identity_shared(&self, identity_id: &IdentityId, shared: bool) -> Result<Customer> {
+    pub async fn set_identity_shared(&self, actor: &Actor, identity_id: &IdentityId, shared: bool) -> Result<Customer> {
         let (tx, customer_id) = self.begin_on_identity(identity_id).await?;
         identities::set_shared(&tx, identity_id, shared).await?;
-        self.finish(tx, &customer_id).await
+        let change = Change::to_customer("identity.share", &customer_id, vec!["identities.shared".into()]);
+        self.finish(tx, actor, change.on_entity(identity_id.as_str())).await
     }
 
     /// Start a write to one identity: find it (`NOT_FOUND` on `identityId`) and touch its customer.

@@ -2,17 +2,23 @@
 //! another profile.
 
 use super::{On, Services};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::id::{CustomerId, InteractionId};
 use crate::domain::interaction::{Interaction, InteractionSpec};
-use crate::domain::{Error, Principal, Result};
-use crate::store::{Constraint, StoreError, audit, commit, customers, interactions};
+use crate::domain::{Error, Result};
+use crate::store::{Constraint, StoreError, commit, customers, interactions};
 use serde_json::json;
 
 impl Services {
     /// Link an interaction. Linking a conversation again to the same customer returns the
     /// existing link (retries are safe, also when they race); to another customer it is a
     /// `CONFLICT` (that is what `relinkInteraction` is for).
-    pub async fn link_interaction(&self, customer_id: &CustomerId, new: InteractionSpec) -> Result<Interaction> {
+    pub async fn link_interaction(
+        &self,
+        actor: &Actor,
+        customer_id: &CustomerId,
+        new: InteractionSpec,
+    ) -> Result<Interaction> {
         if let Some(existing) = self.existing_link(customer_id, &new).await? {
             return Ok(existing);
         }
@@ -20,6 +26,8 @@ impl Services {
         match interactions::insert(&tx, customer_id, &new).await {
             Ok(id) => {
                 let record = interactions::get(&tx, &id).await?.ok_or(StoreError::NotFound)?;
+                let change = Change::to_customer("interaction.link", customer_id, vec!["interactions".into()]);
+                self.record(&tx, actor, vec![change.on_entity(id.as_str())]).await?;
                 commit(tx).await?;
                 Ok(record)
             }
@@ -45,7 +53,7 @@ impl Services {
     /// Move an interaction to another profile (the visitor turned out to be a known customer). Audited.
     pub async fn relink_interaction(
         &self,
-        principal: &Principal,
+        actor: &Actor,
         interaction_id: &InteractionId,
         to: &CustomerId,
     ) -> Result<Interaction> {
@@ -61,14 +69,13 @@ impl Services {
                 customers::touch(&tx, &self.store.codec, id, None).await.on("customer", field)?;
             }
             interactions::move_to(&tx, std::slice::from_ref(interaction_id), &current.customer_id, to).await?;
-            audit::record(
-                &tx,
-                &principal.subject,
-                "interaction.relink",
-                interaction_id.as_str(),
-                json!({ "from": current.customer_id, "to": to }),
-            )
-            .await?;
+            let details = json!({ "from": current.customer_id, "to": to });
+            let changes = [&current.customer_id, to].map(|id| {
+                Change::to_customer("interaction.relink", id, vec!["interactions".into()])
+                    .on_entity(interaction_id.as_str())
+                    .with_details(details.clone())
+            });
+            self.record(&tx, actor, changes.to_vec()).await?;
         }
         let moved = interactions::get(&tx, interaction_id).await?.ok_or(StoreError::NotFound)?;
         commit(tx).await?;

@@ -4,6 +4,7 @@
 
 use super::{On, Services};
 use crate::domain::attribute::Attribute;
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::external_ref::ExternalRef;
@@ -14,10 +15,10 @@ use crate::domain::label::Label;
 use crate::domain::merge::combine_preferences;
 use crate::domain::preference::Preferences;
 use crate::domain::text::Located;
-use crate::domain::{Error, Principal, Result};
+use crate::domain::{Error, Result};
 use crate::store::{
-    StoreError, attributes, audit, commit, customers, external_refs, identities, interactions, labels, merges,
-    preferences, rollback,
+    StoreError, attributes, commit, customers, external_refs, identities, interactions, labels, merges, preferences,
+    rollback,
 };
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
@@ -48,7 +49,7 @@ impl Services {
     /// transaction rolled back, with `history` as its first page.
     pub async fn merge_customers(
         &self,
-        principal: &Principal,
+        actor: &Actor,
         survivor: &CustomerId,
         merged: &[Located<CustomerId>],
         preview: Option<HistoryPage>,
@@ -118,7 +119,7 @@ impl Services {
         }
         let survivor_now = customers::get_existing(&tx, codec, survivor).await?;
         let merged_ids: Vec<CustomerId> = merged.iter().map(|m| m.value.clone()).collect();
-        let merge_id = merges::insert(&tx, codec, survivor, &merged_ids, &principal.subject, &ledger).await?;
+        let merge_id = merges::insert(&tx, codec, survivor, &merged_ids, &actor.subject, &ledger).await?;
         let counts = ledger.counts();
         let details = json!({
             "merge_id": merge_id,
@@ -127,13 +128,14 @@ impl Services {
             "interactions": counts.interactions,
             "attribute_conflicts": counts.attribute_conflicts,
         });
-        audit::record(&tx, &principal.subject, "customers.merge", survivor.as_str(), details).await?;
+        let mut changes = vec![Change::to_customer("customer.merge", survivor, merge_fields()).with_details(details)];
         for id in &merged_ids {
             let details = json!({ "merge_id": merge_id, "survivor": survivor });
-            audit::record(&tx, &principal.subject, "customers.merged_into", id.as_str(), details).await?;
+            changes.push(Change::to_customer("customer.merged_into", id, vec!["status".into()]).with_details(details));
         }
+        self.record(&tx, actor, changes).await?;
         commit(tx).await?;
-        tracing::info!(survivor = %survivor, merge_id = %merge_id, by = %principal.subject, "customers merged");
+        tracing::info!(survivor = %survivor, merge_id = %merge_id, by = %actor.subject, "customers merged");
         Ok(MergeOutcome::Merged { survivor: survivor_now, merge_id })
     }
 
@@ -155,7 +157,7 @@ impl Services {
 
     /// Undo a merge: the merged profiles come back with exactly what they brought. Returns
     /// the survivor, then the restored profiles.
-    pub async fn unmerge_customer(&self, principal: &Principal, merge_id: &MergeId) -> Result<Vec<Customer>> {
+    pub async fn unmerge_customer(&self, actor: &Actor, merge_id: &MergeId) -> Result<Vec<Customer>> {
         let tx = self.store.begin_write().await?;
         let codec = &self.store.codec;
         let entry = merges::get(&tx, codec, merge_id).await.on("merge", "mergeId")?;
@@ -170,14 +172,27 @@ impl Services {
             other => other.on("customer", "mergeId"),
         })?;
         merges::undo(&tx, &entry, &survivor).await?;
-        merges::mark_undone(&tx, merge_id, &principal.subject).await?;
-        let details = json!({ "merge_id": merge_id });
-        audit::record(&tx, &principal.subject, "customers.unmerge", survivor_id.as_str(), details).await?;
+        merges::mark_undone(&tx, merge_id, &actor.subject).await?;
         let mut ids = vec![survivor_id.clone()];
         ids.extend(entry.merge.merged_ids.iter().cloned());
+        let details = json!({ "merge_id": merge_id });
+        let mut changes =
+            vec![Change::to_customer("customer.unmerge", survivor_id, merge_fields()).with_details(details)];
+        for id in &entry.merge.merged_ids {
+            let details = json!({ "merge_id": merge_id, "survivor": survivor_id });
+            changes.push(Change::to_customer("customer.restored", id, merge_fields()).with_details(details));
+        }
+        self.record(&tx, actor, changes).await?;
         let mut found = customers::get_many(&tx, codec, &ids).await?;
         commit(tx).await?;
-        tracing::info!(merge_id = %merge_id, by = %principal.subject, "merge undone");
+        tracing::info!(merge_id = %merge_id, by = %actor.subject, "merge undone");
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
+}
+
+/// What a merge (or its undoing) changes on a profile.
+fn merge_fields() -> Vec<String> {
+    ["displayName", "identities", "labels", "attributes", "preferences", "externalRefs", "interactions"]
+        .map(String::from)
+        .to_vec()
 }

@@ -4,6 +4,7 @@
 
 pub mod anomaly;
 pub mod attributes;
+pub mod audit;
 pub mod crm;
 mod errors;
 pub mod identification;

@@ -1,6 +1,7 @@
 //! Contact and outbound preferences.
 
 use super::Services;
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::id::CustomerId;
 use crate::domain::preference::PreferencePatch;
@@ -10,10 +11,16 @@ use crate::store::{identities, now, preferences};
 use sea_orm::DatabaseTransaction;
 
 impl Services {
-    pub async fn set_preferences(&self, customer_id: &CustomerId, patch: Located<PreferencePatch>) -> Result<Customer> {
+    pub async fn set_preferences(
+        &self,
+        actor: &Actor,
+        customer_id: &CustomerId,
+        patch: Located<PreferencePatch>,
+    ) -> Result<Customer> {
         let tx = self.begin_on(customer_id, "customerId").await?;
         self.apply_preferences(&tx, customer_id, &patch).await?;
-        self.finish(tx, customer_id).await
+        let change = Change::to_customer("preferences.set", customer_id, patch.value.changed_fields());
+        self.finish(tx, actor, change).await
     }
 
     /// Apply a preference patch to the stored preferences of a customer; a preferred

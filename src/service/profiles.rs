@@ -2,11 +2,12 @@
 //! profile (version check, row lock), then applies validated changes.
 
 use super::{On, Services};
+use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::{Customer, ProfileInput, ProfileUpdate};
 use crate::domain::enums::{CustomerStatus, LabelSource};
 use crate::domain::id::CustomerId;
 use crate::domain::text::Patch;
-use crate::domain::{Error, Principal, Result};
+use crate::domain::{Error, Result};
 use crate::store::{Constraint, StoreError, customers, external_refs, identities};
 use sea_orm::DatabaseTransaction;
 
@@ -21,16 +22,17 @@ pub(crate) enum Apply {
 }
 
 impl Services {
-    pub async fn create_customer(&self, principal: &Principal, input: ProfileInput) -> Result<Customer> {
+    pub async fn create_customer(&self, actor: &Actor, input: ProfileInput) -> Result<Customer> {
         let tx = self.store.begin_write().await?;
         let id = CustomerId::generate();
         customers::insert(&tx, &self.store.codec, &id, None, CustomerStatus::Active).await?;
-        self.apply_profile(&tx, principal, &id, &input, LabelSource::Manual, Apply::New).await?;
-        tracing::info!(customer_id = %id, by = %principal.subject, "customer created");
-        self.finish(tx, &id).await
+        self.apply_profile(&tx, actor, &id, &input, LabelSource::Manual, Apply::New).await?;
+        tracing::info!(customer_id = %id, by = %actor.subject, "customer created");
+        self.finish(tx, actor, Change::to_customer("customer.create", &id, input.changed_fields())).await
     }
 
-    pub async fn update_customer(&self, id: &CustomerId, update: ProfileUpdate) -> Result<Customer> {
+    pub async fn update_customer(&self, actor: &Actor, id: &CustomerId, update: ProfileUpdate) -> Result<Customer> {
+        let change = Change::to_customer("customer.update", id, update.changed_fields());
         let tx = self.store.begin_write().await?;
         let codec = &self.store.codec;
         customers::touch(&tx, codec, id, update.expected_version).await.map_err(|e| match e {
@@ -48,7 +50,7 @@ impl Services {
                 customers::promote_if_anonymous(&tx, id).await?;
             }
         }
-        self.finish(tx, id).await
+        self.finish(tx, actor, change).await
     }
 
     /// Apply a profile input to profile `id` inside `tx`: name, identities, attributes,
@@ -56,7 +58,7 @@ impl Services {
     pub(crate) async fn apply_profile(
         &self,
         tx: &DatabaseTransaction,
-        principal: &Principal,
+        actor: &Actor,
         id: &CustomerId,
         input: &ProfileInput,
         label_source: LabelSource,
@@ -82,7 +84,7 @@ impl Services {
         }
         self.save_attributes(tx, id, &input.attributes).await?;
         self.require_attributes(tx, id, "input.attributes").await?;
-        self.assign(tx, principal, id, &input.label_ids, label_source).await?;
+        self.assign(tx, actor, id, &input.label_ids, label_source).await?;
         if let Some(prefs) = &input.preferences {
             self.apply_preferences(tx, id, prefs).await?;
         }
@@ -92,9 +94,12 @@ impl Services {
         Ok(())
     }
 
-    /// Re-read the profile inside the transaction and commit.
-    pub(crate) async fn finish(&self, tx: DatabaseTransaction, id: &CustomerId) -> Result<Customer> {
-        let record = customers::get_existing(&tx, &self.store.codec, id).await?;
+    /// Record `change` to the profile it is about, re-read the profile inside the
+    /// transaction, and commit.
+    pub(crate) async fn finish(&self, tx: DatabaseTransaction, actor: &Actor, change: Change) -> Result<Customer> {
+        let id = change.customer_id.clone().ok_or_else(|| anyhow::anyhow!("a profile change names its profile"))?;
+        self.record(&tx, actor, vec![change]).await?;
+        let record = customers::get_existing(&tx, &self.store.codec, &id).await?;
         crate::store::commit(tx).await?;
         Ok(record)
     }

@@ -56,6 +56,7 @@ impl std::fmt::Debug for MasterKey {
 struct Keys {
     cipher: Aes256Gcm,
     index: [u8; 32],
+    audit: [u8; 32],
 }
 
 /// Seals and opens PII for storage, and derives lookup keys.
@@ -72,7 +73,12 @@ impl PiiCodec {
     #[allow(clippy::expect_used, reason = "the derived key is 32 bytes, what AES-256 takes")]
     pub fn new(master: &MasterKey) -> Self {
         let cipher = Aes256Gcm::new_from_slice(&master.derive("customers/pii/encryption/v1")).expect("32-byte key");
-        Self(Arc::new(Keys { cipher, index: master.derive("customers/pii/blind-index/v1") }))
+        Self(Arc::new(Keys {
+            cipher,
+            index: master.derive("customers/pii/blind-index/v1"),
+            // Key rotation must keep this key (or re-seal the whole chain): see decision 0006.
+            audit: master.derive("customers/audit/chain/v1"),
+        }))
     }
 
     #[allow(clippy::expect_used, reason = "AES-GCM fails only on buffers over 64 GiB")]
@@ -107,6 +113,15 @@ impl PiiCodec {
         Ok(Pii::new(String::from_utf8(plain).context("a stored PII value is not UTF-8")?))
     }
 
+    /// The audit log's MAC of `content` (hex): tamper-evident without the master key.
+    #[allow(clippy::expect_used, reason = "HMAC accepts keys of any length")]
+    pub fn audit_mac(&self, content: &[u8]) -> String {
+        let mut mac =
+            <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.0.audit).expect("HMAC takes any key length");
+        mac.update(content);
+        hex(&mac.finalize().into_bytes())
+    }
+
     /// What identity lookups compare: equal for equal (channel, normalised value), and
     /// meaningless without the master key.
     #[allow(clippy::expect_used, reason = "HMAC accepts keys of any length")]
@@ -117,8 +132,16 @@ impl PiiCodec {
         mac.update(b":");
         mac.update(normalized.expose().as_bytes());
         let digest = mac.finalize().into_bytes();
-        format!("{VERSION}{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        format!("{VERSION}{}", hex(&digest))
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 #[cfg(test)]

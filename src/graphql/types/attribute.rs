@@ -2,31 +2,47 @@ use crate::domain::attribute::{
     Attribute as AttributeRecord, AttributeDefinition as AttributeDefinitionRecord, AttributeValue,
 };
 use crate::domain::enums::AttributeType;
-use async_graphql::{Json, SimpleObject};
+use crate::domain::id::CustomerId;
+use crate::graphql::access_log::reveal;
+use crate::graphql::context::pii_visible;
+use async_graphql::{Context, Json, Object, SimpleObject};
 
-/// One attribute value of a customer.
-#[derive(SimpleObject, Clone, Debug)]
+/// One attribute value of a customer: the record and the profile it belongs to (a PII
+/// value shown is recorded against that profile).
 pub struct Attribute {
-    /// The attribute's key, as in its definition.
-    pub key: String,
-    /// PII-marked values are `null` for callers without `pii:read` (`redacted: true`).
-    #[graphql(tag = "pii")]
-    pub value: Option<Json<serde_json::Value>>,
-    /// The attribute is defined as PII: its value needs `pii:read`.
-    pub pii: bool,
-    /// The value is hidden from this caller.
-    pub redacted: bool,
+    pub customer_id: CustomerId,
+    pub record: AttributeRecord,
 }
 
+/// One attribute value of a customer.
+#[Object]
 impl Attribute {
-    pub fn new(a: AttributeRecord, show_pii: bool) -> Self {
-        let (value, redacted) = match a.value {
-            AttributeValue::Plain(v) => (Some(Json(v)), false),
-            // A stored PII value that does not parse is returned as null rather than raw text.
-            AttributeValue::Pii(p) if show_pii => (serde_json::from_str(p.expose()).ok().map(Json), false),
-            AttributeValue::Pii(_) => (None, true),
-        };
-        Self { key: a.key, value, pii: a.pii, redacted }
+    /// The attribute's key, as in its definition.
+    async fn key(&self) -> &str {
+        &self.record.key
+    }
+
+    /// PII-marked values are `null` for callers without `pii:read` (`redacted: true`).
+    #[graphql(tag = "pii")]
+    async fn value(&self, ctx: &Context<'_>) -> Option<Json<serde_json::Value>> {
+        match &self.record.value {
+            AttributeValue::Plain(v) => Some(Json(v.clone())),
+            AttributeValue::Pii(p) if reveal(ctx, &self.customer_id, &format!("attributes.{}", self.record.key)) => {
+                // A stored PII value that does not parse is returned as null rather than raw text.
+                serde_json::from_str(p.expose()).ok().map(Json)
+            }
+            AttributeValue::Pii(_) => None,
+        }
+    }
+
+    /// The attribute is defined as PII: its value needs `pii:read`.
+    async fn pii(&self) -> bool {
+        self.record.pii
+    }
+
+    /// The value is hidden from this caller.
+    async fn redacted(&self, ctx: &Context<'_>) -> bool {
+        matches!(self.record.value, AttributeValue::Pii(_)) && !pii_visible(ctx)
     }
 }
 

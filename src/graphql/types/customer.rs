@@ -2,7 +2,8 @@ use super::{Attribute, ChannelIdentity, ExternalRef, InteractionConnection, Labe
 use crate::domain::customer::Customer as CustomerRecord;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::{Channel, Scope};
-use crate::graphql::context::{Require, loaders, pii_visible};
+use crate::graphql::access_log::reveal;
+use crate::graphql::context::{Require, loaders};
 use crate::graphql::error::IntoGql;
 use crate::graphql::loaders::{
     AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, MergesOf, PreferencesOf,
@@ -25,11 +26,7 @@ impl Customer {
     #[graphql(tag = "pii")]
     async fn display_name(&self, ctx: &Context<'_>) -> Option<String> {
         let name = self.0.display_name.as_ref()?;
-        let visible = pii_visible(ctx);
-        if visible {
-            crate::graphql::anomaly::revealed(ctx, &self.0.id);
-        }
-        Some(if visible { name.expose().to_owned() } else { mask_name(name.expose()) })
+        Some(if reveal(ctx, &self.0.id, "displayName") { name.expose().to_owned() } else { mask_name(name.expose()) })
     }
 
     /// Where the profile is in its lifecycle: `ACTIVE`, `ANONYMOUS` or `MERGED`.
@@ -69,14 +66,10 @@ impl Customer {
             crate::domain::text::at_most("keys", keys, crate::graphql::inputs::MAX_ITEMS).gql()?;
         }
         let list = loaders(ctx).load_one(AttributesOf(self.0.id.clone())).await.gql()?.unwrap_or_default();
-        let show_pii = pii_visible(ctx);
-        if show_pii && list.iter().any(|a| a.pii) {
-            crate::graphql::anomaly::revealed(ctx, &self.0.id);
-        }
         Ok(list
             .into_iter()
             .filter(|a| keys.as_ref().is_none_or(|keys| keys.contains(&a.key)))
-            .map(|a| Attribute::new(a, show_pii))
+            .map(|record| Attribute { customer_id: self.0.id.clone(), record })
             .collect())
     }
 

@@ -1,6 +1,7 @@
 use crate::domain::identity::Identity;
 use crate::domain::{Channel, Scope};
-use crate::graphql::context::{Require, pii_visible};
+use crate::graphql::access_log::reveal;
+use crate::graphql::context::Require;
 use crate::security::mask::mask_identity;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
@@ -30,11 +31,11 @@ impl ChannelIdentity {
     #[graphql(tag = "pii")]
     async fn value(&self, ctx: &Context<'_>) -> String {
         let value = self.0.spec.value.expose();
-        let visible = pii_visible(ctx);
-        if visible {
-            crate::graphql::anomaly::revealed(ctx, &self.0.customer_id);
+        if reveal(ctx, &self.0.customer_id, "identities.value") {
+            value.to_owned()
+        } else {
+            mask_identity(self.0.spec.channel, value)
         }
-        if visible { value.to_owned() } else { mask_identity(self.0.spec.channel, value) }
     }
 
     /// Ownership was confirmed, as reported by the client that added it; counts most when ranking matches.

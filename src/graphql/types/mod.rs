@@ -2,6 +2,7 @@
 //! at the last step, depending on the caller's `pii:read` scope.
 
 mod attribute;
+mod audit;
 mod connection;
 mod customer;
 mod identification;
@@ -11,6 +12,7 @@ mod label;
 mod preference;
 
 pub use attribute::{Attribute, AttributeDefinition};
+pub use audit::{AuditConnection, AuditEdge, AuditEntry};
 pub use connection::{CustomerConnection, InteractionConnection};
 pub use customer::Customer;
 pub use identification::{CustomerMatch, CustomerResolution, MergeRecord};

@@ -69,6 +69,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         tls: None,
         graphiql: true,
         metrics: true,
+        audit_seal_interval: std::time::Duration::from_secs(1),
         anomaly: Default::default(),
     }
 }

@@ -1,0 +1,210 @@
+//! The audit log's records: who acted, what they changed or saw (field names, never
+//! values), about which profile. How entries are chained and verified is the store's
+//! (`store/audit.rs`); what a verification found is described here.
+
+use super::id::CustomerId;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Who acts, and in which GraphQL operation (the name the client gave, if any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub subject: String,
+    pub operation: Option<String>,
+}
+
+impl Actor {
+    /// The longest operation name kept: a longer one is cut (names are the client's choice).
+    pub const MAX_OPERATION: usize = 128;
+
+    pub fn new(subject: impl Into<String>, operation: Option<&str>) -> Self {
+        let operation = operation.map(|op| op.chars().take(Self::MAX_OPERATION).collect());
+        Self { subject: subject.into(), operation }
+    }
+
+    /// An actor outside any request (the CLI, a background job).
+    pub fn system(subject: &str) -> Self {
+        Self { subject: subject.to_owned(), operation: None }
+    }
+}
+
+/// One change to record, in the transaction that makes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    /// `noun.verb`: `customer.update`, `labels.assign`, `interaction.relink`…
+    pub action: &'static str,
+    /// The profile the change is about, if any (catalogue changes have none).
+    pub customer_id: Option<CustomerId>,
+    /// The object changed (the profile, an interaction, a label, a merge…).
+    pub entity_id: String,
+    /// What changed: field names (`displayName`, `preferences.consents.EMAIL`,
+    /// `attributes.tier`), never values.
+    pub fields: Vec<String>,
+    /// Ids and counts, never PII.
+    pub details: serde_json::Value,
+}
+
+impl Change {
+    /// A change to one profile.
+    pub fn to_customer(action: &'static str, customer_id: &CustomerId, fields: Vec<String>) -> Self {
+        Self {
+            action,
+            customer_id: Some(customer_id.clone()),
+            entity_id: customer_id.to_string(),
+            fields,
+            details: serde_json::Value::Null,
+        }
+    }
+
+    /// A change to something that belongs to no profile (the label catalogue, attribute definitions).
+    pub fn to_catalogue(action: &'static str, entity_id: impl Into<String>, fields: Vec<String>) -> Self {
+        Self { action, customer_id: None, entity_id: entity_id.into(), fields, details: serde_json::Value::Null }
+    }
+
+    pub fn on_entity(mut self, entity_id: impl Into<String>) -> Self {
+        self.entity_id = entity_id.into();
+        self
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// The action of an entry recording that a response revealed PII.
+pub const PII_READ: &str = "pii.read";
+
+/// The PII one response revealed: per profile, which fields. Recorded once per request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PiiReads(BTreeMap<CustomerId, BTreeSet<String>>);
+
+impl PiiReads {
+    pub fn note(&mut self, customer_id: &CustomerId, field: &str) {
+        match self.0.get_mut(customer_id) {
+            Some(fields) => {
+                if !fields.contains(field) {
+                    fields.insert(field.to_owned());
+                }
+            }
+            None => {
+                self.0.insert(customer_id.clone(), BTreeSet::from([field.to_owned()]));
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn customers(&self) -> impl Iterator<Item = &CustomerId> {
+        self.0.keys()
+    }
+
+    /// One change per profile, fields in name order.
+    pub fn into_changes(self) -> Vec<Change> {
+        self.0
+            .into_iter()
+            .map(|(id, fields)| Change::to_customer(PII_READ, &id, fields.into_iter().collect()))
+            .collect()
+    }
+}
+
+/// An entry as read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    pub id: String,
+    /// Its place in the chain; `None` until the sealer reaches it (within seconds).
+    pub seq: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub principal: String,
+    pub action: String,
+    pub operation: Option<String>,
+    pub customer_id: Option<String>,
+    pub entity_id: String,
+    pub fields: Vec<String>,
+    pub details: serde_json::Value,
+}
+
+/// Which entries `auditLog` asks for.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub customer_id: Option<CustomerId>,
+    pub principal: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// What is wrong with the chain, at the first entry where verification failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tamper {
+    /// The entry's content does not match its MAC: edited.
+    Edited,
+    /// The chain skips positions: entries before this one were deleted.
+    Missing { expected_seq: i64 },
+    /// The chained MAC does not follow from the previous entry: inserted, reordered or re-chained.
+    Broken,
+    /// An entry without a MAC, written after the chain began: inserted.
+    Unsigned,
+    /// The chain's head names an entry that is gone: the newest entries were deleted.
+    Truncated { head_seq: i64 },
+}
+
+/// Where verification failed: the entry (its id and position) and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TamperFinding {
+    pub id: Option<String>,
+    pub seq: Option<i64>,
+    pub tamper: Tamper,
+}
+
+/// What `customers audit verify` found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verification {
+    /// Sealed entries whose content and chain check out.
+    pub sealed: u64,
+    /// Entries not sealed yet whose own MAC checks out.
+    pub pending: u64,
+    /// The first problem, if any.
+    pub finding: Option<TamperFinding>,
+}
+
+impl std::fmt::Display for Tamper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tamper::Edited => f.write_str("content does not match its MAC (edited)"),
+            Tamper::Missing { expected_seq } => write!(f, "entries missing before it (expected seq {expected_seq})"),
+            Tamper::Broken => f.write_str("chain broken (an entry inserted, reordered or re-chained)"),
+            Tamper::Unsigned => f.write_str("no MAC (inserted)"),
+            Tamper::Truncated { head_seq } => write!(f, "the newest entries are gone (the head names seq {head_seq})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pii_reads_keep_one_entry_per_profile_with_its_fields_in_order() {
+        let a = CustomerId::generate();
+        let b = CustomerId::generate();
+        let mut reads = PiiReads::default();
+        reads.note(&a, "identities.value");
+        reads.note(&b, "displayName");
+        reads.note(&a, "displayName");
+        reads.note(&a, "identities.value");
+        let changes = reads.into_changes();
+        assert_eq!(changes.len(), 2);
+        let of_a = changes.iter().find(|c| c.customer_id.as_ref() == Some(&a)).unwrap();
+        assert_eq!(of_a.fields, ["displayName", "identities.value"]);
+        assert_eq!(of_a.action, PII_READ);
+    }
+
+    #[test]
+    fn an_operation_name_is_cut_to_its_maximum() {
+        let actor = Actor::new("alice", Some(&"x".repeat(500)));
+        assert_eq!(actor.operation.unwrap().len(), Actor::MAX_OPERATION);
+    }
+}

@@ -1,0 +1,87 @@
+//! The audit log as the service uses it: recording changes inside their transactions and
+//! the PII a response revealed, reading it for `privacy:admin`, and keeping it sealed.
+
+use super::Services;
+use crate::domain::Result;
+use crate::domain::audit::{Actor, AuditEntry, AuditFilter, Change, PiiReads, Verification};
+use crate::store::audit::{self, Position, chain};
+use sea_orm::ConnectionTrait;
+
+/// Entries the sealer chains per transaction.
+const SEAL_BATCH: u64 = 1000;
+
+impl Services {
+    /// Record `changes` by `actor` on `db` (the transaction of the write they describe).
+    pub(crate) async fn record(&self, db: &impl ConnectionTrait, actor: &Actor, changes: Vec<Change>) -> Result<()> {
+        Ok(audit::record(db, &self.store.codec, actor, changes).await?)
+    }
+
+    /// Record that a response revealed `reads` to `actor`: one statement for the whole
+    /// response.
+    pub async fn record_pii_reads(&self, actor: &Actor, reads: PiiReads) -> Result<()> {
+        self.record(&self.store.db, actor, reads.into_changes()).await
+    }
+
+    /// A page of the log, newest first.
+    pub async fn audit_log(
+        &self,
+        filter: &AuditFilter,
+        after: Option<&Position>,
+        limit: u64,
+    ) -> Result<Vec<AuditEntry>> {
+        Ok(audit::page(&self.store.db, filter, after, limit).await?)
+    }
+
+    /// Chain every entry written since the last seal (as many rounds as it takes). Returns
+    /// how many were sealed; entries whose MAC does not check out are logged and left out.
+    pub async fn seal_audit(&self) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let tx = self.store.begin_write().await?;
+            let round = chain::seal(&tx, &self.store.codec, SEAL_BATCH).await?;
+            crate::store::commit(tx).await?;
+            for id in &round.refused {
+                tracing::error!(target: "security", entry = %id, "an audit entry does not match its MAC: not sealed");
+            }
+            total += round.sealed;
+            if round.sealed < SEAL_BATCH.saturating_sub(round.refused.len() as u64) || round.sealed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Check the whole chain (see `store::audit::chain::verify`).
+    pub async fn verify_audit(&self) -> Result<Verification> {
+        Ok(chain::verify(&self.store.db, &self.store.codec).await?)
+    }
+
+    /// Write the log from `since` as NDJSON; returns the number of entries.
+    pub async fn export_audit(
+        &self,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        out: &mut impl std::io::Write,
+    ) -> Result<u64> {
+        Ok(audit::export::write_ndjson(&self.store.db, since, out).await?)
+    }
+
+    /// Seal every `interval` in the background (each replica runs one; they take turns on
+    /// the chain's head). A failed round is logged and retried at the next tick.
+    pub fn spawn_audit_sealer(&self, interval: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let services = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Err(error) = services.seal_audit().await {
+                    tracing::warn!(error = %error, "sealing the audit log failed; retrying");
+                }
+            }
+        })
+    }
+
+    /// Entries not sealed yet.
+    pub async fn audit_pending(&self) -> Result<u64> {
+        Ok(audit::pending(&self.store.db).await?)
+    }
+}
