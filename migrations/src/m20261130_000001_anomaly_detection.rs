@@ -1,4 +1,4 @@
-//! Anomaly detection: bucketed counters of what each principal did (never PII: customer
+//! Anomaly detection (issue 9, item 3): bucketed counters of what each principal did (never PII: customer
 //! ids, digests of blind-index keys, counts), and the detections, one open per
 //! (principal, rule), held by a unique index on `open_key`. See `docs/decisions/0007-anomaly-detection.md`.
 

@@ -35,7 +35,7 @@ async fn a_detection_blocks_pii_across_a_restart_until_cleared(app: &mut TestApp
     assert!(node["clearedAt"].is_string());
     let again = app.admin(CLEAR_ACCESS_ANOMALY, json!({ "id": id })).await;
     assert_eq!(again["clearAccessAnomaly"], false, "already cleared");
-    let open = app.admin(ACCESS_ANOMALIES, json!({ "open": true })).await;
+    let open = app.admin(ACCESS_ANOMALIES, json!({ "open": true, "principal": "mallory" })).await;
     assert_eq!(open["accessAnomalies"]["edges"], json!([]));
 }
 
@@ -51,7 +51,7 @@ async fn anomalies_are_for_privacy_officers_only(app: &mut TestApp) {
 }
 
 async fn detections_page_newest_first(app: &mut TestApp) {
-    let refused = "{ auditLog(entityId: \"0190a0b0-0000-7000-8000-000000000000\") { action } }";
+    let refused = "{ accessAnomalies { edges { cursor } } }";
     for who in ["first", "second", "third"] {
         for _ in 0..3 {
             app.as_subject(who, "customers:read", refused, json!({})).await;
