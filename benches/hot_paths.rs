@@ -97,7 +97,9 @@ async fn run() {
         tls: None,
         graphiql: true,
         metrics: true,
+        anomaly: Default::default(),
         access: Default::default(),
+        audit_seal_interval: std::time::Duration::from_secs(1),
     };
     let key = customers::startup::master_key(&settings).unwrap();
     let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();

@@ -98,6 +98,8 @@ pub struct Settings {
     pub audit_seal_interval: std::time::Duration,
     /// The access model: MFA for PII, masks, scope rules (`config/access.rs`).
     pub access: AccessSettings,
+    /// The anomaly detector (each `CUSTOMERS_ANOMALY_…` variable; README, "Anomaly detection").
+    pub anomaly: crate::domain::anomaly::Policy,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -187,6 +189,44 @@ impl Limits {
     }
 }
 
+/// A whole number from `name` (0 allowed: it turns a rule off), or `default` when unset.
+fn whole(name: &str, default: u64) -> anyhow::Result<u64> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.parse().with_context(|| format!("{name} must be a whole number (0 turns the rule off)")),
+    }
+}
+
+/// The anomaly detector's settings: thresholds (`0` turns a rule off), windows in seconds.
+fn anomaly_from_env() -> anyhow::Result<crate::domain::anomaly::Policy> {
+    use crate::domain::anomaly::{HourProfile, Limit, Policy};
+    let d = Policy::default();
+    let limit = |threshold: &str, window: &str, default: Limit| -> anyhow::Result<Limit> {
+        Ok(Limit {
+            threshold: whole(threshold, default.threshold)?,
+            window_secs: positive(window, default.window_secs)?,
+        })
+    };
+    let probe_window = positive("CUSTOMERS_ANOMALY_PROBE_WINDOW", d.misses.window_secs)?;
+    Ok(Policy {
+        enabled: flag("CUSTOMERS_ANOMALY_DETECTION", d.enabled)?,
+        block: flag("CUSTOMERS_ANOMALY_BLOCK", d.block)?,
+        profiles: limit("CUSTOMERS_ANOMALY_PROFILES", "CUSTOMERS_ANOMALY_PROFILES_WINDOW", d.profiles)?,
+        pages: limit("CUSTOMERS_ANOMALY_PAGES", "CUSTOMERS_ANOMALY_PAGES_WINDOW", d.pages)?,
+        misses: Limit { threshold: whole("CUSTOMERS_ANOMALY_MISSES", d.misses.threshold)?, window_secs: probe_window },
+        identifiers: Limit {
+            threshold: whole("CUSTOMERS_ANOMALY_IDENTIFIERS", d.identifiers.threshold)?,
+            window_secs: probe_window,
+        },
+        refusals: limit("CUSTOMERS_ANOMALY_REFUSALS", "CUSTOMERS_ANOMALY_REFUSALS_WINDOW", d.refusals)?,
+        hours: HourProfile {
+            min_days: whole("CUSTOMERS_ANOMALY_HOURS_MIN_DAYS", d.hours.min_days)?,
+            rare_days: whole("CUSTOMERS_ANOMALY_HOURS_RARE_DAYS", d.hours.rare_days)?,
+            history_days: positive("CUSTOMERS_ANOMALY_HOURS_HISTORY_DAYS", d.hours.history_days)?,
+        },
+    })
+}
+
 /// A day: longer-lived tokens are refused unless `CUSTOMERS_JWT_MAX_LIFETIME` says otherwise.
 pub const DEFAULT_JWT_MAX_LIFETIME_SECS: i64 = 86_400;
 
@@ -230,6 +270,7 @@ impl Settings {
             metrics: flag("CUSTOMERS_METRICS", true)?,
             audit_seal_interval: std::time::Duration::from_millis(positive("CUSTOMERS_AUDIT_SEAL_INTERVAL_MS", 1000)?),
             access: AccessSettings::from_env()?,
+            anomaly: anomaly_from_env()?,
         })
     }
 

@@ -75,7 +75,7 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
 }
 
 pub async fn state_with_store(settings: &Settings, store: Store) -> anyhow::Result<AppState> {
-    let services = Services::new(store, normalize_options(settings));
+    let services = Services::new(store, normalize_options(settings)).with_anomaly_policy(settings.anomaly.clone());
     let auth = Arc::new(authenticator(settings).await.context("Failed to set up JWT verification")?);
     Ok(AppState {
         schema: build_schema_with(Some(services.clone()), &settings.limits, &settings.access),

@@ -10,6 +10,7 @@ mod m20261128_000001_initial;
 mod m20261128_000002_identification;
 mod m20261128_000003_key_check;
 mod m20261129_000004_audit_chain;
+mod m20261130_000001_anomaly_detection;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_identification::Migration),
             Box::new(m20261128_000003_key_check::Migration),
             Box::new(m20261129_000004_audit_chain::Migration),
+            Box::new(m20261130_000001_anomaly_detection::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! above speaks. Nothing here knows about HTTP, GraphQL resolvers or SQL.
 
 pub mod access;
+pub mod anomaly;
 pub mod attribute;
 pub mod audit;
 pub mod channel;

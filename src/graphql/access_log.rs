@@ -42,6 +42,7 @@ pub fn reveal(ctx: &Context<'_>, customer_id: &CustomerId, field: &str) -> bool 
     if let Some(log) = ctx.data_opt::<Arc<AccessLog>>() {
         log.note(customer_id, field);
     }
+    super::anomaly::revealed(ctx, customer_id); // the anomaly detector counts the same reveals
     true
 }
 

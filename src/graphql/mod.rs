@@ -1,6 +1,7 @@
 //! The GraphQL schema: types, loaders, guards, error mapping and the federation SDL.
 
 pub mod access_log;
+pub mod anomaly;
 pub mod codes;
 pub mod context;
 pub mod directives;
@@ -40,6 +41,7 @@ pub fn build_schema_with(services: Option<Services>, limits: &Limits, access: &A
         .data(access.clone())
         .extension(pii::PiiNotice)
         .extension(codes::ErrorCodes)
+        .extension(anomaly::AnomalyWatch)
         .extension(access_log::AuditReads)
         .extension(limits::QueryLimits(limits.clone()))
         .extension(sdl::ServiceSdl::new(sdl))

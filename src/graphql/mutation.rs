@@ -293,4 +293,17 @@ impl Mutation {
         let r = services(ctx).define_attribute(&actor(ctx)?, def).await.gql()?;
         Ok(written(ctx, r.into()))
     }
+
+    /// Close an access anomaly, recording who cleared it; the principal's count for that rule
+    /// starts afresh and, with blocking on, its PII shows again (on other replicas within
+    /// seconds). `id`: the detection (`NOT_FOUND` when unknown). Answers `false` when it was
+    /// already cleared.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn clear_access_anomaly(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let Some(id) = crate::domain::id::canonical(&id) else {
+            return Err(crate::domain::Error::not_found("access anomaly", "id")).gql();
+        };
+        let by = &super::context::caller(ctx)?.subject;
+        services(ctx).anomaly.clear(&id, by).await.gql()
+    }
 }

@@ -65,6 +65,17 @@ pub fn decode_customer_cursor(field: &str, raw: &str) -> Result<CustomerId> {
     CustomerId::parse(field, decode(field, raw, &mut buf, "c:")?)
 }
 
+pub fn anomaly_cursor(id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("a:{id}"))
+}
+
+/// An `accessAnomalies` cursor: the id of the last detection seen.
+pub fn decode_anomaly_cursor(field: &str, raw: &str) -> Result<String> {
+    let mut buf = String::new();
+    let id = decode(field, raw, &mut buf, "a:")?;
+    crate::domain::id::canonical(id).ok_or_else(|| Error::bad_input(field, "not a valid cursor"))
+}
+
 pub fn interaction_cursor(r: &Interaction) -> String {
     URL_SAFE_NO_PAD.encode(format!("i:{}|{}", r.spec.period.start.to_rfc3339(), r.id))
 }

@@ -17,20 +17,31 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct PiiGate {
     access: PiiAccess,
     masked: AtomicBool,
+    /// Set before execution when an open access anomaly blocks the caller.
+    blocked: AtomicBool,
 }
 
 impl PiiGate {
     pub fn new(access: PiiAccess) -> Self {
-        Self { access, masked: AtomicBool::new(false) }
+        Self { access, masked: AtomicBool::new(false), blocked: AtomicBool::new(false) }
     }
 
+    /// The decision, an anomaly block included.
     pub fn access(&self) -> PiiAccess {
-        self.access
+        match self.access {
+            PiiAccess::Granted if self.blocked.load(Ordering::Relaxed) => PiiAccess::Masked(MaskReason::AccessBlocked),
+            access => access,
+        }
+    }
+
+    /// Block PII for this request (an open access anomaly; see `graphql::anomaly`).
+    pub fn block(&self) {
+        self.blocked.store(true, Ordering::Relaxed);
     }
 
     /// Whether PII may be shown; a `false` is remembered (a field was masked).
     pub fn visible(&self) -> bool {
-        let granted = self.access.granted();
+        let granted = self.access().granted();
         if !granted {
             self.masked.store(true, Ordering::Relaxed);
         }
@@ -39,7 +50,7 @@ impl PiiGate {
 
     /// The reason to report: PII was masked in this response, for a reason that is explained.
     pub fn reported(&self) -> Option<MaskReason> {
-        match self.access {
+        match self.access() {
             PiiAccess::Masked(reason) if reason.explained() && self.masked.load(Ordering::Relaxed) => Some(reason),
             _ => None,
         }

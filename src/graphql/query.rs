@@ -48,6 +48,9 @@ impl Query {
         let first = page_size(first).gql()?;
         let after = after.as_deref().map(|c| decode_customer_cursor("after", c)).transpose().gql()?;
         let filter = filter.unwrap_or_default().parse().gql()?;
+        if after.is_some() {
+            super::anomaly::page_after(ctx);
+        }
         let services = services(ctx);
         let query = services.customer_query(filter).await.gql()?;
         let rows = services.list_customers(&query, after.as_ref(), first as u64 + 1).await.gql()?;
@@ -95,6 +98,8 @@ impl Query {
             .gql()?;
         let resolution =
             services.resolve_customer(&actor(ctx)?, &ident, create_if_missing && may_create, &hints).await.gql()?;
+        let missed = resolution.status == crate::service::identification::ResolutionStatus::NotFound;
+        super::anomaly::looked_up(ctx, services.identifier_digest(&ident), create_if_missing && may_create, missed);
         if create_if_missing && !may_create && resolution.customer.is_none() {
             return Err(Error::forbidden(Scope::CustomersWrite)).gql();
         }
@@ -133,6 +138,29 @@ impl Query {
         let after = after.map(|c| decode_audit_cursor("after", &c)).transpose().gql()?;
         let rows = services(ctx).audit_log(&filter, after.as_ref(), first as u64 + 1).await.gql()?;
         Ok(AuditConnection::new(rows, first))
+    }
+
+    /// Access anomalies detected per principal, newest first (see the README, "Anomaly detection").
+    /// `principal`: only this token subject's. `open`: only open (`true`) or cleared (`false`) ones.
+    /// `first`: the page size, 0–100. `after`: the `endCursor` of the previous page.
+    #[graphql(
+        guard = "Require(Some(Scope::PrivacyAdmin))",
+        requires_scopes = "privacy:admin",
+        complexity = "super::pagination::list_complexity(first, child_complexity)"
+    )]
+    async fn access_anomalies(
+        &self,
+        ctx: &Context<'_>,
+        principal: Option<String>,
+        open: Option<bool>,
+        #[graphql(default = 50)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<super::anomaly::types::AnomalyConnection> {
+        let first = super::pagination::page_size(first.or(Some(50))).gql()?;
+        let after = after.as_deref().map(|c| super::pagination::decode_anomaly_cursor("after", c)).transpose().gql()?;
+        let filter = crate::domain::anomaly::DetectionFilter { principal, open, after, limit: first as u64 + 1 };
+        let rows = services(ctx).anomaly.list(&filter).await.gql()?;
+        Ok(super::anomaly::types::AnomalyConnection::new(rows, first))
     }
 
     /// The label catalogue, by name.

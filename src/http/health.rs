@@ -45,11 +45,24 @@ pub(super) async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
-    let body = format!(
+    let mut body = format!(
         "# HELP customers_sql_statements_total SQL statements sent to the database.\n\
          # TYPE customers_sql_statements_total counter\n\
          customers_sql_statements_total {}\n",
         state.services.store.statements.get()
     );
+    body.push_str(&anomaly_metrics(&state.services.anomaly.detections_total()));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// A counter per rule: detections this replica recorded (labels: the rule, never a principal).
+fn anomaly_metrics(totals: &[(crate::domain::anomaly::AnomalyRule, u64)]) -> String {
+    let mut out = String::from(
+        "# HELP customers_access_anomalies_total Access anomalies detected by this replica, per rule.\n\
+         # TYPE customers_access_anomalies_total counter\n",
+    );
+    for (rule, n) in totals {
+        out.push_str(&format!("customers_access_anomalies_total{{rule=\"{}\"}} {n}\n", rule.as_str()));
+    }
+    out
 }

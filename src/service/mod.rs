@@ -2,6 +2,7 @@
 //! in one transaction through the store's repositories, and answers domain records or a
 //! domain error on the input field it is about. No SQL here, and no transaction leaves.
 
+pub mod anomaly;
 pub mod attributes;
 pub mod audit;
 pub mod crm;
@@ -21,15 +22,24 @@ use std::sync::Arc;
 
 pub(crate) use errors::On;
 
-/// What the service layer needs: the store and the identity normalisation settings.
+/// What the service layer needs: the store, the identity normalisation settings and the
+/// anomaly detector.
 #[derive(Clone)]
 pub struct Services {
     pub store: Store,
     pub normalize: Arc<NormalizeOptions>,
+    pub anomaly: Arc<anomaly::Detector>,
 }
 
 impl Services {
     pub fn new(store: Store, normalize: NormalizeOptions) -> Self {
-        Self { store, normalize: Arc::new(normalize) }
+        let anomaly = Arc::new(anomaly::Detector::new(store.clone(), Default::default()));
+        Self { store, normalize: Arc::new(normalize), anomaly }
+    }
+
+    /// With the anomaly detector's thresholds (`CUSTOMERS_ANOMALY_*`).
+    pub fn with_anomaly_policy(mut self, policy: crate::domain::anomaly::Policy) -> Self {
+        self.anomaly = Arc::new(anomaly::Detector::new(self.store.clone(), policy));
+        self
     }
 }

@@ -4,6 +4,8 @@
 //! names. Batch reads return maps keyed by id, so that DataLoaders can serve any number of
 //! parents with one statement.
 
+pub mod anomalies;
+pub mod anomaly_detections;
 pub mod attributes;
 pub mod audit;
 pub mod codec;
@@ -45,6 +47,9 @@ pub struct Store {
     pub db: DatabaseConnection,
     pub codec: PiiCodec,
     pub statements: StatementCounter,
+    /// The part of `statements` the anomaly detector sent (its tables are `anomaly_…`),
+    /// so that tests can bound a resolver's own statements and the detector's apart.
+    pub anomaly_statements: StatementCounter,
 }
 
 impl Store {
@@ -78,13 +83,17 @@ impl Store {
             }
         }
         let statements = StatementCounter::default();
-        let counter = statements.0.clone();
+        let anomaly_statements = StatementCounter::default();
+        let (counter, anomaly_counter) = (statements.0.clone(), anomaly_statements.0.clone());
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            if info.statement.sql.contains("\"anomaly_") {
+                anomaly_counter.fetch_add(1, Ordering::Relaxed);
+            }
             // The SQL text only (placeholders): the values can be PII and are never logged.
             tracing::trace!(target: "customers::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
         });
-        Ok(Self { db, codec, statements })
+        Ok(Self { db, codec, statements, anomaly_statements })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

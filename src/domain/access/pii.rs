@@ -44,6 +44,8 @@ pub enum MaskReason {
     NoPiiScope,
     /// The caller holds `pii:read`, but its token shows no multi-factor authentication.
     MfaRequired,
+    /// An open access anomaly blocks this principal's PII until a privacy officer clears it.
+    AccessBlocked,
 }
 
 impl MaskReason {
@@ -52,6 +54,7 @@ impl MaskReason {
         match self {
             MaskReason::NoPiiScope => "NO_PII_SCOPE",
             MaskReason::MfaRequired => "MFA_REQUIRED",
+            MaskReason::AccessBlocked => "ACCESS_BLOCKED",
         }
     }
 

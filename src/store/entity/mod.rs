@@ -1,6 +1,8 @@
 //! sea-orm entities: one module per table. These are storage shapes, never GraphQL types;
 //! repositories turn them into domain records.
 
+pub mod anomaly_detection;
+pub mod anomaly_observation;
 pub mod attribute_definition;
 pub mod audit;
 pub mod customer;

@@ -95,6 +95,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         metrics: true,
         audit_seal_interval: std::time::Duration::from_secs(1),
         access: Default::default(),
+        anomaly: Default::default(),
     }
 }
 
@@ -134,6 +135,14 @@ impl TestApp {
     /// On PostgreSQL, with settings changed by `configure`; `None` as for [`Self::postgres`].
     pub async fn postgres_configured(configure: impl FnOnce(&mut Settings)) -> Option<Self> {
         Some(Self::build_with(TestDatabase::postgres().await?, configure).await)
+    }
+
+    /// A restart: a new app (new process state, new connections) over the same database,
+    /// with settings changed by `configure`.
+    pub async fn restart(&mut self, configure: impl FnOnce(&mut Settings)) {
+        let (router, store) = Self::app_for(self.database.url(), self.database.data_dir(), configure).await;
+        self.router = router;
+        self.store = store;
     }
 
     async fn build(database: TestDatabase) -> Self {
@@ -229,9 +238,15 @@ impl TestApp {
         futures_util::future::join_all(tasks).await.into_iter().map(|r| r.expect("the request task")).collect()
     }
 
-    /// SQL statements sent so far (the counter `/metrics` exports).
+    /// SQL statements the requests' own work sent so far: the counter `/metrics` exports,
+    /// less the anomaly detector's (bounded apart: `anomaly_statements`).
     pub fn statements(&self) -> u64 {
-        self.store.statements.get()
+        self.store.statements.get() - self.store.anomaly_statements.get()
+    }
+
+    /// SQL statements the anomaly detector sent so far.
+    pub fn anomaly_statements(&self) -> u64 {
+        self.store.anomaly_statements.get()
     }
 }
 

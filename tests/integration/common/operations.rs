@@ -40,5 +40,7 @@ pub const MERGE_VIEW: &str =
     concat!("query($id: ID!) { customer(id: $id) { ...MergeView } }\n", operation!("merge_view.graphql"));
 pub const UNMERGE_CUSTOMER: &str = operation!("unmerge_customer.graphql");
 pub const AUDIT_LOG: &str = operation!("audit_log.graphql");
+pub const ACCESS_ANOMALIES: &str = operation!("access_anomalies.graphql");
+pub const CLEAR_ACCESS_ANOMALY: &str = operation!("clear_access_anomaly.graphql");
 /// graphql-js's standard introspection query (what GraphiQL, codegen and Postman send).
 pub const INTROSPECTION: &str = operation!("introspection.graphql");

@@ -53,7 +53,7 @@ async fn an_untouched_log_verifies_and_entries_are_sealed_in_order(app: &TestApp
     let seqs: Vec<i64> = listed.iter().map(|e| e["seq"].as_str().unwrap().parse().unwrap()).collect();
     assert_eq!(seqs, (1..=total as i64).rev().collect::<Vec<_>>(), "newest first, gap-free");
     // Entries written after a seal are pending and verified by their own MAC.
-    app.customer(&listed[0]["customerId"].as_str().unwrap().to_owned(), "displayName").await;
+    app.customer(listed[0]["customerId"].as_str().unwrap(), "displayName").await;
     let report = services(app).verify_audit().await.unwrap();
     assert_eq!((report.finding, report.pending), (None, 1));
 }

@@ -1,0 +1,130 @@
+//! The anomaly detector's hooks in a request. Resolvers note what they observe in the
+//! request's [`Watch`] (profiles whose PII they revealed, pages fetched with `after`,
+//! identifier look-ups); at the end of the request the [`AnomalyWatch`] extension adds
+//! the refusals (`FORBIDDEN` errors) and hands the batch to the detector in one call.
+//! Before execution it asks whether the principal's PII is blocked (cached, see
+//! `service::anomaly`), which [`blocked`] answers for `pii_visible`; a response whose PII
+//! the block masked says so in `extensions.pii`.
+
+pub mod types;
+
+use super::Caller;
+use crate::domain::anomaly::Observations;
+use crate::domain::id::CustomerId;
+use crate::service::Services;
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest};
+use async_graphql::{Context, Request, Response, ServerResult, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// What one request observed, and whether its principal is blocked.
+#[derive(Default)]
+pub struct Watch {
+    observations: Mutex<Observations>,
+    blocked: AtomicBool,
+}
+
+impl Watch {
+    fn note(&self, f: impl FnOnce(&mut Observations)) {
+        if let Ok(mut o) = self.observations.lock() {
+            f(&mut o);
+        }
+    }
+}
+
+fn watch<'a>(ctx: &'a Context<'_>) -> Option<&'a Watch> {
+    ctx.data_opt::<Arc<Watch>>().map(Arc::as_ref)
+}
+
+/// The response reveals this customer's PII.
+pub fn revealed(ctx: &Context<'_>, customer: &CustomerId) {
+    if let Some(w) = watch(ctx) {
+        w.note(|o| {
+            o.profiles.insert(customer.as_str().to_owned());
+        });
+    }
+}
+
+/// A `customers` page after the first (`after` given).
+pub fn page_after(ctx: &Context<'_>) {
+    if let Some(w) = watch(ctx) {
+        w.note(|o| o.pages += 1);
+    }
+}
+
+/// An identifier looked up (its digest), counted among distinct identifiers when the
+/// look-up could not create a profile, and as a miss when nobody held it.
+pub fn looked_up(ctx: &Context<'_>, digest: String, could_create: bool, missed: bool) {
+    if let Some(w) = watch(ctx) {
+        w.note(|o| {
+            if !could_create {
+                o.identifiers.insert(digest);
+            }
+            if missed {
+                o.misses += 1;
+            }
+        });
+    }
+}
+
+/// Whether an open anomaly blocks this request's PII (`CUSTOMERS_ANOMALY_BLOCK`).
+pub fn blocked(ctx: &Context<'_>) -> bool {
+    watch(ctx).is_some_and(|w| w.blocked.load(Ordering::Relaxed))
+}
+
+/// Install after `ErrorCodes`.
+pub struct AnomalyWatch;
+
+impl ExtensionFactory for AnomalyWatch {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PerRequest(Arc::default()))
+    }
+}
+
+struct PerRequest(Arc<Watch>);
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for PerRequest {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        next.run(ctx, request.data(self.0.clone())).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let principal = ctx.data_opt::<Caller>().and_then(|c| c.0.clone());
+        let (Some(principal), Some(services)) = (principal, ctx.data_opt::<Services>()) else {
+            return next.run(ctx, operation_name).await;
+        };
+        let detector = &services.anomaly;
+        let blocked = detector.blocked(&principal.subject).await;
+        self.0.blocked.store(blocked, Ordering::Relaxed);
+        if let Some(gate) = ctx.data_opt::<super::pii::PiiGate>().filter(|_| blocked) {
+            gate.block(); // `extensions.pii.reason: ACCESS_BLOCKED` when it masks something
+        }
+        let response = next.run(ctx, operation_name).await;
+        let refusals = response.errors.iter().filter(|e| code(e) == Some("FORBIDDEN")).count();
+        let mut observations = self.0.observations.lock().map(|o| o.clone()).unwrap_or_default();
+        observations.refusals += refusals as u64;
+        if let Err(e) = detector.observe(&principal.subject, &observations).await {
+            // Detection must not fail the request it watches.
+            tracing::error!(error = ?e, "could not record access observations");
+        }
+        response
+    }
+}
+
+fn code(e: &async_graphql::ServerError) -> Option<&str> {
+    match e.extensions.as_ref()?.get("code")? {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
