@@ -35,8 +35,9 @@ pub fn build_schema(services: Option<Services>) -> CustomersSchema {
 pub fn build_schema_with(services: Option<Services>, limits: &Limits) -> CustomersSchema {
     let sdl = federation_sdl(&base_builder(None, limits).finish(), SdlOptions::default());
     base_builder(services, limits)
-        .extension(codes::ErrorCodes)
-        .extension(limits::QueryLimits(limits.clone()))
+        // The limits are checked by the error-code extension: each extension costs every
+        // resolved field a call of its `resolve` hook.
+        .extension(codes::ErrorCodes::with_limits(limits::QueryLimits(limits.clone())))
         .extension(sdl::ServiceSdl::new(sdl))
         .extension(entities::EntitiesPrefetch)
         .finish()
