@@ -6,6 +6,17 @@
 //!   BENCH_DATABASE_URL=postgres://…/db cargo bench --bench hot_paths
 //!
 //! Prints mean / p50 / p95 / p99 per operation and its SQL statement count.
+//!
+//! For instruction counts (repeatable on a loaded machine), run a few operations under
+//! callgrind, dumping on entering [`profile_start`] and on entering [`profile_end`]: the
+//! second dump holds the measured calls only, every thread included (`--zero-before` zeroes
+//! the calling thread only):
+//!
+//!   BENCH_CUSTOMERS=50 BENCH_ITERATIONS=20 BENCH_ONLY=resolve valgrind --tool=callgrind \
+//!     --dump-before='*profile_start*' --dump-before='*profile_end*' target/release/deps/hot_paths-…
+//!
+//! `BENCH_CUSTOMERS` (500) profiles are seeded; `BENCH_ITERATIONS` (300) calls are measured
+//! per operation; `BENCH_ONLY` picks operations: `resolve`, `one`, `page` (comma-separated).
 
 use axum::body::Body;
 use axum::http::Request;
@@ -17,8 +28,28 @@ use std::time::{Duration, Instant};
 use tower::ServiceExt as _;
 
 const SECRET: &str = "bench-secret-0123456789abcdef-0123456789";
-const CUSTOMERS: usize = 500;
-const ITERATIONS: usize = 300;
+
+/// `name` from the environment, else `default`.
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Whether `BENCH_ONLY` (absent: every operation) selects `op`.
+fn selected(op: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|o| o.trim() == op))
+}
+
+/// Callgrind's markers (`--dump-before`): never inlined, and with bodies
+/// that differ, else the two are folded into one symbol.
+#[inline(never)]
+fn profile_start(name: &str) {
+    std::hint::black_box(("start", name));
+}
+
+#[inline(never)]
+fn profile_end(name: &str) {
+    std::hint::black_box(("end", name));
+}
 
 struct Bench {
     router: axum::Router,
@@ -45,14 +76,17 @@ impl Bench {
         for i in 0..20 {
             self.call(query, vars(i)).await; // warm up
         }
+        let iterations = env_or("BENCH_ITERATIONS", 300).max(1);
         let statements = self.store.statements.get();
-        let mut times: Vec<Duration> = Vec::with_capacity(ITERATIONS);
-        for i in 0..ITERATIONS {
+        let mut times: Vec<Duration> = Vec::with_capacity(iterations);
+        profile_start(name);
+        for i in 0..iterations {
             let started = Instant::now();
             self.call(query, vars(i)).await;
             times.push(started.elapsed());
         }
-        let per_call = (self.store.statements.get() - statements) as f64 / ITERATIONS as f64;
+        profile_end(name);
+        let per_call = (self.store.statements.get() - statements) as f64 / iterations as f64;
         times.sort();
         let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
         let mean = times.iter().sum::<Duration>() / times.len() as u32;
@@ -116,9 +150,10 @@ async fn run() {
     let vip =
         bench.call("mutation { createLabel(input: { name: \"VIP\" }) { id } }", json!({})).await["createLabel"]["id"]
             .clone();
-    let mut ids = Vec::with_capacity(CUSTOMERS);
+    let customers = env_or("BENCH_CUSTOMERS", 500).max(1);
+    let mut ids = Vec::with_capacity(customers);
     let seeded = Instant::now();
-    for n in 0..CUSTOMERS {
+    for n in 0..customers {
         let data = bench
             .call(
                 "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { id } }",
@@ -146,19 +181,25 @@ async fn run() {
         ids.push(id);
     }
     println!(
-        "seeded {CUSTOMERS} full profiles in {:.2?} ({:.2?} per profile with 3 interactions)",
+        "seeded {customers} full profiles in {:.2?} ({:.2?} per profile with 3 interactions)",
         seeded.elapsed(),
-        seeded.elapsed() / CUSTOMERS as u32
+        seeded.elapsed() / customers as u32
     );
 
-    bench
-        .measure("resolveCustomer (known)", "query($v: String!) { resolveCustomer(identity: { channel: PHONE, value: $v }) { status customer { id } } }", |i| {
-            json!({ "v": format!("0044 7911 {:06}", 100000 + i % CUSTOMERS) })
-        })
-        .await;
-    let one = include_str!("../tests/operations/customer.graphql");
+    if selected("resolve") {
+        bench
+            .measure("resolveCustomer (known)", "query($v: String!) { resolveCustomer(identity: { channel: PHONE, value: $v }) { status customer { id } } }", |i| {
+                json!({ "v": format!("0044 7911 {:06}", 100000 + i % customers) })
+            })
+            .await;
+    }
     let ids = &ids;
-    bench.measure("customer(id) 360° view", one, |i| json!({ "id": ids[i % ids.len()] })).await;
-    let page = include_str!("../tests/operations/customer360.graphql");
-    bench.measure("customers(first: 50) 360°", page, |_| json!({ "first": 50 })).await;
+    if selected("one") {
+        let one = include_str!("../tests/operations/customer.graphql");
+        bench.measure("customer(id) 360° view", one, |i| json!({ "id": ids[i % ids.len()] })).await;
+    }
+    if selected("page") {
+        let page = include_str!("../tests/operations/customer360.graphql");
+        bench.measure("customers(first: 50) 360°", page, |_| json!({ "first": 50 })).await;
+    }
 }

@@ -14,8 +14,10 @@
 //!
 //! The same extension tells the HTTP layer how the request went ([`Outcome`]): a request
 //! that never reached execution has no `data` and is a 400 for `graphql-response+json`.
-//! And it puts response objects back in selection order ([`super::order`]).
+//! And it puts response objects back in selection order ([`super::order`]), and checks the
+//! query limits when given them ([`super::limits`]).
 
+use super::limits::QueryLimits;
 use super::order;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextRequest,
@@ -53,18 +55,29 @@ impl Outcome {
     }
 }
 
-/// Install first (outermost) with `.extension(ErrorCodes)`, so it sees every other error.
-pub struct ErrorCodes;
+/// Install first (outermost) with `.extension(ErrorCodes::default())`, so it sees every
+/// other error; [`ErrorCodes::with_limits`] also checks the query limits.
+#[derive(Default)]
+pub struct ErrorCodes {
+    limits: Option<Arc<QueryLimits>>,
+}
+
+impl ErrorCodes {
+    pub fn with_limits(limits: QueryLimits) -> Self {
+        Self { limits: Some(Arc::new(limits)) }
+    }
+}
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Codes::default())
+        Arc::new(Codes { limits: self.limits.clone(), ..Codes::default() })
     }
 }
 
 /// What one request's later hooks need from its earlier ones.
 #[derive(Default)]
 struct Codes {
+    limits: Option<Arc<QueryLimits>>,
     operation_name: Mutex<Option<String>>,
     document: Mutex<Option<(ExecutableDocument, Variables)>>,
 }
@@ -124,7 +137,13 @@ impl Extension for Codes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        if let Some(limits) = &self.limits {
+            limits.check_text(query)?;
+        }
         let doc = next.run(ctx, query, variables).await.map_err(parse_failure)?;
+        if let Some(limits) = &self.limits {
+            limits.check_document(&doc, variables)?;
+        }
         let operation_name = lock(&self.operation_name).clone();
         let op = order::selected(&doc, operation_name.as_deref());
         if let Some(outcome) = ctx.data_opt::<Arc<Outcome>>()
@@ -145,6 +164,10 @@ impl Extension for Codes {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await.map_err(|errors| {
+            let errors: Vec<_> = match &self.limits {
+                Some(limits) => errors.into_iter().map(|e| limits.validation_error(e)).collect(),
+                None => errors,
+            };
             // The complexity of a list field parses its `first` again and reports a bad
             // value a second time, at the field: one error per bad argument is enough.
             let argument_error = errors.iter().any(|e| e.message.starts_with("Invalid value for argument"));

@@ -3,26 +3,22 @@
 //! the raw text, before parsing), aliases, directives and `_entities` representations
 //! (counted on the parsed document), and depth and list-aware complexity (async-graphql's
 //! validation, whose errors are given the same code here).
+//!
+//! These are checks, not an extension of their own: [`super::codes::ErrorCodes`] runs them
+//! from its hooks. async-graphql calls every extension's `resolve` hook for every field
+//! resolved (a boxed future each, even for the default hook), so a request-level concern
+//! costs least inside an extension that is there anyway.
 
 use crate::config::Limits;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
-use std::sync::Arc;
+use async_graphql::{ServerError, ServerResult, Variables};
 
 /// The most representations one `_entities` call may carry.
 pub const MAX_REPRESENTATIONS: usize = 1000;
 
-/// Install with `.extension(QueryLimits(limits))`.
+/// The query limits of a schema.
+#[derive(Clone, Debug)]
 pub struct QueryLimits(pub Limits);
-
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Check(self.0.clone()))
-    }
-}
-
-struct Check(Limits);
 
 /// The error for a limit: what it is and its value, never anything of the query.
 pub fn exceeded(limit: &str, max: usize) -> ServerError {
@@ -34,48 +30,41 @@ pub fn exceeded(limit: &str, max: usize) -> ServerError {
     e
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Check {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if count_tokens(query, self.0.max_tokens) > self.0.max_tokens {
-            return Err(exceeded("tokens", self.0.max_tokens));
+impl QueryLimits {
+    /// Before parsing: the lexical tokens of the query text.
+    pub fn check_text(&self, query: &str) -> ServerResult<()> {
+        let max = self.0.max_tokens;
+        // A token is at least one byte: a text no longer than the limit cannot exceed it.
+        if query.len() > max && count_tokens(query, max) > max {
+            return Err(exceeded("tokens", max));
         }
-        let doc = next.run(ctx, query, variables).await?;
-        let counts = Counts::of(&doc);
+        Ok(())
+    }
+
+    /// Once parsed: aliases, directives and `_entities` representations.
+    pub fn check_document(&self, doc: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+        let counts = Counts::of(doc);
         if counts.aliases > self.0.max_aliases {
             return Err(exceeded("aliases", self.0.max_aliases));
         }
         if counts.directives > self.0.max_directives {
             return Err(exceeded("directives", self.0.max_directives));
         }
-        if super::entities::representations(&doc, variables).len() > MAX_REPRESENTATIONS {
+        if super::entities::representations(doc, variables).len() > MAX_REPRESENTATIONS {
             return Err(exceeded("representations", MAX_REPRESENTATIONS));
         }
-        Ok(doc)
+        Ok(())
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| match e.message.as_str() {
-                    // async-graphql's own wording for its two limits.
-                    "Query is too complex." => exceeded("complexity", self.0.max_complexity),
-                    "Query is nested too deep." => exceeded("depth", self.0.max_depth),
-                    _ => e,
-                })
-                .collect()
-        })
+    /// A validation error: async-graphql's own for its depth and complexity limits become
+    /// limit errors; any other is returned as it is.
+    pub fn validation_error(&self, e: ServerError) -> ServerError {
+        match e.message.as_str() {
+            // async-graphql's own wording for its two limits.
+            "Query is too complex." => exceeded("complexity", self.0.max_complexity),
+            "Query is nested too deep." => exceeded("depth", self.0.max_depth),
+            _ => e,
+        }
     }
 }
 

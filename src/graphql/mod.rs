@@ -40,10 +40,11 @@ pub fn build_schema_with(services: Option<Services>, limits: &Limits, access: &A
     base_builder(services, limits)
         .data(access.clone())
         .extension(pii::PiiNotice)
-        .extension(codes::ErrorCodes)
+        // The limits are checked by the error-code extension: each extension costs every
+        // resolved field a call of its `resolve` hook.
+        .extension(codes::ErrorCodes::with_limits(limits::QueryLimits(limits.clone())))
         .extension(anomaly::AnomalyWatch)
         .extension(access_log::AuditReads)
-        .extension(limits::QueryLimits(limits.clone()))
         .extension(sdl::ServiceSdl::new(sdl))
         .extension(entities::EntitiesPrefetch)
         .finish()

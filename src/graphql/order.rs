@@ -6,6 +6,10 @@
 //! CollectFields fixes the order of an object's keys: the order of the selection set. This
 //! puts every object of a response back in that order, walking the executed operation with
 //! the schema's types so that fragments' type conditions apply as they did in execution.
+//!
+//! A response repeats the same selection for every item of a list, so CollectFields runs
+//! once per (selection, concrete type) and its result, a [`Plan`], is reused; an object
+//! whose keys are already in order (most: only fields that wait finish late) is left as it is.
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
@@ -14,7 +18,9 @@ use async_graphql::parser::types::{
 };
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{InputType, Name, Positioned, Value, Variables};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The operation a request executes, chosen as async-graphql chooses it.
 pub fn selected<'d>(doc: &'d ExecutableDocument, name: Option<&str>) -> Option<&'d OperationDefinition> {
@@ -40,7 +46,27 @@ pub fn reorder(
         OperationType::Mutation => registry.mutation_type.as_deref(),
         OperationType::Subscription => registry.subscription_type.as_deref(),
     };
-    Walk { fragments: &doc.fragments, variables, registry }.value(data, &[&op.selection_set.node], root);
+    let walk = Walk { fragments: &doc.fragments, variables, registry };
+    let root = walk.sets(vec![&op.selection_set.node], root);
+    walk.value(data, &root);
+}
+
+/// The selection sets of one response key (a key selected twice merges its fields' sets),
+/// how to tell the concrete type of its objects, and the plans made for them so far, by
+/// concrete type (`None`: unknown, then type conditions are not applied).
+struct Sets<'a> {
+    sets: Vec<&'a SelectionSet>,
+    /// The concrete type when the field's type is an object type.
+    object: Option<&'a str>,
+    /// Else (an interface or a union) the keys that select `__typename`.
+    typename_keys: Vec<&'a str>,
+    plans: RefCell<Vec<(Option<&'a str>, Rc<Plan<'a>>)>>,
+}
+
+/// CollectFields of some sets for one concrete type: the response keys in order, each with
+/// the sets of its sub-selection (none for a leaf).
+struct Plan<'a> {
+    keys: Vec<(&'a str, Option<Sets<'a>>)>,
 }
 
 struct Walk<'a> {
@@ -50,66 +76,105 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    /// `ty` is the field's named type (`None`: unknown, then type conditions are not applied).
-    fn value(&self, value: &mut Value, sets: &[&'a SelectionSet], ty: Option<&str>) {
+    /// The sets of a field whose named type is `ty` (`None`: unknown).
+    fn sets(&self, sets: Vec<&'a SelectionSet>, ty: Option<&'a str>) -> Sets<'a> {
+        let meta = ty.and_then(|t| self.registry.types.get(t));
+        let object = match meta {
+            Some(MetaType::Object { .. }) => ty,
+            _ => None,
+        };
+        let mut typename_keys = Vec::new();
+        if meta.is_some() && object.is_none() {
+            let mut fields = Vec::new();
+            sets.iter().for_each(|set| self.collect(set, None, &mut fields));
+            typename_keys = first_of_each_key(&fields)
+                .into_iter()
+                .filter(|(_, field)| field.name.node == "__typename")
+                .map(|(key, _)| key)
+                .collect();
+        }
+        Sets { sets, object, typename_keys, plans: RefCell::default() }
+    }
+
+    fn value(&self, value: &mut Value, sets: &Sets<'a>) {
         match value {
-            Value::List(items) => items.iter_mut().for_each(|item| self.value(item, sets, ty)),
-            Value::Object(map) => self.object(map, sets, ty),
+            Value::List(items) => items.iter_mut().for_each(|item| self.value(item, sets)),
+            Value::Object(map) => self.object(map, sets),
             _ => {}
         }
     }
 
-    fn object(&self, map: &mut IndexMap<Name, Value>, sets: &[&'a SelectionSet], ty: Option<&str>) {
-        let concrete = self.concrete(map, sets, ty);
-        let mut fields: IndexMap<&'a str, Vec<&'a Field>> = IndexMap::new();
-        for set in sets {
-            self.collect(set, concrete.as_deref(), &mut fields);
+    fn object(&self, map: &mut IndexMap<Name, Value>, sets: &Sets<'a>) {
+        let plan = self.plan(sets, self.concrete(map, sets));
+        if !in_order(map, &plan) {
+            // Keys that were not selected (there should be none) stay, after the selected.
+            // (An object has few keys: a type's fields, and at most `max_aliases` more.)
+            let position = |key: &Name| plan.keys.iter().position(|(k, _)| *k == key.as_str());
+            map.sort_by_cached_key(|key, _| position(key).unwrap_or(usize::MAX));
         }
-        let mut unordered = std::mem::take(map);
-        for (key, group) in fields {
-            let Some((key, mut value)) = unordered.shift_remove_entry(key) else { continue };
-            let children: Vec<&SelectionSet> =
-                group.iter().map(|f| &f.selection_set.node).filter(|s| !s.items.is_empty()).collect();
-            if !children.is_empty() {
-                let field_type = concrete
-                    .as_deref()
-                    .and_then(|t| self.registry.types.get(t))
-                    .and_then(|t| t.field_by_name(&group[0].name.node))
-                    .map(|f| MetaTypeName::concrete_typename(&f.ty).to_owned());
-                self.value(&mut value, &children, field_type.as_deref());
+        let mut keys = plan.keys.iter();
+        for (key, value) in map.iter_mut() {
+            let Some((_, child)) = keys.find(|(k, _)| *k == key.as_str()) else { break };
+            if let Some(child) = child {
+                self.value(value, child);
             }
-            map.insert(key, value);
         }
-        // Nothing should be left; if something is, it is kept, after the selected keys.
-        map.extend(unordered);
+    }
+
+    /// The plan for `sets` on an object of type `concrete`, made on first use.
+    fn plan(&self, sets: &Sets<'a>, concrete: Option<&'a str>) -> Rc<Plan<'a>> {
+        if let Some((_, plan)) = sets.plans.borrow().iter().find(|(ty, _)| *ty == concrete) {
+            return plan.clone();
+        }
+        let mut fields = Vec::new();
+        for set in &sets.sets {
+            self.collect(set, concrete, &mut fields);
+        }
+        let keys: Vec<_> = first_of_each_key(&fields)
+            .into_iter()
+            .map(|(key, first)| {
+                // A key selected more than once merges its fields' sub-selections.
+                let children: Vec<&SelectionSet> = fields
+                    .iter()
+                    .filter(|(k, f)| *k == key && !f.selection_set.node.items.is_empty())
+                    .map(|(_, f)| &f.selection_set.node)
+                    .collect();
+                let child = (!children.is_empty()).then(|| {
+                    let field_type = concrete
+                        .and_then(|t| self.registry.types.get(t))
+                        .and_then(|t| t.field_by_name(&first.name.node))
+                        .map(|f| MetaTypeName::concrete_typename(&f.ty));
+                    self.sets(children, field_type)
+                });
+                (key, child)
+            })
+            .collect();
+        let plan = Rc::new(Plan { keys });
+        sets.plans.borrow_mut().push((concrete, plan.clone()));
+        plan
     }
 
     /// The object's own type: the field's type when it is an object type, else (an
     /// interface or a union) what its `__typename` says, if it was selected.
-    fn concrete(&self, map: &IndexMap<Name, Value>, sets: &[&'a SelectionSet], ty: Option<&str>) -> Option<String> {
-        let meta = self.registry.types.get(ty?)?;
-        if let MetaType::Object { name, .. } = meta {
-            return Some(name.clone());
+    fn concrete(&self, map: &IndexMap<Name, Value>, sets: &Sets<'a>) -> Option<&'a str> {
+        if sets.object.is_some() {
+            return sets.object;
         }
-        let mut fields = IndexMap::new();
-        sets.iter().for_each(|set| self.collect(set, None, &mut fields));
-        fields.iter().filter(|(_, group)| group[0].name.node == "__typename").find_map(|(key, _)| match map.get(*key) {
-            Some(Value::String(name)) => Some(name.clone()),
+        sets.typename_keys.iter().find_map(|key| match map.get(*key) {
+            Some(Value::String(name)) => self.registry.types.get_key_value(name.as_str()).map(|(k, _)| k.as_str()),
             _ => None,
         })
     }
 
-    /// CollectFields: the response keys of `set` in order, with their fields, for an
-    /// object of type `concrete` (`None`: every fragment applies).
-    fn collect(&self, set: &'a SelectionSet, concrete: Option<&str>, out: &mut IndexMap<&'a str, Vec<&'a Field>>) {
+    /// CollectFields: the fields of `set` in order, with their response keys, for an object
+    /// of type `concrete` (`None`: every fragment applies).
+    fn collect(&self, set: &'a SelectionSet, concrete: Option<&str>, out: &mut Vec<(&'a str, &'a Field)>) {
         for item in &set.items {
             if self.skipped(item.node.directives()) {
                 continue;
             }
             match &item.node {
-                Selection::Field(field) => {
-                    out.entry(field.node.response_key().node.as_str()).or_default().push(&field.node)
-                }
+                Selection::Field(field) => out.push((field.node.response_key().node.as_str(), &field.node)),
                 Selection::FragmentSpread(spread) => {
                     let Some(fragment) = self.fragments.get(&spread.node.fragment_name.node) else { continue };
                     if self.applies(Some(&fragment.node.type_condition.node.on.node), concrete) {
@@ -155,6 +220,25 @@ impl<'a> Walk<'a> {
             include != value
         })
     }
+}
+
+/// The response keys of collected `fields` in order, each with its first field. The keys
+/// are few (a type's fields, and at most `max_aliases` more), so a scan beats hashing.
+fn first_of_each_key<'a>(fields: &[(&'a str, &'a Field)]) -> Vec<(&'a str, &'a Field)> {
+    let mut firsts: Vec<(&str, &Field)> = Vec::new();
+    for &(key, field) in fields {
+        if !firsts.iter().any(|(k, _)| *k == key) {
+            firsts.push((key, field));
+        }
+    }
+    firsts
+}
+
+/// Whether the keys of `map` come in the plan's order (a key the plan lacks, or a key
+/// out of place, is not).
+fn in_order(map: &IndexMap<Name, Value>, plan: &Plan<'_>) -> bool {
+    let mut keys = plan.keys.iter();
+    map.keys().all(|key| keys.any(|(k, _)| *k == key.as_str()))
 }
 
 #[cfg(test)]
@@ -219,8 +303,9 @@ mod tests {
     }
 
     async fn run(query: &str) -> String {
-        let schema =
-            Schema::build(Query, EmptyMutation, EmptySubscription).extension(super::super::codes::ErrorCodes).finish();
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(super::super::codes::ErrorCodes::default())
+            .finish();
         let resp = schema.execute(query).await;
         assert!(resp.errors.is_empty(), "{:?}", resp.errors);
         serde_json::to_string(&resp.data).unwrap()
