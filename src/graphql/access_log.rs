@@ -1,14 +1,14 @@
 //! Who saw whose personal data. Every PII field asks [`reveal`] before it shows a value
 //! unmasked; the request's [`AccessLog`] collects (profile, field) pairs, and when the
-//! operation has run, the [`AuditReads`] extension records them all in one statement. If
+//! operation has run, [`flush`] (called by `graphql::access`) records them all in one statement. If
 //! that record cannot be written, the response is withheld: PII is never shown unaudited.
 
 use super::context::{Caller, pii_visible};
 use crate::domain::audit::{Actor, PiiReads};
 use crate::domain::id::CustomerId;
 use crate::service::Services;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest};
-use async_graphql::{Context, ErrorExtensions as _, Request, Response, ServerResult};
+use async_graphql::extensions::ExtensionContext;
+use async_graphql::{Context, ErrorExtensions as _, Request, Response};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// One request's record of access: who acts in which operation, and the PII revealed.
@@ -54,48 +54,30 @@ pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
     Ok(Actor::new(super::context::caller(ctx)?.subject.clone(), None))
 }
 
-/// Install with `.extension(AuditReads)`, inside `ErrorCodes`.
-pub struct AuditReads;
+/// Give the request its log (before it is prepared).
+pub(super) fn prepare(request: Request) -> Request {
+    request.data(Arc::new(AccessLog::default()))
+}
 
-impl ExtensionFactory for AuditReads {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AuditReads)
+/// Before execution: who acts, in which operation.
+pub(super) fn begin(ctx: &ExtensionContext<'_>, operation_name: Option<&str>) {
+    let log = ctx.data_opt::<Arc<AccessLog>>();
+    let principal = ctx.data_opt::<Caller>().and_then(|c| c.0.as_ref());
+    if let (Some(log), Some(principal)) = (log, principal) {
+        let _ = log.actor.set(Actor::new(principal.subject.clone(), operation_name));
     }
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for AuditReads {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        next.run(ctx, request.data(Arc::new(AccessLog::default()))).await
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let log = ctx.data_opt::<Arc<AccessLog>>().cloned();
-        let principal = ctx.data_opt::<Caller>().and_then(|c| c.0.as_ref());
-        if let (Some(log), Some(principal)) = (&log, principal) {
-            let _ = log.actor.set(Actor::new(principal.subject.clone(), operation_name));
-        }
-        let response = next.run(ctx, operation_name).await;
-        let (Some(log), Some(services)) = (log, ctx.data_opt::<Services>()) else { return response };
-        let reads = log.take();
-        let Some(actor) = log.actor().filter(|_| !reads.is_empty()) else { return response };
-        match services.record_pii_reads(actor, reads).await {
-            Ok(()) => response,
-            Err(error) => {
-                // Withhold what could not be audited; the error is logged with a reference.
-                let error = error.extend();
-                Response::from_errors(vec![error.into_server_error(async_graphql::Pos::default())])
-            }
-        }
+/// After execution: record the PII the response revealed, in one statement; when that
+/// fails, withhold the response (the error is logged with a reference).
+pub(super) async fn flush(ctx: &ExtensionContext<'_>, response: Response) -> Response {
+    let (Some(log), Some(services)) = (ctx.data_opt::<Arc<AccessLog>>(), ctx.data_opt::<Services>()) else {
+        return response;
+    };
+    let reads = log.take();
+    let Some(actor) = log.actor().filter(|_| !reads.is_empty()) else { return response };
+    match services.record_pii_reads(actor, reads).await {
+        Ok(()) => response,
+        Err(error) => Response::from_errors(vec![error.extend().into_server_error(async_graphql::Pos::default())]),
     }
 }

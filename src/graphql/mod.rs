@@ -1,5 +1,6 @@
 //! The GraphQL schema: types, loaders, guards, error mapping and the federation SDL.
 
+pub mod access;
 pub mod access_log;
 pub mod anomaly;
 pub mod codes;
@@ -39,12 +40,10 @@ pub fn build_schema_with(services: Option<Services>, limits: &Limits, access: &A
     let sdl = federation_sdl(&base_builder(None, limits).finish(), sdl_options);
     base_builder(services, limits)
         .data(access.clone())
-        .extension(pii::PiiNotice)
-        // The limits are checked by the error-code extension: each extension costs every
-        // resolved field a call of its `resolve` hook.
+        // Each extension costs every resolved field a call of its `resolve` hook: the limits
+        // are checked by the error-code extension, and the access hooks are one extension.
         .extension(codes::ErrorCodes::with_limits(limits::QueryLimits(limits.clone())))
-        .extension(anomaly::AnomalyWatch)
-        .extension(access_log::AuditReads)
+        .extension(access::RequestAccess)
         .extension(sdl::ServiceSdl::new(sdl))
         .extension(entities::EntitiesPrefetch)
         .finish()

@@ -1,4 +1,4 @@
-//! The PII decision of a request, taken once before it runs ([`PiiNotice::prepare_request`])
+//! The PII decision of a request, taken once before it runs ([`prepare`], called by `graphql::access`)
 //! from its caller and the configuration, asked by every PII field through
 //! [`super::context::pii_visible`]; and the response's `extensions.pii` when PII was masked
 //! for a reason the caller should know (it holds `pii:read` but is refused).
@@ -6,10 +6,9 @@
 use super::context::Caller;
 use crate::config::AccessSettings;
 use crate::domain::access::{MaskReason, PiiAccess};
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest};
-use async_graphql::{Request, Response, ServerResult, value};
+use async_graphql::extensions::ExtensionContext;
+use async_graphql::{Request, Response, value};
 use std::any::TypeId;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The request's PII decision, and whether a PII field was masked under it.
@@ -57,40 +56,18 @@ impl PiiGate {
     }
 }
 
-/// Decides PII access for each request and reports a masking the caller did not expect.
-pub struct PiiNotice;
-
-impl ExtensionFactory for PiiNotice {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PiiNotice)
-    }
+/// Decide the request's PII access, before it is prepared.
+pub(super) fn prepare(ctx: &ExtensionContext<'_>, mut request: Request) -> Request {
+    let policy = ctx.data_opt::<AccessSettings>().map(|a| a.pii).unwrap_or_default();
+    let caller = request.data.get(&TypeId::of::<Caller>()).and_then(|c| c.downcast_ref::<Caller>());
+    let access = PiiAccess::decide(caller.and_then(|c| c.0.as_ref()), policy);
+    request.data.insert(PiiGate::new(access));
+    request
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for PiiNotice {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let policy = ctx.data_opt::<AccessSettings>().map(|a| a.pii).unwrap_or_default();
-        let caller = request.data.get(&TypeId::of::<Caller>()).and_then(|c| c.downcast_ref::<Caller>());
-        let access = PiiAccess::decide(caller.and_then(|c| c.0.as_ref()), policy);
-        request.data.insert(PiiGate::new(access));
-        next.run(ctx, request).await
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut resp = next.run(ctx, operation_name).await;
-        if let Some(reason) = ctx.data_opt::<PiiGate>().and_then(PiiGate::reported) {
-            resp.extensions.insert("pii".to_owned(), value!({ "masked": true, "reason": reason.code() }));
-        }
-        resp
+/// Say in the response why PII was masked, when the caller expected to see it.
+pub(super) fn report(ctx: &ExtensionContext<'_>, response: &mut Response) {
+    if let Some(reason) = ctx.data_opt::<PiiGate>().and_then(PiiGate::reported) {
+        response.extensions.insert("pii".to_owned(), value!({ "masked": true, "reason": reason.code() }));
     }
 }

@@ -1,6 +1,6 @@
 //! The anomaly detector's hooks in a request. Resolvers note what they observe in the
 //! request's [`Watch`] (profiles whose PII they revealed, pages fetched with `after`,
-//! identifier look-ups); at the end of the request the [`AnomalyWatch`] extension adds
+//! identifier look-ups); at the end of the request [`after`] (called by `graphql::access`) adds
 //! the refusals (`FORBIDDEN` errors) and hands the batch to the detector in one call.
 //! Before execution it asks whether the principal's PII is blocked (cached, see
 //! `service::anomaly`), which [`blocked`] answers for `pii_visible`; a response whose PII
@@ -12,8 +12,8 @@ use super::Caller;
 use crate::domain::anomaly::Observations;
 use crate::domain::id::CustomerId;
 use crate::service::Services;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest};
-use async_graphql::{Context, Request, Response, ServerResult, Value};
+use async_graphql::extensions::ExtensionContext;
+use async_graphql::{Context, Request, Response, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -72,54 +72,44 @@ pub fn blocked(ctx: &Context<'_>) -> bool {
     watch(ctx).is_some_and(|w| w.blocked.load(Ordering::Relaxed))
 }
 
-/// Install after `ErrorCodes`.
-pub struct AnomalyWatch;
+/// Give the request a [`Watch`] (before it is prepared).
+pub(super) fn prepare(request: Request) -> Request {
+    request.data(Arc::new(Watch::default()))
+}
 
-impl ExtensionFactory for AnomalyWatch {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PerRequest(Arc::default()))
+/// Before execution: whether the principal's PII is blocked (then the request's PII gate
+/// masks it, and says why).
+pub(super) async fn before(ctx: &ExtensionContext<'_>) {
+    let (Some(principal), Some(services), Some(watch)) =
+        (caller(ctx), ctx.data_opt::<Services>(), ctx.data_opt::<Arc<Watch>>())
+    else {
+        return;
+    };
+    let blocked = services.anomaly.blocked(&principal.subject).await;
+    watch.blocked.store(blocked, Ordering::Relaxed);
+    if let Some(gate) = ctx.data_opt::<super::pii::PiiGate>().filter(|_| blocked) {
+        gate.block(); // `extensions.pii.reason: ACCESS_BLOCKED` when it masks something
     }
 }
 
-struct PerRequest(Arc<Watch>);
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for PerRequest {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        next.run(ctx, request.data(self.0.clone())).await
+/// After execution: the request's observations, with its refusals, in one call.
+pub(super) async fn after(ctx: &ExtensionContext<'_>, response: &Response) {
+    let (Some(principal), Some(services), Some(watch)) =
+        (caller(ctx), ctx.data_opt::<Services>(), ctx.data_opt::<Arc<Watch>>())
+    else {
+        return;
+    };
+    let refusals = response.errors.iter().filter(|e| code(e) == Some("FORBIDDEN")).count();
+    let mut observations = watch.observations.lock().map(|o| o.clone()).unwrap_or_default();
+    observations.refusals += refusals as u64;
+    if let Err(e) = services.anomaly.observe(&principal.subject, &observations).await {
+        // Detection must not fail the request it watches.
+        tracing::error!(error = ?e, "could not record access observations");
     }
+}
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let principal = ctx.data_opt::<Caller>().and_then(|c| c.0.clone());
-        let (Some(principal), Some(services)) = (principal, ctx.data_opt::<Services>()) else {
-            return next.run(ctx, operation_name).await;
-        };
-        let detector = &services.anomaly;
-        let blocked = detector.blocked(&principal.subject).await;
-        self.0.blocked.store(blocked, Ordering::Relaxed);
-        if let Some(gate) = ctx.data_opt::<super::pii::PiiGate>().filter(|_| blocked) {
-            gate.block(); // `extensions.pii.reason: ACCESS_BLOCKED` when it masks something
-        }
-        let response = next.run(ctx, operation_name).await;
-        let refusals = response.errors.iter().filter(|e| code(e) == Some("FORBIDDEN")).count();
-        let mut observations = self.0.observations.lock().map(|o| o.clone()).unwrap_or_default();
-        observations.refusals += refusals as u64;
-        if let Err(e) = detector.observe(&principal.subject, &observations).await {
-            // Detection must not fail the request it watches.
-            tracing::error!(error = ?e, "could not record access observations");
-        }
-        response
-    }
+fn caller<'a>(ctx: &'a ExtensionContext<'_>) -> Option<&'a crate::domain::Principal> {
+    ctx.data_opt::<Caller>().and_then(|c| c.0.as_ref())
 }
 
 fn code(e: &async_graphql::ServerError) -> Option<&str> {
