@@ -16,7 +16,8 @@
 //!     --dump-before='*profile_start*' --dump-before='*profile_end*' target/release/deps/hot_paths-…
 //!
 //! `BENCH_CUSTOMERS` (500) profiles are seeded; `BENCH_ITERATIONS` (300) calls are measured
-//! per operation; `BENCH_ONLY` picks operations: `resolve`, `one`, `page` (comma-separated).
+//! per operation; `BENCH_ONLY` picks operations: `resolve`, `one`, `page`, `page-masked` (comma-separated);
+//! `BENCH_ANOMALY=off` runs without the anomaly detector.
 
 use axum::body::Body;
 use axum::http::Request;
@@ -131,7 +132,11 @@ async fn run() {
         tls: None,
         graphiql: true,
         metrics: true,
-        anomaly: Default::default(),
+        // `BENCH_ANOMALY=off`: without the anomaly detector (its two statements per request).
+        anomaly: customers::domain::anomaly::Policy {
+            enabled: std::env::var("BENCH_ANOMALY").map_or(true, |v| v != "off"),
+            ..Default::default()
+        },
         access: Default::default(),
         audit_seal_interval: std::time::Duration::from_secs(1),
     };
@@ -201,5 +206,13 @@ async fn run() {
     if selected("page") {
         let page = include_str!("../tests/operations/customer360.graphql");
         bench.measure("customers(first: 50) 360°", page, |_| json!({ "first": 50 })).await;
+    }
+    if selected("page-masked") {
+        // The same page for a caller without `pii:read`: nothing unmasked, nothing audited.
+        // Against `page`, what recording the PII shown costs.
+        let masked = customers::http::auth::mint_hs256(SECRET.as_bytes(), "bench", "customers:read", 3600, None, None);
+        let masked = Bench { token: masked.unwrap(), ..bench };
+        let page = include_str!("../tests/operations/customer360.graphql");
+        masked.measure("customers(first: 50) 360°, masked", page, |_| json!({ "first": 50 })).await;
     }
 }

@@ -1,7 +1,7 @@
 //! The audit log becomes a record of every access to personal data, tamper-evident: each
 //! entry carries a MAC of its own content, and a sealer chains sealed entries by `seq`
 //! (gap-free) and a chained MAC whose head is kept in `audit_chain`. See
-//! `docs/decisions/0006-audit-log.md`.
+//! `docs/decisions/0008-audit-log.md`.
 
 use sea_orm_migration::{prelude::*, schema::*};
 

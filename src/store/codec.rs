@@ -76,7 +76,7 @@ impl PiiCodec {
         Self(Arc::new(Keys {
             cipher,
             index: master.derive("customers/pii/blind-index/v1"),
-            // Key rotation must keep this key (or re-seal the whole chain): see decision 0006.
+            // Key rotation must keep this key (or re-seal the whole chain): see decision 0008.
             audit: master.derive("customers/audit/chain/v1"),
         }))
     }
