@@ -148,6 +148,20 @@ pub async fn since(
         .context("read the audit log")
 }
 
+/// Whether any entry waits to be sealed (one indexed look-up, no lock).
+pub async fn has_pending(db: &impl ConnectionTrait) -> StoreResult<bool> {
+    let one = audit::Entity::find()
+        .select_only()
+        .column(audit::Column::Id)
+        .filter(audit::Column::Seq.is_null())
+        .limit(1)
+        .into_tuple::<String>()
+        .one(db)
+        .await
+        .context("look for unsealed audit entries")?;
+    Ok(one.is_some())
+}
+
 /// Number of entries not sealed yet (exported on `/metrics`).
 pub async fn pending(db: &impl ConnectionTrait) -> StoreResult<u64> {
     audit::Entity::find().filter(audit::Column::Seq.is_null()).count(db).await.context("count unsealed audit entries")
