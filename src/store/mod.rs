@@ -41,6 +41,17 @@ impl StatementCounter {
     }
 }
 
+tokio::task_local! {
+    /// Set while background work (the audit sealer) runs, so that its statements are
+    /// counted apart from the requests'.
+    static BACKGROUND: ();
+}
+
+/// Run `work` as background work: its statements count in `background_statements`.
+pub async fn in_background<T>(work: impl std::future::Future<Output = T>) -> T {
+    BACKGROUND.scope((), work).await
+}
+
 /// The database handle plus the PII codec every repository uses.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -50,6 +61,8 @@ pub struct Store {
     /// The part of `statements` the anomaly detector sent (its tables are `anomaly_…`),
     /// so that tests can bound a resolver's own statements and the detector's apart.
     pub anomaly_statements: StatementCounter,
+    /// The part of `statements` background work sent (the audit sealer: [`in_background`]).
+    pub background_statements: StatementCounter,
 }
 
 impl Store {
@@ -84,16 +97,21 @@ impl Store {
         }
         let statements = StatementCounter::default();
         let anomaly_statements = StatementCounter::default();
+        let background_statements = StatementCounter::default();
         let (counter, anomaly_counter) = (statements.0.clone(), anomaly_statements.0.clone());
+        let background_counter = background_statements.0.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            if BACKGROUND.try_with(|_| ()).is_ok() {
+                background_counter.fetch_add(1, Ordering::Relaxed);
+            }
             if info.statement.sql.contains("\"anomaly_") {
                 anomaly_counter.fetch_add(1, Ordering::Relaxed);
             }
             // The SQL text only (placeholders): the values can be PII and are never logged.
             tracing::trace!(target: "customers::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
         });
-        Ok(Self { db, codec, statements, anomaly_statements })
+        Ok(Self { db, codec, statements, anomaly_statements, background_statements })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

@@ -239,9 +239,9 @@ impl TestApp {
     }
 
     /// SQL statements the requests' own work sent so far: the counter `/metrics` exports,
-    /// less the anomaly detector's (bounded apart: `anomaly_statements`).
+    /// less the anomaly detector's and the audit sealer's (each bounded apart).
     pub fn statements(&self) -> u64 {
-        self.store.statements.get() - self.store.anomaly_statements.get()
+        self.store.statements.get() - self.store.anomaly_statements.get() - self.store.background_statements.get()
     }
 
     /// SQL statements the anomaly detector sent so far.

@@ -23,7 +23,11 @@ async fn sealed_log(app: &TestApp) -> String {
     for n in 0..5 {
         app.admin(UPDATE_CUSTOMER, json!({ "id": id, "input": { "displayName": format!("Name {n}") } })).await;
     }
+    let (requests, background) = (app.statements(), app.store.background_statements.get());
     services(app).seal_audit().await.expect("seal");
+    // The sealer's statements count as background work, not as the requests'.
+    assert!(app.store.background_statements.get() > background);
+    assert_eq!(app.statements(), requests);
     id
 }
 
