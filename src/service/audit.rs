@@ -52,7 +52,8 @@ impl Services {
                 tracing::error!(target: "security", entry = %id, "an audit entry does not match its MAC: not sealed");
             }
             total += round.sealed;
-            if round.sealed < SEAL_BATCH.saturating_sub(round.refused.len() as u64) || round.sealed == 0 {
+            // A round that read less than a whole batch has reached the end.
+            if round.sealed + (round.refused.len() as u64) < SEAL_BATCH || round.sealed == 0 {
                 return Ok(total);
             }
         }

@@ -32,8 +32,8 @@ impl From<audit::Model> for ExportedEntry {
     fn from(r: audit::Model) -> Self {
         Self {
             v: 1,
-            fields: r.fields.as_deref().and_then(|f| serde_json::from_str(f).ok()).unwrap_or_default(),
-            details: serde_json::from_str(&r.details).unwrap_or_default(),
+            fields: super::stored_fields(&r),
+            details: super::stored_details(&r),
             id: r.id,
             seq: r.seq,
             at: r.at,

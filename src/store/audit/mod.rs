@@ -167,7 +167,18 @@ pub async fn pending(db: &impl ConnectionTrait) -> StoreResult<u64> {
     audit::Entity::find().filter(audit::Column::Seq.is_null()).count(db).await.context("count unsealed audit entries")
 }
 
+/// The stored field list (a JSON array; none for the first release's entries).
+fn stored_fields(r: &audit::Model) -> Vec<String> {
+    r.fields.as_deref().and_then(|f| serde_json::from_str(f).ok()).unwrap_or_default()
+}
+
+/// The stored details (a JSON value).
+fn stored_details(r: &audit::Model) -> serde_json::Value {
+    serde_json::from_str(&r.details).unwrap_or_default()
+}
+
 fn entry(r: audit::Model) -> AuditEntry {
+    let (fields, details) = (stored_fields(&r), stored_details(&r));
     AuditEntry {
         id: r.id,
         seq: r.seq,
@@ -177,7 +188,7 @@ fn entry(r: audit::Model) -> AuditEntry {
         operation: r.operation,
         customer_id: r.customer_id,
         entity_id: r.entity_id,
-        fields: r.fields.as_deref().and_then(|f| serde_json::from_str(f).ok()).unwrap_or_default(),
-        details: serde_json::from_str(&r.details).unwrap_or_default(),
+        fields,
+        details,
     }
 }
