@@ -74,7 +74,14 @@ pub struct Settings {
     pub jwt_max_lifetime_secs: i64,
     /// `CUSTOMERS_MASTER_KEY`: base64 of 32 bytes, the key-encryption key for PII at rest.
     pub master_key: Option<Secret>,
-    /// `CUSTOMERS_DATA_DIR`: where generated secrets live. Default `data`.
+    /// `CUSTOMERS_NEW_MASTER_KEY`: during a master key rotation, the new key (base64 of 32
+    /// bytes): new data keys are wrapped under it and keys already re-wrapped open with it.
+    /// `customers rotate-master-key` reads it. Unset outside a rotation.
+    pub new_master_key: Option<Secret>,
+    /// `CUSTOMERS_KEYSTORE_URL`: the key store (customers' data keys, wrapped by the master
+    /// key), a database apart from the data. Default: `keystore.db` (SQLite) in the data folder.
+    pub keystore_url: Option<String>,
+    /// `CUSTOMERS_DATA_DIR`: where generated secrets (and the default key store) live. Default `data`.
     pub data_dir: PathBuf,
     /// `CUSTOMERS_DEFAULT_REGION`: ISO 3166 region for national phone numbers (`PK`, `GB`).
     /// Unset: phone numbers must be international (`+…` or `00…`).
@@ -257,6 +264,8 @@ impl Settings {
             jwt_issuer: var("CUSTOMERS_JWT_ISSUER"),
             jwt_audience: var("CUSTOMERS_JWT_AUDIENCE"),
             master_key: var("CUSTOMERS_MASTER_KEY").map(Secret::new),
+            new_master_key: var("CUSTOMERS_NEW_MASTER_KEY").map(Secret::new),
+            keystore_url: var("CUSTOMERS_KEYSTORE_URL"),
             data_dir: var("CUSTOMERS_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
             default_region,
             log_format: var("CUSTOMERS_LOG_FORMAT").map(|f| f.parse()).transpose()?,
@@ -272,6 +281,11 @@ impl Settings {
             access: AccessSettings::from_env()?,
             anomaly: anomaly_from_env()?,
         })
+    }
+
+    /// The key store's URL: `CUSTOMERS_KEYSTORE_URL`, or a SQLite file in the data folder.
+    pub fn keystore_url(&self) -> String {
+        self.keystore_url.clone().unwrap_or_else(|| crate::store::keystore::default_url(&self.data_dir))
     }
 
     /// The folder of an embedded SQLite file, created so that `mode=rwc` can create the file.

@@ -46,6 +46,18 @@ enum Command {
     },
     /// Load a small, realistic demo data set.
     SeedDemo,
+    /// Re-wrap every customer's data key under a new master key, given in
+    /// CUSTOMERS_NEW_MASTER_KEY (the key in force stays in CUSTOMERS_MASTER_KEY). The data is
+    /// not touched. Resumable and safe to interrupt: run it again. Until it reports the
+    /// rotation finished, servers need both variables; afterwards, the new key alone.
+    RotateMasterKey {
+        /// Keys re-wrapped per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: u64,
+    },
+    /// Re-seal values written before envelope encryption (`v1:`, or free text in clear)
+    /// under each customer's data key. Also runs in the background at every start.
+    Reseal,
     /// The audit log: verify its chain, export it, seal what is pending.
     Audit {
         #[command(subcommand)]
@@ -116,6 +128,17 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit { command } => audit(&settings, command).await,
+        Command::RotateMasterKey { batch } => {
+            let progress = startup::rotate_master_key(&settings, batch).await?;
+            println!("master key rotated: {} keys re-wrapped; the new key is in force", progress.rewrapped);
+            Ok(())
+        }
+        Command::Reseal => {
+            let services = startup::state(&settings).await?.services;
+            let n = services.reseal_legacy(customers::service::keys::RESEAL_BATCH).await?;
+            println!("{n} values re-sealed; {} left in the old form", services.legacy_remaining().await?);
+            Ok(())
+        }
         Command::SeedDemo => {
             let state = startup::state(&settings).await?;
             seed::demo(&state.services).await?;
@@ -161,6 +184,7 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = startup::state(&settings).await?;
     let sealer = state.services.spawn_audit_sealer(settings.audit_seal_interval);
+    let _reseal = state.services.spawn_reseal();
     let services = state.services.clone();
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await

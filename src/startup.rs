@@ -63,12 +63,31 @@ pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
     MasterKey::from_base64(&key).context("the local master key file is not valid")
 }
 
+/// The new master key of a rotation in progress (`CUSTOMERS_NEW_MASTER_KEY`), if set.
+pub fn new_master_key(settings: &Settings) -> anyhow::Result<Option<MasterKey>> {
+    settings
+        .new_master_key
+        .as_ref()
+        .map(|k| MasterKey::from_base64(k.expose()).context("CUSTOMERS_NEW_MASTER_KEY is not valid"))
+        .transpose()
+}
+
+/// The PII codec over the key store: refuses a master key other than the one in force.
+pub async fn codec(settings: &Settings) -> anyhow::Result<PiiCodec> {
+    let url = settings.keystore_url();
+    if settings.keystore_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("Failed to create {}", settings.data_dir.display()))?;
+    }
+    let new = new_master_key(settings)?;
+    PiiCodec::open_keystore(&url, &master_key(settings)?, new.as_ref()).await
+}
+
 /// Connect, migrate, check the master key against the database, and build the state.
 pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
     settings.ensure_sqlite_folder()?;
     let timeout = std::time::Duration::from_millis(settings.limits.statement_timeout_ms);
-    let store =
-        Store::connect_with(&settings.database_url, PiiCodec::new(&master_key(settings)?), Some(timeout)).await?;
+    let store = Store::connect_with(&settings.database_url, codec(settings).await?, Some(timeout)).await?;
     store.migrate().await?;
     store.check_master_key().await?;
     state_with_store(settings, store).await
@@ -86,4 +105,24 @@ pub async fn state_with_store(settings: &Settings, store: Store) -> anyhow::Resu
         graphiql: settings.graphiql,
         metrics: settings.metrics,
     })
+}
+
+/// `customers rotate-master-key`: re-wrap every data key under `CUSTOMERS_NEW_MASTER_KEY`
+/// (the key in force being `CUSTOMERS_MASTER_KEY`, or the local key file). Resumable: run
+/// it again after an interruption. When the key in force is the local file, the file is
+/// replaced by the new key once every key is re-wrapped.
+pub async fn rotate_master_key(settings: &Settings, batch: u64) -> anyhow::Result<crate::store::keystore::rotate::Progress> {
+    let old = master_key(settings)?;
+    let new = new_master_key(settings)?
+        .context("set CUSTOMERS_NEW_MASTER_KEY (base64 of 32 bytes) to the new master key")?;
+    let progress = crate::store::keystore::rotate::rotate(&settings.keystore_url(), &old, &new, batch, None).await?;
+    if progress.finished && settings.master_key.is_none() {
+        let path = settings.data_dir.join(MASTER_KEY_FILE);
+        let next = settings.data_dir.join(format!("{MASTER_KEY_FILE}.next"));
+        let _ = std::fs::remove_file(&next);
+        let key = settings.new_master_key.as_ref().map(|k| k.expose().to_owned()).unwrap_or_default();
+        crate::security::keys::write_secret(&next, &key)?;
+        std::fs::rename(&next, &path).with_context(|| format!("Failed to replace {}", path.display()))?;
+    }
+    Ok(progress)
 }

@@ -104,13 +104,13 @@ loaders! {
     /// A label by id.
     LabelById(LabelId) => Option<Label>, |s, ids| found(ids, labels::by_ids(&s.db, ids));
     /// The preferences of a customer.
-    PreferencesOf(CustomerId) => Preferences, |s, ids| every(ids, preferences::by_customers(&s.db, ids));
+    PreferencesOf(CustomerId) => Preferences, |s, ids| every(ids, preferences::by_customers(&s.db, &s.codec, ids));
     /// The attribute values of a customer.
     AttributesOf(CustomerId) => Vec<Attribute>, |s, ids| every(ids, attributes::by_customers(&s.db, &s.codec, ids));
     /// An interaction by id.
-    InteractionById(InteractionId) => Option<Interaction>, |s, ids| found(ids, interactions::by_ids(&s.db, ids));
+    InteractionById(InteractionId) => Option<Interaction>, |s, ids| found(ids, interactions::by_ids(&s.db, &s.codec, ids));
     /// The external references of a customer.
-    ExternalRefsOf(CustomerId) => Vec<ExternalRef>, |s, ids| every(ids, external_refs::by_customers(&s.db, ids));
+    ExternalRefsOf(CustomerId) => Vec<ExternalRef>, |s, ids| every(ids, external_refs::by_customers(&s.db, &s.codec, ids));
     /// The merges into a customer (as survivor).
     MergesOf(CustomerId) => Vec<Merge>, |s, ids| every(ids, merges_by_survivor(s, ids));
 }
@@ -134,7 +134,7 @@ impl Loader<InteractionsOf> for StoreLoader {
         }
         let mut out = HashMap::with_capacity(keys.len());
         for (page, customer_ids) in groups {
-            let mut rows = interactions::latest_for_customers(&self.store.db, &customer_ids, page)
+            let mut rows = interactions::latest_for_customers(&self.store.db, &self.store.codec, &customer_ids, page)
                 .await
                 .map_err(|e| Arc::new(Error::from(e)))?;
             for customer_id in customer_ids {

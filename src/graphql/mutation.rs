@@ -282,15 +282,21 @@ impl Mutation {
 
     /// Define an attribute, or change its definition (stored values must stay valid).
     /// `input`: the definition, by `key`. A change that stored values would not satisfy (another type, a removed
-    /// enum value in use) is a `CONFLICT` on `input.type`; changing `pii` re-stores the values, encrypted when PII.
+    /// enum value in use) is a `CONFLICT` on `input.type`; changing `pii` of an existing attribute needs
+    /// `privacy:admin` too (`FORBIDDEN` on `input.pii`), re-stores the values (encrypted when PII) and is audited;
+    /// turning it off needs `confirmPiiRemoval: true`.
     #[graphql(guard = "Require(Some(Scope::SchemaManage))", requires_scopes = "schema:manage")]
     async fn define_attribute(
         &self,
         ctx: &Context<'_>,
         input: AttributeDefinitionInput,
     ) -> Result<AttributeDefinition> {
+        let reclassify = crate::service::attributes::Reclassify {
+            allowed: caller(ctx)?.has(Scope::PrivacyAdmin),
+            confirm_pii_removal: input.confirm_pii_removal,
+        };
         let def = input.parse().gql()?;
-        let r = services(ctx).define_attribute(&actor(ctx)?, def).await.gql()?;
+        let r = services(ctx).define_attribute_with(&actor(ctx)?, def, reclassify).await.gql()?;
         Ok(written(ctx, r.into()))
     }
 

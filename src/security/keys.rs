@@ -28,6 +28,11 @@ pub fn local_secret(dir: &Path, name: &str, len: usize) -> anyhow::Result<(Strin
     Ok((secret, true))
 }
 
+/// Write a secret to a new private file (mode 0600).
+pub fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
+    write_private(path, secret).with_context(|| format!("Failed to write {}", path.display()))
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write as _;

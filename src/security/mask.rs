@@ -57,6 +57,14 @@ pub fn mask_identity(channel: Channel, value: &str, opts: MaskOptions) -> String
     masked.unwrap_or_else(|| mask_opaque(value))
 }
 
+/// Free text typed by agents (interaction summaries) as a caller may see it: whole with
+/// `pii:read` (`visible`), else masked (`***`): it can hold anything, card numbers and
+/// contact details included. The one place this decision is made, so that redaction
+/// inside the text plugs in here.
+pub fn free_text(text: &str, visible: bool) -> String {
+    if visible { text.to_owned() } else { STARS.to_owned() }
+}
+
 /// Masks a person's name to the first `char` of its first word: `Jane Doe` → `J***`,
 /// `Łukasz Żółć` → `Ł***`. An empty or blank name stays empty.
 pub fn mask_name(name: &str) -> String {

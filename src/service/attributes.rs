@@ -2,12 +2,22 @@
 
 use super::Services;
 use crate::domain::attribute::{AttributeChange, AttributeDefinition, check_changes, check_required};
+use crate::domain::access::Scope;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::id::CustomerId;
 use crate::domain::{Error, Result};
 use crate::store::attributes;
 use sea_orm::DatabaseTransaction;
+
+/// What a caller may do to an attribute's PII classification.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reclassify {
+    /// The caller holds `privacy:admin`.
+    pub allowed: bool,
+    /// The caller confirmed turning PII off.
+    pub confirm_pii_removal: bool,
+}
 
 impl Services {
     pub async fn set_attributes(
@@ -52,13 +62,38 @@ impl Services {
         check_required(&defs, present.iter().map(String::as_str), field)
     }
 
-    /// Define an attribute, or change its definition. A change must keep every stored
-    /// value valid (a type change or a removed enum value still in use is a `CONFLICT`);
-    /// a change of the PII flag re-stores the values through the PII codec.
+    /// Define an attribute (a new one, or a change that keeps its PII classification).
     pub async fn define_attribute(&self, actor: &Actor, def: AttributeDefinition) -> Result<AttributeDefinition> {
+        self.define_attribute_with(actor, def, Reclassify::default()).await
+    }
+
+    /// Define an attribute, or change its definition. A change must keep every stored
+    /// value valid (a type change or a removed enum value still in use is a `CONFLICT`).
+    /// A change of the PII flag needs `privacy:admin` (`reclassify.allowed`), turning it
+    /// off an explicit confirmation; it re-stores every value in the same transaction (one
+    /// step: interrupted, nothing changed and it can simply be run again) and is recorded
+    /// as its own audit entry (`attribute.classify`, with how many values were re-stored).
+    pub async fn define_attribute_with(
+        &self,
+        actor: &Actor,
+        def: AttributeDefinition,
+        reclassify: Reclassify,
+    ) -> Result<AttributeDefinition> {
         let tx = self.store.begin_write().await?;
+        let mut changes = Vec::new();
         if let Some(old) = attributes::definition(&tx, &def.key).await? {
-            let values = attributes::values_of(&tx, &self.store.codec, &def.key, old.pii).await?;
+            if old.pii != def.pii {
+                if !reclassify.allowed {
+                    return Err(Error::forbidden_at(Scope::PrivacyAdmin, "input.pii"));
+                }
+                if !def.pii && !reclassify.confirm_pii_removal {
+                    return Err(Error::bad_input(
+                        "input.confirmPiiRemoval",
+                        "turning PII off shows every stored value to customers:read: confirm it with confirmPiiRemoval: true",
+                    ));
+                }
+            }
+            let values = attributes::values_of(&tx, &self.store.codec, &def.key).await?;
             if values.iter().any(|v| def.validate("input", v).is_err()) {
                 return Err(Error::conflict(
                     Some("input.type"),
@@ -66,13 +101,18 @@ impl Services {
                 ));
             }
             if old.pii != def.pii {
-                attributes::reseal(&tx, &self.store.codec, &def.key, old.pii, def.pii).await?;
+                let restored = attributes::reseal(&tx, &self.store.codec, &def.key, def.pii).await?;
+                let details = serde_json::json!({ "from_pii": old.pii, "to_pii": def.pii, "values": restored });
+                changes.push(
+                    Change::to_catalogue("attribute.classify", def.key.clone(), vec!["pii".into()]).with_details(details),
+                );
             }
         }
         attributes::save_definition(&tx, &def).await?;
         let change = Change::to_catalogue("attribute.define", def.key.clone(), vec!["definition".into()])
             .with_details(serde_json::json!({ "pii": def.pii, "required": def.required }));
-        self.record(&tx, actor, vec![change]).await?;
+        changes.insert(0, change);
+        self.record(&tx, actor, changes).await?;
         let saved = attributes::definition(&tx, &def.key).await?.ok_or(crate::store::StoreError::NotFound)?;
         crate::store::commit(tx).await?;
         tracing::info!(key = %def.key, pii = def.pii, by = %actor.subject, "attribute defined");

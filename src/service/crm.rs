@@ -25,7 +25,7 @@ impl Services {
     ) -> Result<(Customer, bool)> {
         for _ in 0..ATTEMPTS {
             let tx = self.store.begin_write().await?;
-            if let Some(id) = external_refs::owner(&tx, reference).await? {
+            if let Some(id) = external_refs::owner(&tx, &self.store.codec, reference).await? {
                 customers::touch(&tx, &self.store.codec, &id, None).await.on("customer", "ref")?;
                 self.apply_profile(&tx, actor, &id, &input, LabelSource::Crm, Apply::Sync).await?;
                 let change = Change::to_customer("customer.sync", &id, input.changed_fields());
@@ -34,7 +34,7 @@ impl Services {
             let id = CustomerId::generate();
             customers::insert(&tx, &self.store.codec, &id, None, CustomerStatus::Active).await?;
             self.apply_profile(&tx, actor, &id, &input, LabelSource::Crm, Apply::New).await?;
-            match external_refs::insert(&tx, &id, reference).await {
+            match external_refs::insert(&tx, &self.store.codec, &id, reference).await {
                 Ok(()) => {
                     let change = Change::to_customer("customer.create", &id, input.changed_fields());
                     return Ok((self.finish(tx, actor, change).await?, true));

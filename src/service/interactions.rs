@@ -23,9 +23,9 @@ impl Services {
             return Ok(existing);
         }
         let tx = self.begin_on(customer_id, "customerId").await?;
-        match interactions::insert(&tx, customer_id, &new).await {
+        match interactions::insert(&tx, &self.store.codec, customer_id, &new).await {
             Ok(id) => {
-                let record = interactions::get(&tx, &id).await?.ok_or(StoreError::NotFound)?;
+                let record = interactions::get(&tx, &self.store.codec, &id).await?.ok_or(StoreError::NotFound)?;
                 let change = Change::to_customer("interaction.link", customer_id, vec!["interactions".into()]);
                 self.record(&tx, actor, vec![change.on_entity(id.as_str())]).await?;
                 commit(tx).await?;
@@ -46,7 +46,7 @@ impl Services {
     /// The link of the same conversation to the same customer, if there is one.
     async fn existing_link(&self, customer_id: &CustomerId, new: &InteractionSpec) -> Result<Option<Interaction>> {
         let Some(conversation_id) = &new.conversation_id else { return Ok(None) };
-        let existing = interactions::by_conversation(&self.store.db, conversation_id).await?;
+        let existing = interactions::by_conversation(&self.store.db, &self.store.codec, conversation_id).await?;
         Ok(existing.filter(|e| &e.customer_id == customer_id))
     }
 
@@ -58,7 +58,7 @@ impl Services {
         to: &CustomerId,
     ) -> Result<Interaction> {
         let tx = self.store.begin_write().await?;
-        let Some(current) = interactions::get(&tx, interaction_id).await? else {
+        let Some(current) = interactions::get(&tx, &self.store.codec, interaction_id).await? else {
             return Err(Error::not_found("interaction", "interactionId"));
         };
         if &current.customer_id != to {
@@ -77,7 +77,7 @@ impl Services {
             });
             self.record(&tx, actor, changes.to_vec()).await?;
         }
-        let moved = interactions::get(&tx, interaction_id).await?.ok_or(StoreError::NotFound)?;
+        let moved = interactions::get(&tx, &self.store.codec, interaction_id).await?.ok_or(StoreError::NotFound)?;
         commit(tx).await?;
         Ok(moved)
     }

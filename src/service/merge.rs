@@ -79,9 +79,9 @@ impl Services {
         let mut ledger = merges::survivor_rows(&tx, survivor).await?;
         let mut merged_prefs = Vec::new();
         for m in merged {
-            let part = merges::move_part(&tx, survivor, &m.value).await?;
+            let part = merges::move_part(&tx, codec, survivor, &m.value).await?;
             if let Some(row) = &part.preferences {
-                let mut prefs = preferences::decode_row(row)?;
+                let mut prefs = preferences::decode_row(codec, row).await?;
                 // A preferred identity the survivor already held is now the survivor's own.
                 if let Some(preferred) = &prefs.preferred_identity_id
                     && let Some((_, kept)) = part.replaced_by.iter().find(|(dropped, _)| dropped == preferred.as_str())
@@ -94,8 +94,8 @@ impl Services {
         }
 
         if ledger.survivor_preferences_before.is_some() || !merged_prefs.is_empty() {
-            let combined = combine_preferences(preferences::get(&tx, survivor).await?, &merged_prefs);
-            preferences::save(&tx, survivor, &combined).await?;
+            let combined = combine_preferences(preferences::get(&tx, codec, survivor).await?, &merged_prefs);
+            preferences::save(&tx, codec, survivor, &combined).await?;
         }
         merges::note_preferences_after(&tx, survivor, &mut ledger).await?;
 
@@ -104,7 +104,7 @@ impl Services {
             if before.display_name.is_none()
                 && let Some(name) = merges::name_to_take(&ledger)
             {
-                merges::take_name(&tx, survivor, &mut ledger, name).await?;
+                merges::take_name(&tx, codec, survivor, &mut ledger, name).await?;
             }
             let any_known = ledger.parts.iter().any(|p| p.customer.as_ref().is_some_and(|c| c.status == "ACTIVE"));
             if before.status == CustomerStatus::Anonymous.as_str() && any_known {
@@ -143,14 +143,14 @@ impl Services {
     async fn preview(&self, tx: &DatabaseTransaction, id: &CustomerId, page: HistoryPage) -> Result<MergePreview> {
         let codec = &self.store.codec;
         let ids = std::slice::from_ref(id);
-        let history = interactions::latest_for_customers(tx, ids, &page).await?.remove(id).unwrap_or_default();
+        let history = interactions::latest_for_customers(tx, codec, ids, &page).await?.remove(id).unwrap_or_default();
         Ok(MergePreview {
             survivor: customers::get_existing(tx, codec, id).await?,
             identities: identities::by_customers(tx, codec, ids).await?.remove(id).unwrap_or_default(),
             labels: labels::by_customers(tx, ids).await?.remove(id).unwrap_or_default(),
-            preferences: preferences::get(tx, id).await?,
+            preferences: preferences::get(tx, codec, id).await?,
             attributes: attributes::by_customers(tx, codec, ids).await?.remove(id).unwrap_or_default(),
-            external_refs: external_refs::by_customers(tx, ids).await?.remove(id).unwrap_or_default(),
+            external_refs: external_refs::by_customers(tx, codec, ids).await?.remove(id).unwrap_or_default(),
             history: (page, history),
         })
     }

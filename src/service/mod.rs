@@ -10,6 +10,7 @@ mod errors;
 pub mod identification;
 pub mod identities;
 pub mod interactions;
+pub mod keys;
 pub mod labels;
 pub mod merge;
 pub mod preferences;

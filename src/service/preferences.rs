@@ -37,9 +37,9 @@ impl Services {
                 return Err(Error::bad_input(&id.field, "not one of this customer's identities"));
             }
         }
-        let mut prefs = preferences::get(tx, customer_id).await?;
+        let mut prefs = preferences::get(tx, &self.store.codec, customer_id).await?;
         prefs.apply(patch.value.clone(), now());
-        preferences::save(tx, customer_id, &prefs).await?;
+        preferences::save(tx, &self.store.codec, customer_id, &prefs).await?;
         Ok(())
     }
 }

@@ -89,7 +89,7 @@ impl Services {
             self.apply_preferences(tx, id, prefs).await?;
         }
         for r in &input.external_refs {
-            external_refs::insert(tx, id, &r.value).await.on("external record", &r.field)?;
+            external_refs::insert(tx, &self.store.codec, id, &r.value).await.on("external record", &r.field)?;
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 use super::entity::{attribute_definition as def, customer_attribute as attr};
 use super::error::DbContext;
 use super::ledger::AttributeRow;
+use super::codec::{Aad, is_legacy, is_sealed};
 use super::{PiiCodec, StoreResult, now};
 use crate::domain::Pii;
 use crate::domain::attribute::{Attribute, AttributeDefinition, AttributeValue, CheckedChange};
@@ -68,9 +69,14 @@ pub async fn save_definition(db: &impl ConnectionTrait, d: &AttributeDefinition)
     Ok(())
 }
 
-fn open_value(codec: &PiiCodec, stored: String, pii: bool) -> StoreResult<serde_json::Value> {
-    let text = if pii { codec.open(stored).context("open an attribute value")?.expose().to_owned() } else { stored };
-    serde_json::from_str(&text).context("decode an attribute value")
+/// The stored text of a value in clear (opened when sealed).
+async fn plain_text(codec: &PiiCodec, m: &attr::Model) -> StoreResult<String> {
+    if is_sealed(&m.value) {
+        let aad = Aad::attribute(&m.customer_id, &m.key);
+        Ok(codec.open(aad, &m.value).await.context("open an attribute value")?.expose().to_owned())
+    } else {
+        Ok(m.value.clone())
+    }
 }
 
 /// Every stored value of one attribute, decoded (to re-check them when a definition changes).
@@ -78,10 +84,14 @@ pub async fn values_of(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
     key: &str,
-    pii: bool,
 ) -> StoreResult<Vec<serde_json::Value>> {
     let rows = attr::Entity::find().filter(attr::Column::Key.eq(key)).all(db).await.context("load attribute values")?;
-    rows.into_iter().map(|m| open_value(codec, m.value, pii)).collect()
+    codec.prefetch(rows.iter().map(|m| m.value.as_str())).await.context("load data keys")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for m in &rows {
+        out.push(serde_json::from_str(&plain_text(codec, m).await?).context("decode an attribute value")?);
+    }
+    Ok(out)
 }
 
 /// Attribute values of each customer with their definitions' PII flag, in one statement.
@@ -101,11 +111,12 @@ pub async fn by_customers(
         .all(db)
         .await
         .context("load the attributes of customers")?;
+    codec.prefetch(rows.iter().map(|(m, _)| m.value.as_str())).await.context("load data keys")?;
     let mut out: HashMap<CustomerId, Vec<Attribute>> = HashMap::new();
     for (m, d) in rows {
         let pii = d.is_some_and(|d| d.pii);
         let value = if pii {
-            AttributeValue::Pii(codec.open(m.value).context("open an attribute value")?)
+            AttributeValue::Pii(Pii::new(plain_text(codec, &m).await?))
         } else {
             AttributeValue::Plain(serde_json::from_str(&m.value).context("decode an attribute value")?)
         };
@@ -139,7 +150,12 @@ pub async fn save_values(
             }
             Some(v) => {
                 let text = canonical(v);
-                let stored = if d.pii { codec.seal(&Pii::new(text)) } else { text };
+                let stored = if d.pii {
+                    let aad = Aad::attribute(customer_id.as_str(), &d.key);
+                    codec.seal(customer_id.as_str(), aad, &Pii::new(text)).await.context("seal an attribute value")?
+                } else {
+                    text
+                };
                 let row = AttributeRow {
                     customer_id: customer_id.as_str().to_owned(),
                     key: d.key.clone(),
@@ -165,25 +181,39 @@ pub async fn keys_of(db: &impl ConnectionTrait, customer_id: &CustomerId) -> Sto
         .context("load the attribute keys of a customer")
 }
 
-/// Re-store every value of one attribute after its PII flag changed.
-pub async fn reseal(
-    db: &impl ConnectionTrait,
-    codec: &PiiCodec,
-    key: &str,
-    was_pii: bool,
-    is_pii: bool,
-) -> StoreResult<()> {
+/// Re-store every value of one attribute after its PII flag changed (sealed under each
+/// customer's key, or in clear); returns how many values were re-stored. Rows already in
+/// the wanted form are left alone, so a step that was interrupted (rolled back) or is
+/// run again only does what is left.
+pub async fn reseal(db: &impl ConnectionTrait, codec: &PiiCodec, key: &str, is_pii: bool) -> StoreResult<u64> {
     let rows = attr::Entity::find().filter(attr::Column::Key.eq(key)).all(db).await.context("load attribute values")?;
+    codec.prefetch(rows.iter().map(|m| m.value.as_str())).await.context("load data keys")?;
+    let mut done = 0;
     for m in rows {
-        let plain = if was_pii {
-            codec.open(m.value.clone()).context("open an attribute value")?.expose().to_owned()
+        if is_sealed(&m.value) == is_pii && !is_legacy(&m.value) {
+            continue;
+        }
+        let plain = plain_text(codec, &m).await?;
+        let stored = if is_pii {
+            let aad = Aad::attribute(&m.customer_id, &m.key);
+            codec.seal(&m.customer_id, aad, &Pii::new(plain)).await.context("seal an attribute value")?
         } else {
-            m.value.clone()
+            plain
         };
-        let stored = if is_pii { codec.seal(&Pii::new(plain)) } else { plain };
         put_row(db, &AttributeRow { value: stored, ..AttributeRow::from(m) }).await?;
+        done += 1;
     }
-    Ok(())
+    Ok(done)
+}
+
+/// Re-seal a moved PII value for the customer it now belongs to (a merge moving it);
+/// plain values are returned as they are.
+pub(crate) async fn rebind(codec: &PiiCodec, row: &AttributeRow, to: &str) -> StoreResult<String> {
+    if !is_sealed(&row.value) {
+        return Ok(row.value.clone());
+    }
+    let (from, to_aad) = (Aad::attribute(&row.customer_id, &row.key), Aad::attribute(to, &row.key));
+    codec.reseal(&row.value, from, to, to_aad).await.context("re-seal a moved attribute value")
 }
 
 /// The stored rows of one customer, for a merge ledger.
@@ -220,9 +250,11 @@ pub(crate) async fn delete_row(
     let mut delete =
         attr::Entity::delete_many().filter(attr::Column::CustomerId.eq(customer_id)).filter(attr::Column::Key.eq(key));
     if let Some(row) = exact {
-        delete = delete
-            .filter(attr::Column::Value.eq(row.value.as_str()))
-            .filter(attr::Column::UpdatedAt.eq(row.updated_at));
+        // A sealed value was re-sealed when it moved: its time stamp says it is the same.
+        if !is_sealed(&row.value) {
+            delete = delete.filter(attr::Column::Value.eq(row.value.as_str()));
+        }
+        delete = delete.filter(attr::Column::UpdatedAt.eq(row.updated_at));
     }
     delete.exec(db).await.context("remove an attribute value")?;
     Ok(())

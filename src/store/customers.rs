@@ -2,6 +2,7 @@
 
 use super::entity::{customer, customer_attribute, customer_label};
 use super::error::DbContext;
+use super::codec::Aad;
 use super::{PiiCodec, StoreError, StoreResult, now};
 use crate::domain::Pii;
 use crate::domain::customer::Customer;
@@ -28,11 +29,15 @@ pub struct CustomerQuery {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-pub(crate) fn decode(codec: &PiiCodec, m: customer::Model) -> StoreResult<Customer> {
+pub(crate) async fn decode(codec: &PiiCodec, m: customer::Model) -> StoreResult<Customer> {
     let status = CustomerStatus::parse(&m.status).ok_or_else(|| anyhow!("unknown customer status in row"));
+    let display_name = match &m.display_name {
+        Some(n) => Some(codec.open(Aad::display_name(&m.id), n).await.context("open a display name")?),
+        None => None,
+    };
     Ok(Customer {
         status: status.context("decode a customer")?,
-        display_name: m.display_name.map(|n| codec.open(n)).transpose().context("open a display name")?,
+        display_name,
         id: CustomerId::from_stored(m.id),
         merged_into: m.merged_into.map(CustomerId::from_stored),
         version: m.version,
@@ -55,16 +60,24 @@ pub async fn get_many(
         .all(db)
         .await
         .context("load customers")?;
-    rows.into_iter().map(|m| decode(codec, m).map(|r| (r.id.clone(), r))).collect()
+    decode_all(codec, rows).await.map(|all| all.into_iter().map(|r| (r.id.clone(), r)).collect())
+}
+
+/// Decode rows, their data keys loaded first in one statement.
+pub(crate) async fn decode_all(codec: &PiiCodec, rows: Vec<customer::Model>) -> StoreResult<Vec<Customer>> {
+    codec.prefetch(rows.iter().filter_map(|m| m.display_name.as_deref())).await.context("load data keys")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        out.push(decode(codec, m).await?);
+    }
+    Ok(out)
 }
 
 pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &CustomerId) -> StoreResult<Option<Customer>> {
-    customer::Entity::find_by_id(id.as_str())
-        .one(db)
-        .await
-        .context("load a customer")?
-        .map(|m| decode(codec, m))
-        .transpose()
+    match customer::Entity::find_by_id(id.as_str()).one(db).await.context("load a customer")? {
+        Some(m) => Ok(Some(decode(codec, m).await?)),
+        None => Ok(None),
+    }
 }
 
 /// A customer that must exist (re-read inside its own write transaction).
@@ -132,7 +145,7 @@ pub async fn list(
         .all(db)
         .await
         .context("list customers")?;
-    rows.into_iter().map(|m| decode(codec, m)).collect()
+    decode_all(codec, rows).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, q: &CustomerQuery) -> StoreResult<u64> {
@@ -149,7 +162,10 @@ pub async fn insert(
     let at = now();
     customer::ActiveModel {
         id: Set(id.as_str().to_owned()),
-        display_name: Set(display_name.map(|n| codec.seal(n))),
+        display_name: Set(match display_name {
+            Some(n) => Some(codec.seal(id.as_str(), Aad::display_name(id.as_str()), n).await.context("seal a name")?),
+            None => None,
+        }),
         status: Set(status.as_str().to_owned()),
         merged_into: Set(None),
         version: Set(1),
@@ -217,7 +233,11 @@ pub async fn set_display_name(
     id: &CustomerId,
     name: Option<&Pii>,
 ) -> StoreResult<()> {
-    set_sealed_display_name(db, id, name.map(|n| codec.seal(n))).await
+    let sealed = match name {
+        Some(n) => Some(codec.seal(id.as_str(), Aad::display_name(id.as_str()), n).await.context("seal a name")?),
+        None => None,
+    };
+    set_sealed_display_name(db, id, sealed).await
 }
 
 /// Set the display name as stored (already sealed), e.g. put back by an unmerge.

@@ -17,7 +17,8 @@ pub enum Constraint {
     LabelName,
     /// `ux_interactions_conversation`: a conversation is linked to one profile.
     ConversationLink,
-    /// `ux_external_refs_system_id`: a CRM record is linked to one profile.
+    /// `ux_external_refs_key`: a CRM record is linked to one profile (the blind index of
+    /// its id: the id itself is sealed).
     ExternalRef,
 }
 
@@ -44,7 +45,7 @@ impl Constraint {
             Constraint::AnonymousIdentity => ("ux_identities_anonymous_key", "channel_identities", &["anonymous_key"]),
             Constraint::LabelName => ("ux_labels_name_key", "labels", &["name_key"]),
             Constraint::ConversationLink => ("ux_interactions_conversation", "interactions", &["conversation_id"]),
-            Constraint::ExternalRef => ("ux_external_refs_system_id", "external_refs", &["system", "external_id"]),
+            Constraint::ExternalRef => ("ux_external_refs_key", "external_refs", &["system", "external_key"]),
         }
     }
 

@@ -3,38 +3,64 @@
 use super::entity::external_ref;
 use super::error::DbContext;
 use super::ledger::ExternalRefRow;
-use super::{Constraint, StoreError, StoreResult, now};
+use super::codec::{Aad, is_sealed};
+use super::{Constraint, PiiCodec, StoreError, StoreResult, now};
+use crate::domain::Pii;
 use crate::domain::external_ref::ExternalRef;
 use crate::domain::id::{CustomerId, new_id};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use std::collections::HashMap;
+
+/// The blind index of a CRM record's id: what lookups compare (the id itself is sealed).
+pub fn key_of(codec: &PiiCodec, r: &ExternalRef) -> String {
+    codec.blind_index(&format!("external:{}", r.system), &r.external_id)
+}
+
+/// The external id in clear: sealed, or in clear on a row not re-sealed yet.
+async fn external_id(codec: &PiiCodec, m: &external_ref::Model) -> StoreResult<String> {
+    match &m.external_key {
+        Some(key) if is_sealed(&m.external_id) => {
+            let aad = Aad::external_id(&m.id, key);
+            Ok(codec.open(aad, &m.external_id).await.context("open an external id")?.expose().to_owned())
+        }
+        _ => Ok(m.external_id.clone()),
+    }
+}
 
 pub async fn by_customers(
     db: &impl ConnectionTrait,
+    codec: &PiiCodec,
     customer_ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Vec<ExternalRef>>> {
     let rows = external_ref::Entity::find()
         .filter(external_ref::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
-        .order_by_asc(external_ref::Column::System)
-        .order_by_asc(external_ref::Column::ExternalId)
         .all(db)
         .await
         .context("load the external refs of customers")?;
+    codec.prefetch(rows.iter().map(|m| m.external_id.as_str())).await.context("load data keys")?;
     let mut out: HashMap<CustomerId, Vec<ExternalRef>> = HashMap::new();
     for m in rows {
+        let external_id = external_id(codec, &m).await?;
         out.entry(CustomerId::from_stored(m.customer_id))
             .or_default()
-            .push(ExternalRef { system: m.system, external_id: m.external_id });
+            .push(ExternalRef { system: m.system, external_id });
+    }
+    for refs in out.values_mut() {
+        refs.sort_by(|a, b| (&a.system, &a.external_id).cmp(&(&b.system, &b.external_id)));
     }
     Ok(out)
 }
 
-/// The customer a CRM record is linked to, if any.
-pub async fn owner(db: &impl ConnectionTrait, r: &ExternalRef) -> StoreResult<Option<CustomerId>> {
+/// The customer a CRM record is linked to, if any: one indexed statement on the blind
+/// index (or, for a row not re-sealed yet, on the id in clear).
+pub async fn owner(db: &impl ConnectionTrait, codec: &PiiCodec, r: &ExternalRef) -> StoreResult<Option<CustomerId>> {
+    use sea_orm::Condition;
+    let legacy =
+        Condition::all().add(external_ref::Column::ExternalKey.is_null()).add(external_ref::Column::ExternalId.eq(r.external_id.as_str()));
     Ok(external_ref::Entity::find()
         .filter(external_ref::Column::System.eq(r.system.as_str()))
-        .filter(external_ref::Column::ExternalId.eq(r.external_id.as_str()))
+        .filter(Condition::any().add(external_ref::Column::ExternalKey.eq(key_of(codec, r))).add(legacy))
         .one(db)
         .await
         .context("find the owner of an external record")?
@@ -44,17 +70,28 @@ pub async fn owner(db: &impl ConnectionTrait, r: &ExternalRef) -> StoreResult<Op
 /// Link a CRM record to a customer (already linked to it: nothing to do). A record is
 /// linked to one profile at most: linked elsewhere is `Duplicate(ExternalRef)`, whether
 /// seen first or lost in a race.
-pub async fn insert(db: &impl ConnectionTrait, customer_id: &CustomerId, r: &ExternalRef) -> StoreResult<()> {
-    match owner(db, r).await? {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    customer_id: &CustomerId,
+    r: &ExternalRef,
+) -> StoreResult<()> {
+    match owner(db, codec, r).await? {
         Some(owner) if &owner == customer_id => return Ok(()),
         Some(_) => return Err(StoreError::Duplicate(Constraint::ExternalRef)),
         None => {}
     }
+    let (id, key) = (new_id(), key_of(codec, r));
+    let sealed = codec
+        .seal(customer_id.as_str(), Aad::external_id(&id, &key), &Pii::new(r.external_id.as_str()))
+        .await
+        .context("seal an external id")?;
     external_ref::ActiveModel {
-        id: Set(new_id()),
+        id: Set(id),
         customer_id: Set(customer_id.as_str().to_owned()),
         system: Set(r.system.clone()),
-        external_id: Set(r.external_id.clone()),
+        external_id: Set(sealed),
+        external_key: Set(Some(key)),
         created_at: Set(now()),
     }
     .insert(db)

@@ -3,6 +3,7 @@
 
 use super::entity::{customer, identity};
 use super::error::DbContext;
+use super::codec::Aad;
 use super::{PiiCodec, StoreError, StoreResult, now};
 use crate::domain::Channel;
 use crate::domain::customer::Customer;
@@ -16,12 +17,13 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-pub(crate) fn decode(codec: &PiiCodec, m: identity::Model) -> StoreResult<Identity> {
+pub(crate) async fn decode(codec: &PiiCodec, m: identity::Model) -> StoreResult<Identity> {
     let channel = m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in identity row"));
+    let value = codec.open(Aad::identity(&m.id, &m.lookup_key), &m.value).await.context("open an identity value")?;
     Ok(Identity {
         spec: IdentitySpec {
             channel: channel.context("decode an identity")?,
-            value: codec.open(m.value).context("open an identity value")?,
+            value,
             provider: m.provider,
             verified: m.verified,
             primary: m.is_primary,
@@ -47,9 +49,10 @@ pub async fn by_customers(
         .all(db)
         .await
         .context("load the identities of customers")?;
+    codec.prefetch(rows.iter().map(|m| m.value.as_str())).await.context("load data keys")?;
     let mut out: HashMap<CustomerId, Vec<Identity>> = HashMap::new();
     for m in rows {
-        let r = decode(codec, m)?;
+        let r = decode(codec, m).await?;
         out.entry(r.customer_id.clone()).or_default().push(r);
     }
     Ok(out)
@@ -65,7 +68,13 @@ pub async fn by_ids(
         .all(db)
         .await
         .context("load identities")?;
-    rows.into_iter().map(|m| decode(codec, m).map(|r| (r.id.clone(), r))).collect()
+    codec.prefetch(rows.iter().map(|m| m.value.as_str())).await.context("load data keys")?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for m in rows {
+        let r = decode(codec, m).await?;
+        out.insert(r.id.clone(), r);
+    }
+    Ok(out)
 }
 
 pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &IdentityId) -> StoreResult<Option<Identity>> {
@@ -114,7 +123,10 @@ pub async fn insert(
         customer_id: Set(customer_id.as_str().to_owned()),
         channel: Set(new.channel.as_str().to_owned()),
         provider: Set(new.provider.clone()),
-        value: Set(codec.seal(&new.value)),
+        value: Set(codec
+            .seal(customer_id.as_str(), Aad::identity(id.as_str(), &lookup_key), &new.value)
+            .await
+            .context("seal an identity value")?),
         lookup_key: Set(lookup_key.clone()),
         verified: Set(new.verified),
         is_primary: Set(new.primary),
@@ -166,10 +178,14 @@ pub async fn holders(
         .all(db)
         .await
         .context("find the holders of an identifier")?;
+    let sealed = rows.iter().flat_map(|(i, c)| {
+        std::iter::once(i.value.as_str()).chain(c.as_ref().and_then(|c| c.display_name.as_deref()))
+    });
+    codec.prefetch(sealed).await.context("load data keys")?;
     let mut out = Vec::with_capacity(rows.len());
     for (i, c) in rows {
         if let Some(c) = c {
-            out.push((decode(codec, i)?, super::customers::decode(codec, c)?));
+            out.push((decode(codec, i).await?, super::customers::decode(codec, c).await?));
         }
     }
     Ok(out)

@@ -2,7 +2,9 @@
 
 use super::entity::interaction;
 use super::error::DbContext;
-use super::{StoreError, StoreResult, now};
+use super::codec::{Aad, is_sealed};
+use super::{PiiCodec, StoreError, StoreResult, now};
+use crate::domain::Pii;
 use crate::domain::Channel;
 use crate::domain::enums::{Direction, InteractionKind};
 use crate::domain::id::{CustomerId, InteractionId};
@@ -15,7 +17,41 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-fn decode(m: interaction::Model) -> StoreResult<Interaction> {
+/// The summary in clear: sealed (free text typed by agents), or in clear when written
+/// before envelope encryption.
+async fn summary(codec: &PiiCodec, m: &interaction::Model) -> StoreResult<Option<String>> {
+    match &m.summary {
+        Some(s) if is_sealed(s) => {
+            Ok(Some(codec.open(Aad::summary(&m.id), s).await.context("open a summary")?.expose().to_owned()))
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// Seal a summary under the customer's key, bound to the interaction.
+pub(crate) async fn seal_summary(
+    codec: &PiiCodec,
+    customer_id: &str,
+    id: &str,
+    text: Option<&str>,
+) -> StoreResult<Option<String>> {
+    match text {
+        Some(t) => Ok(Some(codec.seal(customer_id, Aad::summary(id), &Pii::new(t)).await.context("seal a summary")?)),
+        None => Ok(None),
+    }
+}
+
+async fn decode_all(codec: &PiiCodec, rows: Vec<interaction::Model>) -> StoreResult<Vec<Interaction>> {
+    codec.prefetch(rows.iter().filter_map(|m| m.summary.as_deref())).await.context("load data keys")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        out.push(decode(codec, m).await?);
+    }
+    Ok(out)
+}
+
+async fn decode(codec: &PiiCodec, mut m: interaction::Model) -> StoreResult<Interaction> {
+    m.summary = summary(codec, &m).await?;
     let kind = InteractionKind::parse(&m.kind).ok_or_else(|| anyhow!("unknown interaction kind in row"));
     let channel = m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in interaction row"));
     let direction = Direction::parse(&m.direction).ok_or_else(|| anyhow!("unknown direction in row"));
@@ -42,6 +78,7 @@ fn keys(ids: &[CustomerId]) -> impl Iterator<Item = String> + '_ {
 /// numbers each customer's rows newest first and keeps the first `limit`.
 pub async fn latest_for_customers(
     db: &impl ConnectionTrait,
+    codec: &PiiCodec,
     customer_ids: &[CustomerId],
     page: &HistoryPage,
 ) -> StoreResult<HashMap<CustomerId, Vec<Interaction>>> {
@@ -79,8 +116,7 @@ pub async fn latest_for_customers(
     let stmt = db.get_database_backend().build(&outer);
     let rows = interaction::Entity::find().from_raw_sql(stmt).all(db).await.context("load a page of history")?;
     let mut out: HashMap<CustomerId, Vec<Interaction>> = HashMap::new();
-    for m in rows {
-        let r = decode(m)?;
+    for r in decode_all(codec, rows).await? {
         out.entry(r.customer_id.clone()).or_default().push(r);
     }
     Ok(out)
@@ -88,6 +124,7 @@ pub async fn latest_for_customers(
 
 pub async fn by_ids(
     db: &impl ConnectionTrait,
+    codec: &PiiCodec,
     ids: &[InteractionId],
 ) -> StoreResult<HashMap<InteractionId, Interaction>> {
     let rows = interaction::Entity::find()
@@ -95,22 +132,28 @@ pub async fn by_ids(
         .all(db)
         .await
         .context("load interactions")?;
-    rows.into_iter().map(|m| decode(m).map(|r| (r.id.clone(), r))).collect()
+    Ok(decode_all(codec, rows).await?.into_iter().map(|r| (r.id.clone(), r)).collect())
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: &InteractionId) -> StoreResult<Option<Interaction>> {
-    Ok(by_ids(db, std::slice::from_ref(id)).await?.remove(id))
+pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &InteractionId) -> StoreResult<Option<Interaction>> {
+    Ok(by_ids(db, codec, std::slice::from_ref(id)).await?.remove(id))
 }
 
 /// The interaction of a conversation, if it is linked.
-pub async fn by_conversation(db: &impl ConnectionTrait, conversation_id: &str) -> StoreResult<Option<Interaction>> {
-    interaction::Entity::find()
+pub async fn by_conversation(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    conversation_id: &str,
+) -> StoreResult<Option<Interaction>> {
+    let row = interaction::Entity::find()
         .filter(interaction::Column::ConversationId.eq(conversation_id))
         .one(db)
         .await
-        .context("find the link of a conversation")?
-        .map(decode)
-        .transpose()
+        .context("find the link of a conversation")?;
+    match row {
+        Some(m) => Ok(Some(decode(codec, m).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Link an interaction. A conversation already linked (to anyone) is a
@@ -118,11 +161,12 @@ pub async fn by_conversation(db: &impl ConnectionTrait, conversation_id: &str) -
 /// what that means (the same customer: a retry; another: a conflict).
 pub async fn insert(
     db: &impl ConnectionTrait,
+    codec: &PiiCodec,
     customer_id: &CustomerId,
     new: &InteractionSpec,
 ) -> StoreResult<InteractionId> {
     if let Some(conversation_id) = &new.conversation_id
-        && by_conversation(db, conversation_id).await?.is_some()
+        && linked(db, conversation_id).await?
     {
         return Err(StoreError::Duplicate(super::Constraint::ConversationLink));
     }
@@ -136,7 +180,7 @@ pub async fn insert(
         direction: Set(new.direction.as_str().to_owned()),
         started_at: Set(new.period.start),
         ended_at: Set(new.period.end),
-        summary: Set(new.summary.clone()),
+        summary: Set(seal_summary(codec, customer_id.as_str(), id.as_str(), new.summary.as_deref()).await?),
         agent_id: Set(new.agent_id.clone()),
         created_at: Set(now()),
     }
@@ -144,6 +188,17 @@ pub async fn insert(
     .await
     .context("insert an interaction")?;
     Ok(id)
+}
+
+/// Whether a conversation is linked (to anyone).
+async fn linked(db: &impl ConnectionTrait, conversation_id: &str) -> StoreResult<bool> {
+    use sea_orm::PaginatorTrait as _;
+    let n = interaction::Entity::find()
+        .filter(interaction::Column::ConversationId.eq(conversation_id))
+        .count(db)
+        .await
+        .context("find the link of a conversation")?;
+    Ok(n > 0)
 }
 
 /// Move interactions to another customer, only those still with `from`.

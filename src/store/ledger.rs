@@ -117,6 +117,7 @@ row_dto!(
         customer_id: String,
         system: String,
         external_id: String,
+        external_key: Option<String>,
         created_at: DateTime<Utc>,
     }
 );

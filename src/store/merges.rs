@@ -8,6 +8,7 @@
 
 use super::entity::{identity, merge};
 use super::error::DbContext;
+use super::codec::Aad;
 use super::ledger::{CustomerRow, IdentityRow, Ledger, Part};
 use super::{
     PiiCodec, StoreError, StoreResult, attributes, customers, external_refs, interactions, labels, now, preferences,
@@ -65,7 +66,12 @@ pub async fn survivor_rows(db: &impl ConnectionTrait, survivor: &CustomerId) -> 
 /// dropped and kept in the part); a moved identity stays primary only where the survivor
 /// has none on its channel. Preferences are removed and returned in the part: combining
 /// them is the caller's rule.
-pub async fn move_part(db: &impl ConnectionTrait, survivor: &CustomerId, merged: &CustomerId) -> StoreResult<Part> {
+pub async fn move_part(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    survivor: &CustomerId,
+    merged: &CustomerId,
+) -> StoreResult<Part> {
     let mut part = Part { customer: Some(CustomerRow::from(customers::row(db, merged).await?)), ..Part::default() };
     // Read first: deleting a dropped identity would null a preference that points at it.
     part.preferences = preferences::row(db, merged).await?;
@@ -105,9 +111,10 @@ pub async fn move_part(db: &impl ConnectionTrait, survivor: &CustomerId, merged:
         if keys.contains(&row.key) {
             part.attributes_lost.push(row); // the survivor wins; the losing value is kept here
         } else {
+            let value = attributes::rebind(codec, &row, survivor.as_str()).await?;
             attributes::put_row(
                 db,
-                &super::ledger::AttributeRow { customer_id: survivor.as_str().to_owned(), ..row.clone() },
+                &super::ledger::AttributeRow { customer_id: survivor.as_str().to_owned(), value, ..row.clone() },
             )
             .await?;
             part.attributes_moved.push(row);
@@ -215,18 +222,23 @@ pub async fn undo(db: &impl ConnectionTrait, entry: &LedgerEntry, survivor_now: 
     Ok(())
 }
 
-/// The merged profiles' display name the survivor takes when it has none: the first one.
-pub fn name_to_take(ledger: &Ledger) -> Option<String> {
-    ledger.parts.iter().filter_map(|p| p.customer.as_ref()?.display_name.clone()).next()
+/// The merged profiles' display name the survivor takes when it has none: the first one
+/// (the merged profile's id, and the name as sealed for it).
+pub fn name_to_take(ledger: &Ledger) -> Option<(String, String)> {
+    ledger.parts.iter().filter_map(|p| p.customer.as_ref()).find_map(|c| Some((c.id.clone(), c.display_name.clone()?)))
 }
 
-/// Give the survivor a sealed name taken from a merged profile, and note it in the ledger.
+/// Give the survivor a name taken from a merged profile (re-sealed for the survivor), and
+/// note it in the ledger.
 pub async fn take_name(
     db: &impl ConnectionTrait,
+    codec: &PiiCodec,
     survivor: &CustomerId,
     ledger: &mut Ledger,
-    sealed: String,
+    (from, sealed): (String, String),
 ) -> StoreResult<()> {
+    let (from, to) = (Aad::display_name(&from), Aad::display_name(survivor.as_str()));
+    let sealed = codec.reseal(&sealed, from, survivor.as_str(), to).await.context("re-seal a taken name")?;
     customers::set_sealed_display_name(db, survivor, Some(sealed.clone())).await?;
     ledger.display_name_taken = Some(sealed);
     Ok(())
@@ -249,8 +261,8 @@ pub struct LedgerEntry {
     pub ledger: Ledger,
 }
 
-fn decode(codec: &PiiCodec, m: merge::Model) -> StoreResult<LedgerEntry> {
-    let text = codec.open(m.ledger).context("open a merge ledger")?;
+async fn decode(codec: &PiiCodec, m: merge::Model) -> StoreResult<LedgerEntry> {
+    let text = codec.open(Aad::ledger(&m.id), &m.ledger).await.context("open a merge ledger")?;
     let ledger: Ledger = serde_json::from_str(text.expose()).context("decode a merge ledger")?;
     let merged_ids: Vec<String> = serde_json::from_str(&m.merged_ids).context("decode merged ids")?;
     Ok(LedgerEntry {
@@ -287,7 +299,10 @@ pub async fn insert(
         merged_at: Set(now()),
         undone_by: Set(None),
         undone_at: Set(None),
-        ledger: Set(codec.seal(&Pii::new(text))),
+        ledger: Set(codec
+            .seal(survivor.as_str(), Aad::ledger(id.as_str()), &Pii::new(text))
+            .await
+            .context("seal a merge ledger")?),
     }
     .insert(db)
     .await
@@ -297,7 +312,7 @@ pub async fn insert(
 
 pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, id: &MergeId) -> StoreResult<LedgerEntry> {
     let row = merge::Entity::find_by_id(id.as_str()).one(db).await.context("load a merge")?;
-    decode(codec, row.ok_or(StoreError::NotFound)?)
+    decode(codec, row.ok_or(StoreError::NotFound)?).await
 }
 
 /// Merges into each of these survivors, newest first.
@@ -309,7 +324,12 @@ pub async fn by_survivors(db: &impl ConnectionTrait, codec: &PiiCodec, ids: &[Cu
         .all(db)
         .await
         .context("load the merges of customers")?;
-    rows.into_iter().map(|m| decode(codec, m).map(|e| e.merge)).collect()
+    codec.prefetch(rows.iter().map(|m| m.ledger.as_str())).await.context("load data keys")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        out.push(decode(codec, m).await?.merge);
+    }
+    Ok(out)
 }
 
 pub async fn mark_undone(db: &impl ConnectionTrait, id: &MergeId, by: &str) -> StoreResult<()> {

@@ -15,10 +15,12 @@ pub mod error;
 pub mod external_refs;
 pub mod identities;
 pub mod interactions;
+pub mod keystore;
 pub mod labels;
 pub mod ledger;
 pub mod merges;
 pub mod preferences;
+pub mod reseal;
 
 pub use codec::{MasterKey, PiiCodec};
 pub use error::{Constraint, StoreError, StoreResult};
@@ -126,20 +128,23 @@ impl Store {
         use sea_orm::{ActiveModelTrait as _, EntityTrait as _, Set};
         const PROBE: &str = "customers master key check";
         match key_check::Entity::find_by_id("pii".to_owned()).one(&self.db).await? {
-            Some(row) => match self.codec.open(row.sealed) {
-                Ok(p) if p.expose() == PROBE => Ok(()),
+            // Sealed with the key of values written before envelope encryption, which the
+            // key store keeps: a key store of another database (or a new key store with
+            // another master key) does not open it.
+            Some(row) => match self.codec.open_legacy(&row.sealed) {
+                Ok(p) if p.expose() == PROBE => {}
                 _ => anyhow::bail!(
                     "the master key does not match the one this database was written with (CUSTOMERS_MASTER_KEY or data/master-key)"
                 ),
             },
             None => {
-                key_check::ActiveModel { id: Set("pii".into()), sealed: Set(self.codec.seal(&Pii::new(PROBE))) }
+                key_check::ActiveModel { id: Set("pii".into()), sealed: Set(self.codec.seal_legacy(&Pii::new(PROBE))) }
                     .insert(&self.db)
                     .await
                     .context("Failed to record the master key check")?;
-                Ok(())
             }
         }
+        self.codec.register_if_new().await
     }
 
     /// Begin a write transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write

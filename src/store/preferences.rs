@@ -4,7 +4,9 @@
 use super::entity::preference;
 use super::error::DbContext;
 use super::ledger::PreferencesRow;
-use super::{StoreResult, now};
+use super::codec::{Aad, is_sealed};
+use super::{PiiCodec, StoreResult, now};
+use crate::domain::Pii;
 use crate::domain::Channel;
 use crate::domain::id::{CustomerId, IdentityId};
 use crate::domain::preference::Preferences;
@@ -12,7 +14,19 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
-pub(crate) fn decode(m: preference::Model) -> StoreResult<Preferences> {
+/// The consents as stored: sealed (their sources are free text typed by agents), or in
+/// clear when written before envelope encryption.
+async fn consents_text(codec: &PiiCodec, m: &preference::Model) -> StoreResult<String> {
+    if is_sealed(&m.consents) {
+        let aad = Aad::consents(&m.customer_id);
+        Ok(codec.open(aad, &m.consents).await.context("open consents")?.expose().to_owned())
+    } else {
+        Ok(m.consents.clone())
+    }
+}
+
+pub(crate) async fn decode(codec: &PiiCodec, m: preference::Model) -> StoreResult<Preferences> {
+    let consents = consents_text(codec, &m).await?;
     Ok(Preferences {
         language: m.language,
         timezone: m.timezone,
@@ -21,11 +35,14 @@ pub(crate) fn decode(m: preference::Model) -> StoreResult<Preferences> {
         preferred_agent_id: m.preferred_agent_id,
         best_time_to_contact: serde_json::from_str(&m.best_time_to_contact).context("decode time windows")?,
         do_not_contact: m.do_not_contact,
-        consents: serde_json::from_str(&m.consents).context("decode consents")?,
+        consents: serde_json::from_str(&consents).context("decode consents")?,
     })
 }
 
-fn encode(customer_id: &CustomerId, p: &Preferences) -> StoreResult<preference::Model> {
+async fn encode(codec: &PiiCodec, customer_id: &CustomerId, p: &Preferences) -> StoreResult<preference::Model> {
+    let consents = serde_json::to_string(&p.consents).context("encode consents")?;
+    let aad = Aad::consents(customer_id.as_str());
+    let consents = codec.seal(customer_id.as_str(), aad, &Pii::new(consents)).await.context("seal consents")?;
     Ok(preference::Model {
         customer_id: customer_id.as_str().to_owned(),
         language: p.language.clone(),
@@ -35,7 +52,7 @@ fn encode(customer_id: &CustomerId, p: &Preferences) -> StoreResult<preference::
         preferred_agent_id: p.preferred_agent_id.clone(),
         best_time_to_contact: serde_json::to_string(&p.best_time_to_contact).context("encode time windows")?,
         do_not_contact: p.do_not_contact,
-        consents: serde_json::to_string(&p.consents).context("encode consents")?,
+        consents,
         updated_at: now(),
     })
 }
@@ -43,6 +60,7 @@ fn encode(customer_id: &CustomerId, p: &Preferences) -> StoreResult<preference::
 /// Preferences of each customer that has any; others have the defaults.
 pub async fn by_customers(
     db: &impl ConnectionTrait,
+    codec: &PiiCodec,
     customer_ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Preferences>> {
     let rows = preference::Entity::find()
@@ -50,15 +68,25 @@ pub async fn by_customers(
         .all(db)
         .await
         .context("load the preferences of customers")?;
-    rows.into_iter().map(|m| Ok((CustomerId::from_stored(m.customer_id.clone()), decode(m)?))).collect()
+    codec.prefetch(rows.iter().map(|m| m.consents.as_str())).await.context("load data keys")?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for m in rows {
+        out.insert(CustomerId::from_stored(m.customer_id.clone()), decode(codec, m).await?);
+    }
+    Ok(out)
 }
 
-pub async fn get(db: &impl ConnectionTrait, customer_id: &CustomerId) -> StoreResult<Preferences> {
-    Ok(by_customers(db, std::slice::from_ref(customer_id)).await?.remove(customer_id).unwrap_or_default())
+pub async fn get(db: &impl ConnectionTrait, codec: &PiiCodec, customer_id: &CustomerId) -> StoreResult<Preferences> {
+    Ok(by_customers(db, codec, std::slice::from_ref(customer_id)).await?.remove(customer_id).unwrap_or_default())
 }
 
-pub async fn save(db: &impl ConnectionTrait, customer_id: &CustomerId, p: &Preferences) -> StoreResult<()> {
-    put_row(db, &encode(customer_id, p)?.into()).await
+pub async fn save(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    customer_id: &CustomerId,
+    p: &Preferences,
+) -> StoreResult<()> {
+    put_row(db, &encode(codec, customer_id, p).await?.into()).await
 }
 
 /// The stored row, for a merge ledger.
@@ -100,8 +128,8 @@ pub(crate) async fn delete(db: &impl ConnectionTrait, customer_id: &CustomerId) 
 }
 
 /// Decode a preference row kept in a ledger.
-pub(crate) fn decode_row(row: &PreferencesRow) -> StoreResult<Preferences> {
-    decode(preference::Model {
+pub(crate) async fn decode_row(codec: &PiiCodec, row: &PreferencesRow) -> StoreResult<Preferences> {
+    let m = preference::Model {
         customer_id: row.customer_id.clone(),
         language: row.language.clone(),
         timezone: row.timezone.clone(),
@@ -112,5 +140,6 @@ pub(crate) fn decode_row(row: &PreferencesRow) -> StoreResult<Preferences> {
         do_not_contact: row.do_not_contact,
         consents: row.consents.clone(),
         updated_at: row.updated_at,
-    })
+    };
+    decode(codec, m).await
 }

@@ -174,6 +174,10 @@ pub struct AttributeDefinitionInput {
     pub required: bool,
     /// For `ENUM` only, and required there: 1–200 unique, non-empty values of at most 255 characters.
     pub enum_values: Option<Vec<String>>,
+    /// Turning `pii` off on an existing attribute decrypts every stored value and shows it to `customers:read`:
+    /// it must be confirmed with `true` (`BAD_USER_INPUT` on `input.confirmPiiRemoval` otherwise).
+    #[graphql(default = false)]
+    pub confirm_pii_removal: bool,
 }
 
 /// Which customers to list.

@@ -2,7 +2,9 @@ use super::Customer;
 use crate::domain::enums::{Direction, InteractionKind};
 use crate::domain::interaction::Interaction;
 use crate::domain::{Channel, Scope};
+use crate::graphql::access_log::reveal;
 use crate::graphql::context::{Require, loaders};
+use crate::security::mask::free_text;
 use crate::graphql::error::IntoGql;
 use crate::graphql::loaders::CustomerById;
 use async_graphql::{Context, ErrorExtensions as _, ID, Object, Result, SimpleObject};
@@ -43,9 +45,12 @@ impl InteractionRef {
         self.0.spec.period.end
     }
 
-    /// A short note for agents; `null` when none was given.
-    async fn summary(&self) -> Option<&str> {
-        self.0.spec.summary.as_deref()
+    /// A short note for agents; `null` when none was given. PII (free text can hold anything): masked
+    /// (`***`) without the `pii:read` scope.
+    #[graphql(tag = "pii")]
+    async fn summary(&self, ctx: &Context<'_>) -> Option<String> {
+        let text = self.0.spec.summary.as_deref()?;
+        Some(free_text(text, reveal(ctx, &self.0.customer_id, "summary")))
     }
 
     /// The agent who handled it, as an id of the agents' system; `null` when none.

@@ -10,6 +10,8 @@ pub struct Model {
     pub customer_id: String,
     pub system: String,
     pub external_id: String,
+    /// Blind index of (system, external id); null on rows not re-sealed yet.
+    pub external_key: Option<String>,
     pub created_at: DateTimeUtc,
 }
 
