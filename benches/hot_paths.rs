@@ -22,7 +22,7 @@
 use axum::body::Body;
 use axum::http::Request;
 use customers::config::{Secret, Settings};
-use customers::store::{PiiCodec, Store};
+use customers::store::Store;
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -119,6 +119,9 @@ async fn run() {
         jwt_audience: None,
         jwt_max_lifetime_secs: customers::config::DEFAULT_JWT_MAX_LIFETIME_SECS,
         master_key: None,
+        new_master_key: None,
+        // `BENCH_KEYSTORE_URL`: the key store (default: a SQLite file beside the data).
+        keystore_url: std::env::var("BENCH_KEYSTORE_URL").ok(),
         data_dir: dir.path().to_path_buf(),
         default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),
         log_format: None,
@@ -140,8 +143,8 @@ async fn run() {
         access: Default::default(),
         audit_seal_interval: std::time::Duration::from_secs(1),
     };
-    let key = customers::startup::master_key(&settings).unwrap();
-    let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();
+    let codec = customers::startup::codec(&settings).await.unwrap();
+    let store = Store::connect(&url, codec).await.unwrap();
     store.migrate().await.unwrap();
     store.check_master_key().await.unwrap();
     let state = customers::startup::state_with_store(&settings, store.clone()).await.unwrap();

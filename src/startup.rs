@@ -111,10 +111,13 @@ pub async fn state_with_store(settings: &Settings, store: Store) -> anyhow::Resu
 /// (the key in force being `CUSTOMERS_MASTER_KEY`, or the local key file). Resumable: run
 /// it again after an interruption. When the key in force is the local file, the file is
 /// replaced by the new key once every key is re-wrapped.
-pub async fn rotate_master_key(settings: &Settings, batch: u64) -> anyhow::Result<crate::store::keystore::rotate::Progress> {
+pub async fn rotate_master_key(
+    settings: &Settings,
+    batch: u64,
+) -> anyhow::Result<crate::store::keystore::rotate::Progress> {
     let old = master_key(settings)?;
-    let new = new_master_key(settings)?
-        .context("set CUSTOMERS_NEW_MASTER_KEY (base64 of 32 bytes) to the new master key")?;
+    let new =
+        new_master_key(settings)?.context("set CUSTOMERS_NEW_MASTER_KEY (base64 of 32 bytes) to the new master key")?;
     let progress = crate::store::keystore::rotate::rotate(&settings.keystore_url(), &old, &new, batch, None).await?;
     if progress.finished && settings.master_key.is_none() {
         let path = settings.data_dir.join(MASTER_KEY_FILE);

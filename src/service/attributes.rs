@@ -1,8 +1,8 @@
 //! Attribute values of customers, and the attribute schema (administrators, `schema:manage`).
 
 use super::Services;
-use crate::domain::attribute::{AttributeChange, AttributeDefinition, check_changes, check_required};
 use crate::domain::access::Scope;
+use crate::domain::attribute::{AttributeChange, AttributeDefinition, check_changes, check_required};
 use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::id::CustomerId;
@@ -104,7 +104,8 @@ impl Services {
                 let restored = attributes::reseal(&tx, &self.store.codec, &def.key, def.pii).await?;
                 let details = serde_json::json!({ "from_pii": old.pii, "to_pii": def.pii, "values": restored });
                 changes.push(
-                    Change::to_catalogue("attribute.classify", def.key.clone(), vec!["pii".into()]).with_details(details),
+                    Change::to_catalogue("attribute.classify", def.key.clone(), vec!["pii".into()])
+                        .with_details(details),
                 );
             }
         }

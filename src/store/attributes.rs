@@ -1,10 +1,10 @@
 //! Attribute definitions and customers' attribute values. PII-marked values are stored
 //! sealed; the others as canonical JSON text (what filters compare).
 
+use super::codec::{Aad, is_legacy, is_sealed};
 use super::entity::{attribute_definition as def, customer_attribute as attr};
 use super::error::DbContext;
 use super::ledger::AttributeRow;
-use super::codec::{Aad, is_legacy, is_sealed};
 use super::{PiiCodec, StoreResult, now};
 use crate::domain::Pii;
 use crate::domain::attribute::{Attribute, AttributeDefinition, AttributeValue, CheckedChange};
@@ -80,11 +80,7 @@ async fn plain_text(codec: &PiiCodec, m: &attr::Model) -> StoreResult<String> {
 }
 
 /// Every stored value of one attribute, decoded (to re-check them when a definition changes).
-pub async fn values_of(
-    db: &impl ConnectionTrait,
-    codec: &PiiCodec,
-    key: &str,
-) -> StoreResult<Vec<serde_json::Value>> {
+pub async fn values_of(db: &impl ConnectionTrait, codec: &PiiCodec, key: &str) -> StoreResult<Vec<serde_json::Value>> {
     let rows = attr::Entity::find().filter(attr::Column::Key.eq(key)).all(db).await.context("load attribute values")?;
     codec.prefetch(rows.iter().map(|m| m.value.as_str())).await.context("load data keys")?;
     let mut out = Vec::with_capacity(rows.len());

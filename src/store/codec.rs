@@ -9,9 +9,9 @@
 //! Stored form: `v1:` + base64(nonce ‖ ciphertext ‖ tag); the version prefix leaves room
 //! for key rotation. See docs/decisions/0003-pii.md.
 
+use super::keystore::{KeyRing, KeyStore, Opened, SystemKeys};
 use crate::domain::{Channel, Pii};
 use aes_gcm::Aes256Gcm;
-use super::keystore::{KeyRing, KeyStore, Opened, SystemKeys};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
@@ -117,8 +117,11 @@ impl<'a> Aad<'a> {
     }
 
     fn bytes(&self, owner: &str) -> Vec<u8> {
-        format!("customers/v2\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{owner}", self.table, self.column, self.row, self.bind)
-            .into_bytes()
+        format!(
+            "customers/v2\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{owner}",
+            self.table, self.column, self.row, self.bind
+        )
+        .into_bytes()
     }
 }
 
@@ -140,7 +143,11 @@ pub fn owner_of(stored: &str) -> Option<&str> {
 impl PiiCodec {
     /// The codec over the key store at `keystore_url`, with the master key in force and,
     /// during a rotation, the new one. A wrong master key refuses here.
-    pub async fn open_keystore(keystore_url: &str, master: &MasterKey, new: Option<&MasterKey>) -> anyhow::Result<Self> {
+    pub async fn open_keystore(
+        keystore_url: &str,
+        master: &MasterKey,
+        new: Option<&MasterKey>,
+    ) -> anyhow::Result<Self> {
         let (store, opened) = KeyStore::open(keystore_url, KeyRing::with_new(master, new)).await?;
         let (system, pending) = match opened {
             Opened::Registered(system) => (system, None),
@@ -377,8 +384,14 @@ mod tests {
         let bob = c.seal(BOB, Aad::display_name(BOB), &Pii::new("Bob")).await.unwrap();
         c.keys().destroy(&[crate::domain::id::CustomerId::from_stored(ALICE.into())]).await.unwrap();
         let err = c.open(Aad::display_name(ALICE), &alice).await.unwrap_err();
-        assert!(matches!(err.downcast_ref::<super::super::keystore::KeyError>(), Some(super::super::keystore::KeyError::Destroyed)));
-        assert!(c.seal(ALICE, Aad::display_name(ALICE), &Pii::new("again")).await.is_err(), "no new key for an erased customer");
+        assert!(matches!(
+            err.downcast_ref::<super::super::keystore::KeyError>(),
+            Some(super::super::keystore::KeyError::Destroyed)
+        ));
+        assert!(
+            c.seal(ALICE, Aad::display_name(ALICE), &Pii::new("again")).await.is_err(),
+            "no new key for an erased customer"
+        );
         assert_eq!(c.open(Aad::display_name(BOB), &bob).await.unwrap(), Pii::new("Bob"));
     }
 

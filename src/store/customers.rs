@@ -1,8 +1,8 @@
 //! Customers: the profile row, listing with filters, and optimistic versioning.
 
+use super::codec::Aad;
 use super::entity::{customer, customer_attribute, customer_label};
 use super::error::DbContext;
-use super::codec::Aad;
 use super::{PiiCodec, StoreError, StoreResult, now};
 use crate::domain::Pii;
 use crate::domain::customer::Customer;

@@ -1,9 +1,9 @@
 //! Links from a profile to records in CRMs and ticketing systems.
 
+use super::codec::{Aad, is_sealed};
 use super::entity::external_ref;
 use super::error::DbContext;
 use super::ledger::ExternalRefRow;
-use super::codec::{Aad, is_sealed};
 use super::{Constraint, PiiCodec, StoreError, StoreResult, now};
 use crate::domain::Pii;
 use crate::domain::external_ref::ExternalRef;
@@ -56,8 +56,9 @@ pub async fn by_customers(
 /// index (or, for a row not re-sealed yet, on the id in clear).
 pub async fn owner(db: &impl ConnectionTrait, codec: &PiiCodec, r: &ExternalRef) -> StoreResult<Option<CustomerId>> {
     use sea_orm::Condition;
-    let legacy =
-        Condition::all().add(external_ref::Column::ExternalKey.is_null()).add(external_ref::Column::ExternalId.eq(r.external_id.as_str()));
+    let legacy = Condition::all()
+        .add(external_ref::Column::ExternalKey.is_null())
+        .add(external_ref::Column::ExternalId.eq(r.external_id.as_str()));
     Ok(external_ref::Entity::find()
         .filter(external_ref::Column::System.eq(r.system.as_str()))
         .filter(Condition::any().add(external_ref::Column::ExternalKey.eq(key_of(codec, r))).add(legacy))

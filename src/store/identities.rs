@@ -1,9 +1,9 @@
 //! Channel identities of customers. Identifiers are stored sealed; lookups compare the
 //! blind index (`lookup_key`) the codec derives from (channel, normalised value).
 
+use super::codec::Aad;
 use super::entity::{customer, identity};
 use super::error::DbContext;
-use super::codec::Aad;
 use super::{PiiCodec, StoreError, StoreResult, now};
 use crate::domain::Channel;
 use crate::domain::customer::Customer;
@@ -178,9 +178,9 @@ pub async fn holders(
         .all(db)
         .await
         .context("find the holders of an identifier")?;
-    let sealed = rows.iter().flat_map(|(i, c)| {
-        std::iter::once(i.value.as_str()).chain(c.as_ref().and_then(|c| c.display_name.as_deref()))
-    });
+    let sealed = rows
+        .iter()
+        .flat_map(|(i, c)| std::iter::once(i.value.as_str()).chain(c.as_ref().and_then(|c| c.display_name.as_deref())));
     codec.prefetch(sealed).await.context("load data keys")?;
     let mut out = Vec::with_capacity(rows.len());
     for (i, c) in rows {

@@ -1,11 +1,11 @@
 //! Interaction history: conversations and activities linked to a profile.
 
+use super::codec::{Aad, is_sealed};
 use super::entity::interaction;
 use super::error::DbContext;
-use super::codec::{Aad, is_sealed};
 use super::{PiiCodec, StoreError, StoreResult, now};
-use crate::domain::Pii;
 use crate::domain::Channel;
+use crate::domain::Pii;
 use crate::domain::enums::{Direction, InteractionKind};
 use crate::domain::id::{CustomerId, InteractionId};
 use crate::domain::interaction::{HistoryPage, Interaction, InteractionSpec, Period};

@@ -6,9 +6,9 @@
 //! the merge stay with it. What wins where two rows meet is the domain's rule
 //! (`domain::merge`); this module only moves rows and records them.
 
+use super::codec::Aad;
 use super::entity::{identity, merge};
 use super::error::DbContext;
-use super::codec::Aad;
 use super::ledger::{CustomerRow, IdentityRow, Ledger, Part};
 use super::{
     PiiCodec, StoreError, StoreResult, attributes, customers, external_refs, interactions, labels, now, preferences,

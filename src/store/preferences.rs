@@ -1,13 +1,13 @@
 //! Contact and outbound preferences: one row per customer; windows and consents are
 //! small JSON arrays always read whole with the row.
 
+use super::codec::{Aad, is_sealed};
 use super::entity::preference;
 use super::error::DbContext;
 use super::ledger::PreferencesRow;
-use super::codec::{Aad, is_sealed};
 use super::{PiiCodec, StoreResult, now};
-use crate::domain::Pii;
 use crate::domain::Channel;
+use crate::domain::Pii;
 use crate::domain::id::{CustomerId, IdentityId};
 use crate::domain::preference::Preferences;
 use sea_orm::sea_query::OnConflict;

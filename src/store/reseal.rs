@@ -34,9 +34,16 @@ pub async fn batch(db: &impl ConnectionTrait, codec: &PiiCodec, limit: u64) -> S
 /// How many values are still in the old form (0 once the migration has finished).
 pub async fn remaining(db: &impl ConnectionTrait) -> StoreResult<u64> {
     use sea_orm::PaginatorTrait as _;
-    let n = customer::Entity::find().filter(customer::Column::DisplayName.like(OLD)).count(db).await
+    let n = customer::Entity::find()
+        .filter(customer::Column::DisplayName.like(OLD))
+        .count(db)
+        .await
         .context("count old values")?
-        + identity::Entity::find().filter(identity::Column::Value.like(OLD)).count(db).await.context("count old values")?
+        + identity::Entity::find()
+            .filter(identity::Column::Value.like(OLD))
+            .count(db)
+            .await
+            .context("count old values")?
         + attr::Entity::find().filter(attr::Column::Value.like(OLD)).count(db).await.context("count old values")?
         + merge::Entity::find().filter(merge::Column::Ledger.like(OLD)).count(db).await.context("count old values")?
         + interaction::Entity::find()
@@ -45,9 +52,15 @@ pub async fn remaining(db: &impl ConnectionTrait) -> StoreResult<u64> {
             .count(db)
             .await
             .context("count old values")?
-        + preference::Entity::find().filter(preference::Column::Consents.not_like(NEW)).count(db).await
+        + preference::Entity::find()
+            .filter(preference::Column::Consents.not_like(NEW))
+            .count(db)
+            .await
             .context("count old values")?
-        + external_ref::Entity::find().filter(external_ref::Column::ExternalKey.is_null()).count(db).await
+        + external_ref::Entity::find()
+            .filter(external_ref::Column::ExternalKey.is_null())
+            .count(db)
+            .await
             .context("count old values")?;
     Ok(n)
 }
@@ -99,8 +112,12 @@ async fn identities(db: &impl ConnectionTrait, codec: &PiiCodec, limit: u64) -> 
 }
 
 async fn attributes(db: &impl ConnectionTrait, codec: &PiiCodec, limit: u64) -> StoreResult<u64> {
-    let rows =
-        attr::Entity::find().filter(attr::Column::Value.like(OLD)).limit(limit).all(db).await.context("find old attributes")?;
+    let rows = attr::Entity::find()
+        .filter(attr::Column::Value.like(OLD))
+        .limit(limit)
+        .all(db)
+        .await
+        .context("find old attributes")?;
     for m in &rows {
         let aad = Aad::attribute(&m.customer_id, &m.key);
         let sealed = codec.seal(&m.customer_id, aad, &legacy(codec, &m.value).await?).await.context("seal")?;
@@ -119,10 +136,15 @@ async fn attributes(db: &impl ConnectionTrait, codec: &PiiCodec, limit: u64) -> 
 /// A ledger is re-sealed whole; the rows inside keep the form they had when the merge was
 /// made (they go back to their tables as they were on an unmerge, and are read as such).
 async fn ledgers(db: &impl ConnectionTrait, codec: &PiiCodec, limit: u64) -> StoreResult<u64> {
-    let rows =
-        merge::Entity::find().filter(merge::Column::Ledger.like(OLD)).limit(limit).all(db).await.context("find old ledgers")?;
+    let rows = merge::Entity::find()
+        .filter(merge::Column::Ledger.like(OLD))
+        .limit(limit)
+        .all(db)
+        .await
+        .context("find old ledgers")?;
     for m in &rows {
-        let sealed = codec.seal(&m.survivor_id, Aad::ledger(&m.id), &legacy(codec, &m.ledger).await?).await.context("seal")?;
+        let sealed =
+            codec.seal(&m.survivor_id, Aad::ledger(&m.id), &legacy(codec, &m.ledger).await?).await.context("seal")?;
         merge::Entity::update_many()
             .col_expr(merge::Column::Ledger, Expr::value(sealed))
             .filter(merge::Column::Id.eq(m.id.as_str()))

@@ -4,9 +4,9 @@ use crate::domain::interaction::Interaction;
 use crate::domain::{Channel, Scope};
 use crate::graphql::access_log::reveal;
 use crate::graphql::context::{Require, loaders};
-use crate::security::mask::free_text;
 use crate::graphql::error::IntoGql;
 use crate::graphql::loaders::CustomerById;
+use crate::security::mask::free_text;
 use async_graphql::{Context, ErrorExtensions as _, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 

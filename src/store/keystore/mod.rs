@@ -238,7 +238,8 @@ impl KeyStore {
         let key_id = self.0.wrap_with.clone();
         let kek = self.0.ring.get(&key_id).context("the master key")?;
         let now = sql::now();
-        for (owner, raw) in [(SYSTEM_INDEX, &system.index), (SYSTEM_AUDIT, &system.audit), (SYSTEM_LEGACY, &system.legacy)]
+        for (owner, raw) in
+            [(SYSTEM_INDEX, &system.index), (SYSTEM_AUDIT, &system.audit), (SYSTEM_LEGACY, &system.legacy)]
         {
             let values = vec![owner.into(), key_id.clone().into(), wrap(kek, owner, raw).into(), now.clone().into()];
             run(self.counted(), sql::INSERT_KEY, values).await?;
@@ -322,8 +323,7 @@ impl KeyStore {
         rand::rng().fill_bytes(&mut raw);
         let key_id = self.0.wrap_with.clone();
         let kek = self.0.ring.get(&key_id).context("the master key")?;
-        let values =
-            vec![owner.into(), key_id.clone().into(), wrap(kek, owner, &raw).into(), sql::now().into()];
+        let values = vec![owner.into(), key_id.clone().into(), wrap(kek, owner, &raw).into(), sql::now().into()];
         // Two writers creating the same key: the first insert wins, both read it back.
         run(self.counted(), sql::INSERT_KEY, values).await?;
         self.0.cache.forget(owner);
@@ -344,6 +344,11 @@ impl KeyStore {
             self.0.cache.put_destroyed(owner);
         }
         Ok(())
+    }
+
+    /// The wrapped key of `owner` as stored (`None`: none, or destroyed): for inspection.
+    pub async fn wrapped_of(&self, owner: &str) -> anyhow::Result<Option<String>> {
+        Ok(self.rows(&[owner.to_owned()]).await?.remove(owner).and_then(|r| r.wrapped))
     }
 
     pub(crate) fn db(&self) -> &DatabaseConnection {

@@ -63,10 +63,15 @@ pub async fn rotate(
         let tx = db.begin().await.context("Failed to begin a rotation batch")?;
         for row in &rows {
             let (Some(key_id), Some(wrapped)) = (&row.key_id, &row.wrapped) else { continue };
-            let from = store.ring().get(key_id).context("a key is wrapped under a master key other than the old one")?;
+            let from =
+                store.ring().get(key_id).context("a key is wrapped under a master key other than the old one")?;
             let raw = unwrap_raw(from, &row.owner, wrapped)?;
-            let values =
-                vec![new_id.clone().into(), wrap(&kek, &row.owner, &raw).into(), row.owner.clone().into(), key_id.clone().into()];
+            let values = vec![
+                new_id.clone().into(),
+                wrap(&kek, &row.owner, &raw).into(),
+                row.owner.clone().into(),
+                key_id.clone().into(),
+            ];
             run(&tx, "UPDATE keystore_keys SET key_id = ?, wrapped = ? WHERE owner = ? AND key_id = ?", values).await?;
         }
         tx.commit().await.context("Failed to commit a rotation batch")?;
@@ -78,9 +83,13 @@ pub async fn rotate(
     tx.execute_raw(statement(backend, "UPDATE keystore_masters SET state = 'retired' WHERE state = 'current'", vec![]))
         .await
         .context("Failed to retire the old master key")?;
-    tx.execute_raw(statement(backend, "UPDATE keystore_masters SET state = 'current' WHERE key_id = ?", vec![new_id.into()]))
-        .await
-        .context("Failed to put the new master key in force")?;
+    tx.execute_raw(statement(
+        backend,
+        "UPDATE keystore_masters SET state = 'current' WHERE key_id = ?",
+        vec![new_id.into()],
+    ))
+    .await
+    .context("Failed to put the new master key in force")?;
     tx.commit().await.context("Failed to finish the rotation")?;
     Ok(Progress { rewrapped, finished: true })
 }

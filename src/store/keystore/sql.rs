@@ -15,7 +15,8 @@ pub const INSERT_KEY: &str =
     "INSERT INTO keystore_keys (owner, key_id, wrapped, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (owner) DO NOTHING";
 pub const INSERT_MASTER: &str =
     "INSERT INTO keystore_masters (key_id, state, created_at) VALUES (?, ?, ?) ON CONFLICT (key_id) DO NOTHING";
-pub const DESTROY_KEY: &str = "UPDATE keystore_keys SET key_id = NULL, wrapped = NULL, destroyed_at = ? WHERE owner = ?";
+pub const DESTROY_KEY: &str =
+    "UPDATE keystore_keys SET key_id = NULL, wrapped = NULL, destroyed_at = ? WHERE owner = ?";
 pub const TOMBSTONE: &str =
     "INSERT INTO keystore_keys (owner, created_at, destroyed_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO NOTHING";
 

@@ -86,6 +86,8 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         jwt_audience: None,
         jwt_max_lifetime_secs: customers::config::DEFAULT_JWT_MAX_LIFETIME_SECS,
         master_key: Some(Secret::new(TEST_MASTER_KEY)),
+        new_master_key: None,
+        keystore_url: None,
         data_dir,
         default_region: Some(customers::domain::identity::parse_region("PK").expect("a region")),
         log_format: None,
@@ -99,10 +101,12 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
     }
 }
 
-/// Seals and opens PII with the test master key.
-pub fn test_codec() -> PiiCodec {
+/// Seals and opens PII with the test master key, over a key store in memory.
+pub async fn test_codec() -> PiiCodec {
     let settings = settings("sqlite::memory:", std::env::temp_dir());
-    PiiCodec::new(&customers::startup::master_key(&settings).expect("the test master key"))
+    PiiCodec::in_memory(&customers::startup::master_key(&settings).expect("the test master key"))
+        .await
+        .expect("a key store in memory")
 }
 
 pub struct TestApp {
@@ -140,9 +144,20 @@ impl TestApp {
     /// A restart: a new app (new process state, new connections) over the same database,
     /// with settings changed by `configure`.
     pub async fn restart(&mut self, configure: impl FnOnce(&mut Settings)) {
-        let (router, store) = Self::app_for(self.database.url(), self.database.data_dir(), configure).await;
+        let (router, store) = self.try_restart(configure).await.expect("restart the app");
         self.router = router;
         self.store = store;
+    }
+
+    /// A restart that may fail (a wrong master key refuses to start).
+    pub async fn try_restart(&self, configure: impl FnOnce(&mut Settings)) -> anyhow::Result<(axum::Router, Store)> {
+        let db = &self.database;
+        Self::try_app_for(db.url(), db.data_dir(), db.keystore_url(), configure).await
+    }
+
+    /// The database under test.
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
     }
 
     async fn build(database: TestDatabase) -> Self {
@@ -150,24 +165,42 @@ impl TestApp {
     }
 
     async fn build_with(database: TestDatabase, configure: impl FnOnce(&mut Settings)) -> Self {
-        let (router, store) = Self::app_for(database.url(), database.data_dir(), configure).await;
+        let (router, store) =
+            Self::app_for(database.url(), database.data_dir(), database.keystore_url(), configure).await;
         TestApp { router, store, database }
     }
 
-    /// The app on a database at `url` (already migrated from the template).
-    async fn app_for(url: &str, data_dir: PathBuf, configure: impl FnOnce(&mut Settings)) -> (axum::Router, Store) {
+    /// The app on a database at `url` (already migrated from the template), with its key
+    /// store at `keystore_url`.
+    async fn app_for(
+        url: &str,
+        data_dir: PathBuf,
+        keystore_url: String,
+        configure: impl FnOnce(&mut Settings),
+    ) -> (axum::Router, Store) {
+        Self::try_app_for(url, data_dir, keystore_url, configure).await.expect("build the app")
+    }
+
+    async fn try_app_for(
+        url: &str,
+        data_dir: PathBuf,
+        keystore_url: String,
+        configure: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<(axum::Router, Store)> {
         let mut settings = settings(url, data_dir);
+        settings.keystore_url = Some(keystore_url);
         configure(&mut settings);
-        let store = Store::connect(url, test_codec()).await.expect("connect to the test database");
-        // The template was migrated and sealed with the test key: this only reads the probe.
-        store.check_master_key().await.expect("the master key check");
-        let state = customers::startup::state_with_store(&settings, store.clone()).await.expect("build the app state");
-        (customers::app(state), store)
+        let store = Store::connect(url, customers::startup::codec(&settings).await?).await?;
+        // The template was migrated and sealed with the test key: this reads the probe (and
+        // registers the master key in a new key store).
+        store.check_master_key().await?;
+        let state = customers::startup::state_with_store(&settings, store.clone()).await?;
+        Ok((customers::app(state), store))
     }
 
     /// The app alone, on a database reached at `url` (a proxy in front of a test database).
-    pub async fn router_for(url: &str, data_dir: PathBuf) -> axum::Router {
-        Self::app_for(url, data_dir, |_| {}).await.0
+    pub async fn router_for(url: &str, data_dir: PathBuf, keystore_url: String) -> axum::Router {
+        Self::app_for(url, data_dir, keystore_url, |_| {}).await.0
     }
 
     pub fn is_postgres(&self) -> bool {

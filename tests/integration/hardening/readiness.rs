@@ -77,7 +77,7 @@ async fn readiness_answers_503_within_a_second_when_the_database_hangs() {
     let upstream: SocketAddr = "127.0.0.1:5432".parse().unwrap();
     let proxy = Proxy::start(upstream).await;
     let url = database.url().replace("127.0.0.1:5432", &proxy.addr.to_string());
-    let router = TestApp::router_for(&url, database.data_dir()).await;
+    let router = TestApp::router_for(&url, database.data_dir(), database.keystore_url()).await;
 
     let (status, _) = readyz(&router).await;
     assert_eq!(status, StatusCode::OK);
@@ -98,7 +98,7 @@ async fn a_postgresql_statement_longer_than_the_timeout_is_cancelled() {
     use sea_orm::ConnectionTrait as _;
     let Some(database) = TestDatabase::postgres().await else { return };
     let timeout = Some(Duration::from_millis(200));
-    let store = customers::store::Store::connect_with(database.url(), test_codec(), timeout).await.unwrap();
+    let store = customers::store::Store::connect_with(database.url(), test_codec().await, timeout).await.unwrap();
     let started = Instant::now();
     let slow = store.db.execute_unprepared("SELECT pg_sleep(5)").await;
     assert!(slow.is_err(), "the server cancels it");

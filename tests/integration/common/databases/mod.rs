@@ -63,6 +63,8 @@ impl TestDatabase {
         let template = postgres_template(&admin, &admin_url).await;
         let name = format!("customers_test_{}", uuid::Uuid::now_v7().simple());
         execute(&admin, &format!("CREATE DATABASE {name} TEMPLATE {template}")).await;
+        // The key store: a database of its own, as in a PostgreSQL deployment.
+        execute(&admin, &format!("CREATE DATABASE {name}_keys")).await;
         admin.close().await.ok();
         let url = database_url(&admin_url, &name);
         Some(TestDatabase { url, kind: Kind::Postgres { admin_url, name } })
@@ -70,6 +72,14 @@ impl TestDatabase {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The key store of this database: a second SQLite file, or a second PostgreSQL database.
+    pub fn keystore_url(&self) -> String {
+        match &self.kind {
+            Kind::Sqlite(dir) => format!("sqlite://{}?mode=rwc", dir.path().join("keystore.db").display()),
+            Kind::Postgres { admin_url, name } => database_url(admin_url, &format!("{name}_keys")),
+        }
     }
 
     /// Where the service may keep files.
@@ -89,12 +99,14 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Kind::Postgres { admin_url, name } = &self.kind else { return };
         let (admin_url, sql) = (admin_url.clone(), format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        let keys = format!("DROP DATABASE IF EXISTS {name}_keys WITH (FORCE)");
         // Drop runs inside the test's runtime: block on a thread with a runtime of its own.
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async {
                 if let Ok(admin) = connect_admin(&admin_url).await {
                     let _ = admin.execute_unprepared(&sql).await;
+                    let _ = admin.execute_unprepared(&keys).await;
                     let _ = admin.close().await;
                 }
             });

@@ -35,7 +35,7 @@ fn template_key() -> &'static str {
 
 /// Migrate a new database and write the master key probe: what every template holds.
 async fn prepare(url: &str) -> Store {
-    let store = Store::connect(url, test_codec()).await.expect("connect to the template being built");
+    let store = Store::connect(url, test_codec().await).await.expect("connect to the template being built");
     store.migrate().await.expect("migrate the template");
     store.check_master_key().await.expect("write the master key probe");
     store
