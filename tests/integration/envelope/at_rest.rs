@@ -10,7 +10,8 @@ const SOURCE: &str = "zebra-consent-source";
 const EXTERNAL_ID: &str = "ZEBRA-CRM-0042";
 
 const HISTORY: &str = "query($id: ID!) { customer(id: $id) { interactions(first: 5) { edges { node { summary } } } } }";
-const BY_REF: &str = "query($s: String!, $e: String!) { customerByExternalRef(system: $s, externalId: $e) { id externalRefs { system externalId } } }";
+/// What a CRM sync calls: it finds the profile linked to the record (one indexed look-up).
+const BY_REF: &str = "mutation($s: String!, $e: String!, $input: CreateCustomerInput!) { upsertCustomerByExternalRef(ref: { system: $s, externalId: $e }, input: $input) { id externalRefs { system externalId } } }";
 
 fn summaries(data: &Value) -> Vec<Value> {
     data["customer"]["interactions"]["edges"]
@@ -42,11 +43,7 @@ async fn free_text_is_not_in_clear_in_the_database(app: &TestApp) {
     let consents = json!([{ "channel": "EMAIL", "status": "OPT_IN", "source": SOURCE }]);
     app.admin(SET_PREFERENCES, json!({ "customerId": id, "input": { "consents": consents } })).await;
     let input = json!({ "displayName": "Alice Archer" });
-    app.admin(
-        UPSERT_CUSTOMER_BY_EXTERNAL_REF,
-        json!({ "ref": { "system": "crm", "externalId": EXTERNAL_ID }, "input": input }),
-    )
-    .await;
+    let first = app.admin(BY_REF, json!({ "s": "crm", "e": EXTERNAL_ID, "input": input })).await;
 
     let stored = [
         dump(app, "interactions", "summary").await,
@@ -74,16 +71,11 @@ async fn free_text_is_not_in_clear_in_the_database(app: &TestApp) {
 
     let prefs = app.admin(PREFERENCES, json!({ "id": id })).await.to_string();
     assert!(prefs.contains(SOURCE), "the consent source reads back: {prefs}");
-    let found = app.admin(BY_REF, json!({ "s": "crm", "e": EXTERNAL_ID })).await;
-    assert_eq!(found["customerByExternalRef"]["externalRefs"][0]["externalId"], EXTERNAL_ID);
-    let again = app
-        .admin(
-            UPSERT_CUSTOMER_BY_EXTERNAL_REF,
-            json!({ "ref": { "system": "crm", "externalId": EXTERNAL_ID }, "input": input }),
-        )
-        .await;
-    let (again, found) = (&again["upsertCustomerByExternalRef"]["id"], &found["customerByExternalRef"]["id"]);
-    assert_eq!(again, found, "the next sync finds it");
+    assert_eq!(first["upsertCustomerByExternalRef"]["externalRefs"][0]["externalId"], EXTERNAL_ID);
+    let again = app.admin(BY_REF, json!({ "s": "crm", "e": EXTERNAL_ID, "input": input })).await;
+    let (again, first) = (&again["upsertCustomerByExternalRef"]["id"], &first["upsertCustomerByExternalRef"]["id"]);
+    assert_eq!(again, first, "the next sync finds the same profile (through the blind index)");
+    assert_eq!(app.count_rows("external_refs").await, 1);
 }
 
 /// A database written before envelope encryption: its rows (written here the old way) read
@@ -108,11 +100,13 @@ async fn values_sealed_the_old_way_are_migrated_in_place(app: &TestApp) {
     assert_eq!(before["customer"]["identities"][0]["value"], "+923001160001");
     assert_eq!(before["customer"]["externalRefs"][0]["externalId"], "OLD-42");
     assert!(services.legacy_remaining().await.unwrap() >= 4);
-    let found = app.admin(BY_REF, json!({ "s": "crm", "e": "OLD-42" })).await;
-    assert_eq!(found["customerByExternalRef"]["id"], id, "old external ids are found before the migration");
+    let olga = json!({ "displayName": "Olga Oldform" });
+    let found = app.admin(BY_REF, json!({ "s": "crm", "e": "OLD-42", "input": olga })).await;
+    assert_eq!(found["upsertCustomerByExternalRef"]["id"], id, "old external ids are found before the migration");
 
     let n = services.reseal_legacy(1).await.unwrap();
-    assert!(n >= 4, "{n} values re-sealed");
+    // The identity value, the summary and the external id (the sync above re-wrote the name).
+    assert_eq!(n, 3, "values re-sealed");
     assert_eq!(services.legacy_remaining().await.unwrap(), 0);
     assert_eq!(services.reseal_legacy(1).await.unwrap(), 0, "re-running finds nothing left");
 
@@ -122,8 +116,9 @@ async fn values_sealed_the_old_way_are_migrated_in_place(app: &TestApp) {
     assert!(stored[0].starts_with(&format!("v2:{id}:")), "{stored:?}");
     assert!(!dump(app, "interactions", "summary").await.contains("old summary"));
     assert!(!dump(app, "external_refs", "external_id").await.contains("OLD-42"));
-    let found = app.admin(BY_REF, json!({ "s": "crm", "e": "OLD-42" })).await;
-    assert_eq!(found["customerByExternalRef"]["id"], id, "and through the blind index after it");
+    let found = app.admin(BY_REF, json!({ "s": "crm", "e": "OLD-42", "input": olga })).await;
+    assert_eq!(found["upsertCustomerByExternalRef"]["id"], id, "and through the blind index after it");
+    assert_eq!(app.count_rows("external_refs").await, 1, "no second link was made");
     let resolved = app.resolve("PHONE", "+923001160001", false).await;
     assert_eq!(resolved["status"], "RESOLVED", "{resolved}");
 }

@@ -9,8 +9,11 @@ const DEFINE: &str = "mutation($input: AttributeDefinitionInput!) { defineAttrib
 async fn reclassifying_an_attribute_needs_privacy_admin_and_turning_pii_off_a_confirmation(app: &TestApp) {
     app.define_attribute(json!({ "key": "nickname", "type": "STRING" })).await;
     let id = person(app, "Alice Archer", "+923001170001").await;
-    app.admin(SET_ATTRIBUTES, json!({ "customerId": id, "input": [{ "key": "nickname", "value": "zebra-nick" }] }))
-        .await;
+    app.admin(
+        SET_ATTRIBUTES,
+        json!({ "customerId": id, "attributes": [{ "key": "nickname", "value": "zebra-nick" }] }),
+    )
+    .await;
     let stored = || column(app, "SELECT value FROM customer_attributes WHERE key = 'nickname'");
     assert_eq!(stored().await, ["\"zebra-nick\""]);
 

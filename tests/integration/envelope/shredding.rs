@@ -70,7 +70,7 @@ async fn a_backup_taken_before_a_key_is_destroyed_no_longer_decrypts_that_custom
 
     if !app.is_postgres() {
         // The file copy, opened with the current keys: Alice's profile fails, Bob's reads.
-        let url = format!("sqlite://{copy}?mode=ro");
+        let url = format!("sqlite://{copy}?mode=rw");
         let restored = customers::store::Store::connect(&url, app.store.codec.clone()).await.unwrap();
         let ids = [CustomerId::from_stored(alice.clone())];
         assert!(customers::store::customers::get_many(&restored.db, codec, &ids).await.is_err());
