@@ -324,8 +324,12 @@ impl KeyStore {
         let key_id = self.0.wrap_with.clone();
         let kek = self.0.ring.get(&key_id).context("the master key")?;
         let values = vec![owner.into(), key_id.clone().into(), wrap(kek, owner, &raw).into(), sql::now().into()];
-        // Two writers creating the same key: the first insert wins, both read it back.
-        run(self.counted(), sql::INSERT_KEY, values).await?;
+        // Two writers creating the same key: the first insert wins, the other reads it back.
+        if run(self.counted(), sql::INSERT_KEY, values).await? == 1 {
+            let key = cipher(&raw);
+            self.0.cache.put(owner, key.clone());
+            return Ok(key);
+        }
         self.0.cache.forget(owner);
         self.get(owner).await
     }
