@@ -50,7 +50,7 @@ impl InteractionRef {
     #[graphql(tag = "pii")]
     async fn summary(&self, ctx: &Context<'_>) -> Option<String> {
         let text = self.0.spec.summary.as_deref()?;
-        Some(free_text(text, reveal(ctx, &self.0.customer_id, "summary")))
+        Some(free_text(text, reveal(ctx, &self.0.customer_id, "interactions.summary")))
     }
 
     /// The agent who handled it, as an id of the agents' system; `null` when none.
