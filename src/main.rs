@@ -161,6 +161,7 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = startup::state(&settings).await?;
     let sealer = state.services.spawn_audit_sealer(settings.audit_seal_interval);
+    let judge = state.services.anomaly.spawn_judge(settings.anomaly_judge_interval);
     let services = state.services.clone();
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -178,7 +179,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;
         }
     }
-    // Chain what the last requests recorded before leaving.
+    // Judge what the last requests observed, and chain what they recorded, before leaving.
+    judge.abort();
+    if let Err(e) = services.anomaly.judge().await {
+        tracing::error!(error = format!("{e:#}"), "could not judge the last access observations");
+    }
     sealer.abort();
     services.seal_audit().await?;
     Ok(())
