@@ -48,3 +48,10 @@ impl Services {
         Err(Error::Internal(anyhow::anyhow!("the CRM upsert kept racing with concurrent writers")))
     }
 }
+
+impl Services {
+    /// The profile a CRM record is linked to, if any (merges move links to the survivor).
+    pub async fn customer_by_external_ref(&self, reference: &ExternalRef) -> Result<Option<CustomerId>> {
+        Ok(external_refs::owner(&self.store.db, reference).await?)
+    }
+}
