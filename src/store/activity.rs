@@ -13,7 +13,7 @@ use crate::domain::id::{CustomerId, InteractionId};
 use crate::domain::interaction::Interaction;
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, JoinType, OnConflict, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, Func, JoinType, OnConflict, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -55,14 +55,16 @@ pub async fn read(
     today: i32,
 ) -> StoreResult<HashMap<CustomerId, Activity>> {
     let (a, b) = (Alias::new("a"), Alias::new("b"));
-    let sum_since =
-        |from: i32| Expr::cust_with_values("CAST(SUM(CASE WHEN day >= ? THEN n ELSE 0 END) AS BIGINT)", [from]);
+    let sum_since = |from: i32| {
+        let counted = Expr::case(Expr::col(day::Column::Day).gte(from), Expr::col(day::Column::N)).finally(0);
+        Func::cast_as(Func::sum(counted), Alias::new("BIGINT"))
+    };
     let counts = Query::select()
         .column(day::Column::CustomerId)
         .column(day::Column::Channel)
         .expr_as(sum_since(today - 6), Alias::new("d7"))
         .expr_as(sum_since(today - 29), Alias::new("d30"))
-        .expr_as(Expr::cust("CAST(SUM(n) AS BIGINT)"), Alias::new("d90"))
+        .expr_as(Func::cast_as(Func::sum(Expr::col(day::Column::N)), Alias::new("BIGINT")), Alias::new("d90"))
         .from(day::Entity)
         .and_where(day::Column::CustomerId.is_in(keys(ids)))
         .and_where(day::Column::Day.gte(today - (KEPT_DAYS - 1)))
@@ -279,11 +281,11 @@ async fn latest(
     if let Some(col) = cond {
         q = q.filter(col.is_not_null());
     }
-    Ok(q.order_by_desc(interaction::Column::StartedAt)
+    q.order_by_desc(interaction::Column::StartedAt)
         .order_by_desc(interaction::Column::Id)
         .one(db)
         .await
-        .context("find the latest interaction of a customer")?)
+        .context("find the latest interaction of a customer")
 }
 
 /// Recompute the summary rows of `customers` from their history, through the indexes on

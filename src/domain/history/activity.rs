@@ -99,24 +99,23 @@ fn contact(i: &Interaction) -> LastContact {
 
 /// Sum day buckets `(day, channel, n)` into per-channel window counts as of `today`.
 pub fn count(buckets: impl IntoIterator<Item = (i32, Channel, i64)>, today: i32) -> Vec<ChannelCounts> {
-    let mut out: Vec<ChannelCounts> = Vec::new();
+    let mut by_channel: std::collections::BTreeMap<&'static str, ChannelCounts> = Default::default();
     for (day, channel, n) in buckets {
         let age = today - day;
         if !(0..KEPT_DAYS).contains(&age) {
             continue;
         }
-        let slot = match out.iter_mut().find(|c| c.channel == channel) {
-            Some(slot) => slot,
-            None => {
-                out.push(ChannelCounts { channel, last_7_days: 0, last_30_days: 0, last_90_days: 0 });
-                out.last_mut().expect("just pushed")
-            }
-        };
+        let slot = by_channel.entry(channel.as_str()).or_insert(ChannelCounts {
+            channel,
+            last_7_days: 0,
+            last_30_days: 0,
+            last_90_days: 0,
+        });
         slot.last_7_days += if age < WINDOWS[0] { n } else { 0 };
         slot.last_30_days += if age < WINDOWS[1] { n } else { 0 };
         slot.last_90_days += n;
     }
-    out.sort_by(|a, b| a.channel.as_str().cmp(b.channel.as_str()));
+    let out: Vec<ChannelCounts> = by_channel.into_values().collect();
     out
 }
 
