@@ -112,7 +112,7 @@ impl Customer {
 
     /// Routing signals: last contact, interactions per channel over 7/30/90 days, open conversations, last outcome
     /// and sentiment. Maintained by every write to the history; one statement for a whole page of customers, and
-    /// available through `_entities` (for `@requires` in the routing subgraph).
+    /// available through `_entities` (fields of the routing subgraph can require it).
     async fn activity(&self, ctx: &Context<'_>) -> Result<super::CustomerActivity> {
         let activity = loaders(ctx).load_one(ActivityOf(self.0.id.clone())).await.gql()?;
         Ok(super::CustomerActivity(activity.unwrap_or_default()))
