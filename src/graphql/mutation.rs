@@ -290,19 +290,25 @@ impl Mutation {
     /// preferences). One transaction.
     /// `ref`: the CRM record (system names are case-insensitive). `input`: the profile's data; identities and
     /// links the profile already holds are kept, not conflicts. `labelIds` also needs `labels:assign`, and
-    /// consent or do-not-contact in `preferences` `consents:write`.
+    /// consent or do-not-contact in `preferences` `consents:write`. `syncLabels`: `input.labelIds` is the record's
+    /// whole set of labels in the CRM, so assignments the CRM made earlier that it no longer names are removed
+    /// (agents' and rules' assignments are kept); needs `labels:assign`.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn upsert_customer_by_external_ref(
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "ref")] reference: ExternalRefInput,
         input: CreateCustomerInput,
+        #[graphql(default = false)] sync_labels: bool,
     ) -> Result<Customer> {
         let services = services(ctx);
         let reference = reference.parse("ref").gql()?;
         let input = input.parse("input", &services.normalize).gql()?;
         caller(ctx)?.authorize(input.needs("input")).gql()?;
-        let (r, _created) = services.upsert_by_external_ref(&actor(ctx)?, &reference, input).await.gql()?;
+        if sync_labels {
+            caller(ctx)?.authorize([(Scope::LabelsAssign, "syncLabels")]).gql()?;
+        }
+        let (r, _created) = services.sync_by_external_ref(&actor(ctx)?, &reference, input, sync_labels).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 

@@ -42,7 +42,9 @@ impl Services {
         let tx = self.begin_on(customer_id, "customerId").await?;
         match interactions::insert(&tx, customer_id, &new, options.idempotency.as_ref()).await {
             Ok(id) => {
-                history::put_metadata(&tx, &self.store.codec, &id, options.metadata.as_ref()).await?;
+                if let Some(metadata) = &options.metadata {
+                    history::put_metadata(&tx, &self.store.codec, &id, Some(metadata)).await?;
+                }
                 let record = interactions::get(&tx, &id).await?.ok_or(StoreError::NotFound)?;
                 activity::on_link(&tx, &record).await?;
                 activity::prune(&tx, customer_id).await?;

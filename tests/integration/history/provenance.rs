@@ -67,6 +67,35 @@ async fn a_crm_owned_label_is_removed_only_with_labels_manage(app: &TestApp) {
     assert_eq!(app.label_names(&customer).await, Vec::<String>::new());
 }
 
+async fn the_crm_sync_removes_the_labels_it_no_longer_names_and_only_its_own(app: &TestApp) {
+    let vip = app.create_label("VIP").await;
+    let gold = app.create_label("Gold").await;
+    let callback = app.create_label("Callback").await;
+    let customer = crm_sync(app, "003D", json!({ "labelIds": [vip, gold] })).await;
+    app.admin(ASSIGN_LABELS, json!({ "customerId": customer, "labelIds": [callback] })).await;
+
+    // A sync that does not say it carries the whole set only adds.
+    crm_sync(app, "003D", json!({ "labelIds": [gold] })).await;
+    assert_eq!(app.label_names(&customer).await, ["Callback", "Gold", "VIP"]);
+
+    let query = "mutation($ref: ExternalRefInput!, $input: CreateCustomerInput!) {
+        upsertCustomerByExternalRef(ref: $ref, input: $input, syncLabels: true) { id labels { name } } }";
+    let variables = json!({ "ref": { "system": "salesforce", "externalId": "003D" }, "input": { "labelIds": [gold] } });
+    // Dropping every CRM label names no label, yet removes assignments: it needs labels:assign too.
+    let drop_all = json!({ "ref": { "system": "salesforce", "externalId": "003D" }, "input": { "labelIds": [] } });
+    let without = app.as_scopes("customers:read customers:write", query, drop_all).await;
+    assert_error(&without, "FORBIDDEN", "syncLabels");
+    assert_eq!(app.label_names(&customer).await, ["Callback", "Gold", "VIP"]);
+    let body = app
+        .post(Some(&token_for("crm-connector", "customers:read customers:write labels:assign")), query, variables)
+        .await
+        .1;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    assert_eq!(strings(&body["data"]["upsertCustomerByExternalRef"]["labels"], "name"), ["Callback", "Gold"]);
+    let log = app.admin(AUDIT_LOG, json!({ "customerId": customer, "action": "customer.sync", "first": 1 })).await;
+    assert_eq!(log["auditLog"]["edges"][0]["node"]["fields"], json!(["labels"]));
+}
+
 async fn a_crm_record_finds_its_profile_with_scopes_and_masking(app: &TestApp) {
     let customer = crm_sync(app, "003C", json!({ "displayName": "Ayesha Khan" })).await;
     let by_ref = |system: &str, external_id: &str| json!({ "system": system, "externalId": external_id });
@@ -103,5 +132,6 @@ async fn a_crm_record_finds_its_profile_with_scopes_and_masking(app: &TestApp) {
 on_both_databases!(
     label_assignments_say_where_each_label_came_from,
     a_crm_owned_label_is_removed_only_with_labels_manage,
+    the_crm_sync_removes_the_labels_it_no_longer_names_and_only_its_own,
     a_crm_record_finds_its_profile_with_scopes_and_masking,
 );
