@@ -4,6 +4,7 @@
 
 use super::*;
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::ConnectionTrait as _;
 
 const MERGE: &str = "mutation($s: ID!, $m: [ID!]!) { mergeCustomers(survivorId: $s, mergedIds: $m) { merges { id } } }";
 const CHANNELS: [&str; 4] = ["PHONE", "EMAIL", "WHATSAPP", "SMS"];
@@ -286,7 +287,34 @@ async fn entities_serve_activity_for_requires_in_one_statement(app: &TestApp) {
     assert_eq!(for_all, 2, "the customers, then their activity");
 }
 
+/// The migration folds the history already stored into the activity tables: undo it on a
+/// database with history, apply it again, and the activity is what the history says.
+async fn the_migration_folds_existing_history_into_activity(app: &TestApp) {
+    use migration::MigratorTrait as _;
+    let mut rng = Rng(99);
+    let customers = [app.create_customer(json!({})).await, app.create_customer(json!({})).await];
+    for n in 0..30 {
+        let mut input = random_interaction(&mut rng, n);
+        // Outcomes and sentiments are columns of this migration: undoing it drops them.
+        input["outcome"] = Value::Null;
+        input["sentiment"] = Value::Null;
+        let customer = rng.pick(&customers[..]).clone();
+        app.link(&customer, input).await;
+    }
+    let empty_customer = app.create_customer(json!({})).await;
+    migration::Migrator::down(&app.store.db, Some(1)).await.expect("undo the history migration");
+    assert!(app.store.db.execute_unprepared("SELECT 1 FROM customer_activity").await.is_err(), "the tables are gone");
+
+    migration::Migrator::up(&app.store.db, None).await.expect("apply it again");
+
+    assert_eq!(app.count_rows("customer_activity").await, 2, "a summary row per customer with history");
+    let mut all = customers.to_vec();
+    all.push(empty_customer);
+    assert_activity_matches_history(app, &all, "after the migration").await;
+}
+
 on_both_databases!(
+    the_migration_folds_existing_history_into_activity,
     activity_matches_a_recomputation_from_history_after_random_writes,
     activity_follows_a_conversation_from_first_contact_to_its_outcome,
     activity_in_a_page_costs_the_same_statements_for_1_10_and_100_customers,
