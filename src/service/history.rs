@@ -9,7 +9,33 @@ use crate::domain::interaction::Interaction;
 use crate::domain::{Error, Result};
 use crate::store::{StoreError, activity, commit, customers, history, interactions};
 
+/// Attempts at locking an interaction's profile while relinks and merges move it.
+const ATTEMPTS: usize = 3;
+
 impl Services {
+    /// Begin a write to an interaction: its profile locked and versioned (as every write to
+    /// a profile), and the interaction read again under that lock, so that a relink or merge
+    /// that moved it meanwhile is seen (then the new profile is locked instead).
+    async fn lock_interaction(&self, id: &InteractionId) -> Result<(sea_orm::DatabaseTransaction, Interaction)> {
+        for _ in 0..ATTEMPTS {
+            let tx = self.store.begin_write().await?;
+            let Some(seen) = interactions::get(&tx, id).await? else {
+                return Err(Error::not_found("interaction", "id"));
+            };
+            match customers::touch(&tx, &self.store.codec, &seen.customer_id, None).await {
+                Ok(_) => {}
+                Err(StoreError::Merged { .. }) => continue, // moved by the merge: look again
+                Err(other) => return Err(other.on("customer", "id")),
+            }
+            match interactions::get(&tx, id).await? {
+                Some(now) if now.customer_id == seen.customer_id => return Ok((tx, now)),
+                Some(_) => continue, // relinked meanwhile
+                None => return Err(Error::not_found("interaction", "id")),
+            }
+        }
+        Err(Error::conflict(Some("id"), "the interaction kept moving between profiles; retry"))
+    }
+
     /// Complete or correct an interaction: end, summary, outcome, topic, sentiment, agent,
     /// metadata (each kept, cleared or set). One transaction with the customer's activity and
     /// the audit entry (`interaction.update`, the field names changed). Nothing to change is
@@ -24,12 +50,7 @@ impl Services {
         if fields.is_empty() {
             return Err(Error::bad_input("input", "name at least one field to change"));
         }
-        let tx = self.store.begin_write().await?;
-        let Some(mut current) = interactions::get(&tx, id).await? else {
-            return Err(Error::not_found("interaction", "id"));
-        };
-        // Lock and version the profile, as every write to it does.
-        customers::touch(&tx, &self.store.codec, &current.customer_id, None).await.on("customer", "id")?;
+        let (tx, mut current) = self.lock_interaction(id).await?;
         let metadata = update.metadata.clone();
         let touches_activity = update.ended_at.changes()
             || update.outcome.changes()

@@ -287,6 +287,30 @@ async fn entities_serve_activity_for_requires_in_one_statement(app: &TestApp) {
     assert_eq!(for_all, 2, "the customers, then their activity");
 }
 
+/// Updates racing relinks of the same interactions: each write locks the profile it
+/// changes, so the activity of both profiles still matches their history.
+async fn activity_stays_true_when_updates_race_relinks(app: &TestApp) {
+    let (a, b) = (app.create_customer(json!({})).await, app.create_customer(json!({})).await);
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let started = (Utc::now() - Duration::hours(n)).to_rfc3339();
+        ids.push(id(&app.link(&a, conversation(&format!("race-{n}"), &started)).await));
+    }
+    let mut requests = Vec::new();
+    for (n, interaction) in ids.iter().enumerate() {
+        let input = json!({ "endedAt": Utc::now().to_rfc3339(), "outcome": "resolved", "sentiment": "POSITIVE" });
+        requests.push((UPDATE_INTERACTION, json!({ "id": interaction, "input": input })));
+        if n % 2 == 0 {
+            requests.push((RELINK_INTERACTION, json!({ "interactionId": interaction, "toCustomerId": b })));
+        }
+    }
+    for body in app.concurrently(requests).await {
+        assert!(body.get("errors").is_none(), "{body:#}");
+    }
+    assert_activity_matches_history(app, &[a.clone(), b.clone()], "after racing writes").await;
+    assert_eq!(activity(app, &b).await["totalLast7Days"], 3);
+}
+
 /// The migration folds the history already stored into the activity tables: undo it on a
 /// database with history, apply it again, and the activity is what the history says.
 async fn the_migration_folds_existing_history_into_activity(app: &TestApp) {
@@ -314,6 +338,7 @@ async fn the_migration_folds_existing_history_into_activity(app: &TestApp) {
 }
 
 on_both_databases!(
+    activity_stays_true_when_updates_race_relinks,
     the_migration_folds_existing_history_into_activity,
     activity_matches_a_recomputation_from_history_after_random_writes,
     activity_follows_a_conversation_from_first_contact_to_its_outcome,
