@@ -143,6 +143,41 @@ mod tests {
         assert_eq!(day_of("1969-12-31T23:00:00Z".parse().unwrap()), -1);
     }
 
+    fn interaction(n: u8, at: &str, kind: InteractionKind, outcome: Option<&str>) -> Interaction {
+        use crate::domain::interaction::{InteractionSpec, Period};
+        let start: DateTime<Utc> = at.parse().unwrap();
+        Interaction {
+            id: InteractionId::from_stored(format!("0190a0b0-0000-7000-8000-0000000000{n:02}")),
+            customer_id: crate::domain::id::CustomerId::generate(),
+            spec: InteractionSpec {
+                conversation_id: None,
+                kind,
+                channel: Channel::Phone,
+                direction: Direction::Inbound,
+                period: Period { start, end: None },
+                summary: None,
+                agent_id: None,
+                outcome: outcome.map(str::to_owned),
+                topic: None,
+                sentiment: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_last_outcome_is_the_latest_one_given_not_the_latest_contacts() {
+        let history = [
+            interaction(1, "2026-03-01T10:00:00Z", InteractionKind::Activity, Some("resolved")),
+            interaction(2, "2026-03-03T10:00:00Z", InteractionKind::Conversation, None),
+            interaction(3, "2026-03-02T10:00:00Z", InteractionKind::Activity, Some("escalated")),
+        ];
+        let activity = recompute(&history, day_of("2026-03-03T12:00:00Z".parse().unwrap()));
+        assert_eq!(activity.last_contact.unwrap().interaction_id, history[1].id);
+        assert_eq!(activity.last_outcome.as_deref(), Some("escalated"));
+        assert_eq!(activity.open_conversations, 1, "activities are never open");
+        assert_eq!(activity.counts[0].last_7_days, 3);
+    }
+
     #[test]
     fn windows_include_today_and_drop_what_is_older_or_in_the_future() {
         let today = 1000;
