@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 /// Routing signals: a customer's recent activity, kept up to date by every write to the
 /// history (never computed from history on read). Counts are per UTC calendar day: "the
 /// last 7 days" is today (UTC) and the 6 days before it.
+///
+/// Shareable: a subgraph that `@requires` these fields declares the same value types.
 pub struct CustomerActivity(pub Activity);
 
-#[Object]
+#[Object(shareable)]
 impl CustomerActivity {
     /// The interaction that started last (`null` without history).
     async fn last_contact(&self) -> Option<LastContact> {
@@ -56,7 +58,7 @@ impl CustomerActivity {
 /// The last contact with a customer.
 pub struct LastContact(LastContactRecord);
 
-#[Object]
+#[Object(shareable)]
 impl LastContact {
     /// The interaction (see `InteractionRef.id`).
     async fn interaction_id(&self) -> ID {
@@ -84,6 +86,7 @@ impl LastContact {
 
 /// Interactions on one channel over rolling windows of UTC days.
 #[derive(SimpleObject)]
+#[graphql(shareable)]
 pub struct ChannelActivity {
     pub channel: Channel,
     /// Today (UTC) and the 6 days before.
