@@ -37,8 +37,20 @@ stored_enum! {
     LabelSource {
         /// Set by an agent or supervisor.
         Manual => "MANUAL",
-        /// Synced from a CRM or ticketing system.
+        /// Synced from a CRM or ticketing system: only the CRM sync, or a caller with
+        /// `labels:manage`, removes such an assignment.
         Crm => "CRM",
+        /// Assigned by an automatic rule (segmentation, routing).
+        Rule => "RULE",
+    }
+}
+
+stored_enum! {
+    /// How the customer felt in an interaction, as the agent or an analysis judged it.
+    Sentiment {
+        Negative => "NEGATIVE",
+        Neutral => "NEUTRAL",
+        Positive => "POSITIVE",
     }
 }
 

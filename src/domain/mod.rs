@@ -12,6 +12,7 @@ pub mod customer;
 pub mod enums;
 pub mod error;
 pub mod external_ref;
+pub mod history;
 pub mod id;
 pub mod identity;
 pub mod interaction;

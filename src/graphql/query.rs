@@ -21,6 +21,20 @@ pub struct Query;
 
 #[Object]
 impl Query {
+    /// The profile linked to a CRM or ticketing record (`upsertCustomerByExternalRef`); `null` when none is.
+    /// `system`: the CRM, case-insensitive (1–64 characters). `externalId`: the record's id there (1–255).
+    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    async fn customer_by_external_ref(
+        &self,
+        ctx: &Context<'_>,
+        system: String,
+        external_id: String,
+    ) -> Result<Option<Customer>> {
+        let reference = crate::domain::external_ref::ExternalRef::from_arguments(&system, &external_id).gql()?;
+        let Some(id) = services(ctx).customer_by_external_ref(&reference).await.gql()? else { return Ok(None) };
+        Ok(loaders(ctx).load_one(CustomerById(id)).await.gql()?.flatten().map(Customer))
+    }
+
     /// One profile by id: the 360° view. `null` when there is no such customer.
     /// `id`: the customer's id; a malformed one also answers `null`. A merged profile still resolves
     /// (`status: MERGED`).

@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod audit;
 pub mod crm;
 mod errors;
+pub mod history;
 pub mod identification;
 pub mod identities;
 pub mod interactions;

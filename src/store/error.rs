@@ -19,15 +19,18 @@ pub enum Constraint {
     ConversationLink,
     /// `ux_external_refs_system_id`: a CRM record is linked to one profile.
     ExternalRef,
+    /// `ux_interactions_idempotency`: an idempotency key names one interaction.
+    IdempotencyKey,
 }
 
 impl Constraint {
-    pub const ALL: [Constraint; 5] = [
+    pub const ALL: [Constraint; 6] = [
         Constraint::IdentityPerCustomer,
         Constraint::AnonymousIdentity,
         Constraint::LabelName,
         Constraint::ConversationLink,
         Constraint::ExternalRef,
+        Constraint::IdempotencyKey,
     ];
 
     /// The index name, as created by the migrations.
@@ -45,6 +48,7 @@ impl Constraint {
             Constraint::LabelName => ("ux_labels_name_key", "labels", &["name_key"]),
             Constraint::ConversationLink => ("ux_interactions_conversation", "interactions", &["conversation_id"]),
             Constraint::ExternalRef => ("ux_external_refs_system_id", "external_refs", &["system", "external_id"]),
+            Constraint::IdempotencyKey => ("ux_interactions_idempotency", "interactions", &["idempotency_key"]),
         }
     }
 

@@ -4,6 +4,7 @@
 //! names. Batch reads return maps keyed by id, so that DataLoaders can serve any number of
 //! parents with one statement.
 
+pub mod activity;
 pub mod anomalies;
 pub mod anomaly_detections;
 pub mod attributes;
@@ -13,6 +14,7 @@ pub mod customers;
 pub mod entity;
 pub mod error;
 pub mod external_refs;
+pub mod history;
 pub mod identities;
 pub mod interactions;
 pub mod labels;

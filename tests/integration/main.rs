@@ -13,5 +13,6 @@ mod federation;
 mod governance;
 mod graphql_http;
 mod hardening;
+mod history;
 mod merging;
 mod races;

@@ -6,7 +6,8 @@ use crate::graphql::access_log::reveal;
 use crate::graphql::context::{Require, loaders};
 use crate::graphql::error::IntoGql;
 use crate::graphql::loaders::{
-    AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, MergesOf, PreferencesOf,
+    ActivityOf, AssignmentsOf, AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf,
+    MergesOf, PreferencesOf,
 };
 use crate::security::mask::mask_name;
 use async_graphql::{Context, ID, Object, Result};
@@ -75,16 +76,25 @@ impl Customer {
 
     /// The interaction history, newest first.
     /// `first`: the page size, 0–100. `after`: the `endCursor` of the previous page. `channel`: only
-    /// interactions on this channel.
+    /// interactions on this channel. `kind`: only conversations or only activities. `since`: only those started
+    /// at or after. `until`: only those started before. `outcome`, `topic`: only those with this code.
     #[graphql(complexity = "crate::graphql::pagination::list_complexity(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn interactions(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
         channel: Option<Channel>,
+        kind: Option<crate::domain::enums::InteractionKind>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        outcome: Option<String>,
+        topic: Option<String>,
     ) -> Result<InteractionConnection> {
-        let page = crate::graphql::pagination::history_page(first, after.as_deref(), channel).gql()?;
+        let mut page = crate::graphql::pagination::history_page(first, after.as_deref(), channel).gql()?;
+        page.filter =
+            crate::graphql::inputs::history_filter(kind, since, until, outcome.as_deref(), topic.as_deref()).gql()?;
         let limit = page.limit as usize - 1;
         let rows = loaders(ctx)
             .load_one(InteractionsOf { customer_id: self.0.id.clone(), page })
@@ -92,6 +102,20 @@ impl Customer {
             .gql()?
             .unwrap_or_default();
         Ok(InteractionConnection::new(rows, limit))
+    }
+
+    /// The labels with where each assignment came from (`source`), when and by whom, by label name.
+    async fn label_assignments(&self, ctx: &Context<'_>) -> Result<Vec<super::LabelAssignment>> {
+        let list = loaders(ctx).load_one(AssignmentsOf(self.0.id.clone())).await.gql()?;
+        Ok(list.unwrap_or_default().into_iter().map(|(a, l)| super::LabelAssignment(a, l)).collect())
+    }
+
+    /// Routing signals: last contact, interactions per channel over 7/30/90 days, open conversations, last outcome
+    /// and sentiment. Maintained by every write to the history; one statement for a whole page of customers, and
+    /// available through `_entities` (fields of the routing subgraph can require it).
+    async fn activity(&self, ctx: &Context<'_>) -> Result<super::CustomerActivity> {
+        let activity = loaders(ctx).load_one(ActivityOf(self.0.id.clone())).await.gql()?;
+        Ok(super::CustomerActivity(activity.unwrap_or_default()))
     }
 
     /// Links to CRM and ticketing records.
