@@ -19,6 +19,7 @@ pub mod label;
 pub mod merge;
 pub mod pii;
 pub mod preference;
+pub mod redact;
 pub mod text;
 
 pub use access::{Principal, Scope};
