@@ -16,6 +16,7 @@ pub mod id;
 pub mod identity;
 pub mod interaction;
 pub mod label;
+pub mod lifecycle;
 pub mod merge;
 pub mod pii;
 pub mod preference;

@@ -17,6 +17,7 @@ pub mod identities;
 pub mod interactions;
 pub mod labels;
 pub mod ledger;
+pub mod lifecycle;
 pub mod merges;
 pub mod preferences;
 
