@@ -138,6 +138,7 @@ async fn run() {
             ..Default::default()
         },
         access: Default::default(),
+        retention: Default::default(),
         audit_seal_interval: std::time::Duration::from_secs(1),
     };
     let key = customers::startup::master_key(&settings).unwrap();

@@ -113,6 +113,9 @@ loaders! {
     ExternalRefsOf(CustomerId) => Vec<ExternalRef>, |s, ids| every(ids, external_refs::by_customers(&s.db, ids));
     /// The merges into a customer (as survivor).
     MergesOf(CustomerId) => Vec<Merge>, |s, ids| every(ids, merges_by_survivor(s, ids));
+    /// The legal hold on a customer, if any.
+    LegalHoldOf(CustomerId) => Option<crate::domain::lifecycle::LegalHold>,
+        |s, ids| found(ids, crate::store::lifecycle::holds::by_customers(&s.db, ids));
 }
 
 /// One page of a customer's history (the one loader keyed by more than an id).

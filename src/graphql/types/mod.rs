@@ -9,6 +9,7 @@ mod identification;
 mod identity;
 mod interaction;
 mod label;
+mod lifecycle;
 mod preference;
 
 pub use attribute::{Attribute, AttributeDefinition};
@@ -19,6 +20,7 @@ pub use identification::{CustomerMatch, CustomerResolution, MergeRecord};
 pub use identity::ChannelIdentity;
 pub use interaction::{Conversation, InteractionRef};
 pub use label::Label;
+pub use lifecycle::{ErasedCounts, ErasureReceipt, LegalHold};
 pub use preference::{ChannelConsent, Preference, TimeWindow};
 
 /// `ExternalRef`: a link to a record in a CRM or ticketing system.
