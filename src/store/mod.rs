@@ -87,6 +87,9 @@ impl Store {
         if url.starts_with("sqlite:") {
             // SQLite allows one writer; a small pool avoids busy waits between our own writers.
             opts.max_connections(4).min_connections(1);
+            // Deleted content is overwritten, not left in free pages: an erased customer's
+            // data must not stay readable in the file (decision 0010).
+            opts.map_sqlx_sqlite_opts(|o| o.pragma("secure_delete", "ON"));
         } else {
             opts.max_connections(20).min_connections(1);
         }
@@ -156,6 +159,19 @@ impl Store {
             error::DbContext::context(self.db.begin_with_options(options).await, "begin a write transaction")
         } else {
             error::DbContext::context(self.db.begin().await, "begin a write transaction")
+        }
+    }
+
+    /// After an erasure on SQLite: copy the write-ahead log into the database file and empty
+    /// it, so that the pages holding the erased rows' old versions leave the WAL (with
+    /// `secure_delete` they are zeroed in the file). Best effort: a reader still on an older
+    /// snapshot keeps the log until the next checkpoint. A no-op on PostgreSQL (its dead
+    /// rows are reclaimed by VACUUM; see decision 0010).
+    pub async fn flush_erased(&self) {
+        if self.backend() == DbBackend::Sqlite
+            && let Err(e) = self.db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await
+        {
+            tracing::warn!(error = %e, "could not checkpoint the SQLite log after an erasure");
         }
     }
 

@@ -14,4 +14,5 @@ mod governance;
 mod graphql_http;
 mod hardening;
 mod merging;
+mod privacy;
 mod races;

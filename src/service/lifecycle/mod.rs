@@ -105,8 +105,12 @@ impl Services {
 
     /// After an erasure committed: what else must forget the erased profiles.
     pub(super) async fn after_erasure(&self, erased: &[CustomerId]) {
+        if erased.is_empty() {
+            return;
+        }
         // keys: destroyed by the key store once envelope encryption lands
         let _ = erased;
+        self.store.flush_erased().await;
     }
 
     /// Put a legal hold on profile `id` (`on`) or release it. Audited with its reason.

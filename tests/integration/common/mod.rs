@@ -171,6 +171,12 @@ impl TestApp {
         Self::app_for(url, data_dir, |_| {}).await.0
     }
 
+    /// The SQLite database file (`None` on PostgreSQL), to read its bytes.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let rest = self.database.url().strip_prefix("sqlite://")?;
+        Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.database.is_postgres()
     }
