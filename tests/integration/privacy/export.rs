@@ -55,10 +55,14 @@ async fn the_export_holds_every_piece_of_data_decrypted_and_is_audited(app: &Tes
     let ledger = doc["merges"][0]["ledger"].to_string();
     assert!(ledger.contains("alias@example.com") && ledger.contains("Export Alias"), "ledgers decrypted: {ledger}");
     let actions = strings(&doc["auditEntries"], "action");
-    assert!(actions.contains(&"customer.create".to_owned()) && actions.contains(&"customer.merge".to_owned()), "{actions:?}");
+    assert!(
+        actions.contains(&"customer.create".to_owned()) && actions.contains(&"customer.merge".to_owned()),
+        "{actions:?}"
+    );
 
     let exports =
-        app.admin(AUDIT_LOG, json!({ "customerId": id, "action": "customer.export" })).await["auditLog"]["edges"].clone();
+        app.admin(AUDIT_LOG, json!({ "customerId": id, "action": "customer.export" })).await["auditLog"]["edges"]
+            .clone();
     assert_eq!(exports.as_array().unwrap().len(), 1, "the export is audited: {exports}");
     assert!(!exports.to_string().contains("Export Person"), "no value in the audit log");
 }
