@@ -14,8 +14,7 @@ const FOR_PII: &str = "Card [card number] (not 4111 1111 1111 1112), call +92 30
 const HISTORY: &str = "query($id: ID!) { customer(id: $id) {
     interactions { edges { node { summary } } }
     preferences { consents { source } } } }";
-const ENTITY: &str =
-    "query($r: [_Any!]!) { _entities(representations: $r) { ... on InteractionRef { summary } } }";
+const ENTITY: &str = "query($r: [_Any!]!) { _entities(representations: $r) { ... on InteractionRef { summary } } }";
 
 async fn free_text_is_redacted_on_every_read_path(app: &TestApp) {
     let id = app
