@@ -117,47 +117,47 @@ pub async fn lookup_keys_of(db: &impl ConnectionTrait, ids: &[CustomerId]) -> St
 /// tombstone (`ERASED`, no name, not merged into anything).
 pub async fn erase(db: &impl ConnectionTrait, ids: &[CustomerId], merges: &[String]) -> StoreResult<ErasedCounts> {
     let ids = keys(ids);
-    let mut counts = ErasedCounts::default();
     // Preferences first: they refer to identities.
-    counts.preferences = preference::Entity::delete_many()
+    let preferences = preference::Entity::delete_many()
         .filter(preference::Column::CustomerId.is_in(ids.clone()))
         .exec(db)
         .await
         .context("erase preferences")?
         .rows_affected;
-    counts.identities = identity::Entity::delete_many()
+    let identities = identity::Entity::delete_many()
         .filter(identity::Column::CustomerId.is_in(ids.clone()))
         .exec(db)
         .await
         .context("erase identities")?
         .rows_affected;
-    counts.labels = customer_label::Entity::delete_many()
+    let labels = customer_label::Entity::delete_many()
         .filter(customer_label::Column::CustomerId.is_in(ids.clone()))
         .exec(db)
         .await
         .context("erase label assignments")?
         .rows_affected;
-    counts.attributes = customer_attribute::Entity::delete_many()
+    let attributes = customer_attribute::Entity::delete_many()
         .filter(customer_attribute::Column::CustomerId.is_in(ids.clone()))
         .exec(db)
         .await
         .context("erase attribute values")?
         .rows_affected;
-    counts.external_refs = external_ref::Entity::delete_many()
+    let external_refs = external_ref::Entity::delete_many()
         .filter(external_ref::Column::CustomerId.is_in(ids.clone()))
         .exec(db)
         .await
         .context("erase external references")?
         .rows_affected;
-    counts.interactions_scrubbed = interaction::Entity::update_many()
+    let interactions_scrubbed = interaction::Entity::update_many()
         .col_expr(interaction::Column::Summary, Expr::value(Option::<String>::None))
         .filter(interaction::Column::CustomerId.is_in(ids.clone()))
         .exec(db)
         .await
         .context("remove the free text of interactions")?
         .rows_affected;
+    let mut merge_ledgers = 0;
     if !merges.is_empty() {
-        counts.merge_ledgers = merge::Entity::delete_many()
+        merge_ledgers = merge::Entity::delete_many()
             .filter(merge::Column::Id.is_in(merges.to_vec()))
             .exec(db)
             .await
@@ -174,7 +174,15 @@ pub async fn erase(db: &impl ConnectionTrait, ids: &[CustomerId], merges: &[Stri
         .exec(db)
         .await
         .context("leave tombstones of erased profiles")?;
-    Ok(counts)
+    Ok(ErasedCounts {
+        identities,
+        attributes,
+        labels,
+        preferences,
+        external_refs,
+        interactions_scrubbed,
+        merge_ledgers,
+    })
 }
 
 /// Forget the anomaly detector's counters about these items (profile ids, digests of
