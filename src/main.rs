@@ -211,6 +211,11 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
                         "audit log intact: {} entries chained ({sealed} sealed now), {} pending",
                         report.sealed, report.pending
                     );
+                    if let Some(through) = report.purged_through {
+                        println!(
+                            "entries up to seq {through} were purged by retention (the chain starts at its anchor)"
+                        );
+                    }
                     Ok(())
                 }
                 Some(f) => {
