@@ -89,6 +89,9 @@ impl Services {
             let candidates = retention::inactive_anonymous(&tx, cutoff, limit).await?;
             let mut erased = Vec::new();
             for id in &candidates {
+                if !dry_run && !retention::claim_inactive(&tx, id, cutoff).await? {
+                    continue;
+                }
                 let ids = lifecycle::merged_into_closure(&tx, id).await?;
                 if !holds::by_customers(&tx, &ids).await?.is_empty() {
                     continue;

@@ -9,7 +9,8 @@ use crate::domain::id::CustomerId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 /// Profiles under a legal hold (a subquery).
@@ -64,4 +65,20 @@ pub async fn inactive_anonymous(
         .await
         .context("find inactive anonymous profiles")?;
     Ok(ids.into_iter().map(CustomerId::from_stored).collect())
+}
+
+/// Lock an inactive anonymous profile for its erasure, checking again under the lock that
+/// it is still anonymous and unchanged since `cutoff` (a writer that touched it since the
+/// candidates were read wins: every write bumps `updated_at`). Whether it still qualifies.
+pub async fn claim_inactive(db: &impl ConnectionTrait, id: &CustomerId, cutoff: DateTime<Utc>) -> StoreResult<bool> {
+    use sea_orm::sea_query::Expr;
+    let done = customer::Entity::update_many()
+        .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+        .filter(customer::Column::Id.eq(id.as_str()))
+        .filter(customer::Column::Status.eq(CustomerStatus::Anonymous.as_str()))
+        .filter(customer::Column::UpdatedAt.lt(cutoff))
+        .exec(db)
+        .await
+        .context("claim an inactive anonymous profile")?;
+    Ok(done.rows_affected == 1)
 }

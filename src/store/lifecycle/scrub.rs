@@ -82,3 +82,48 @@ pub fn without_identity(ledger: &mut Ledger, id: &str) -> bool {
     }
     serde_json::to_string(ledger).unwrap_or_default() != before
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ledger::{IdentityRow, Part};
+    use chrono::Utc;
+
+    fn identity(id: &str, value: &str) -> IdentityRow {
+        IdentityRow {
+            id: id.into(),
+            customer_id: "c".into(),
+            channel: "EMAIL".into(),
+            provider: None,
+            value: value.into(),
+            lookup_key: format!("key-{value}"),
+            verified: false,
+            is_primary: false,
+            shared: false,
+            anonymous_key: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_removed_identity_leaves_the_ledger_with_its_dropped_copies_and_nothing_else() {
+        let mut ledger = Ledger::new();
+        ledger.parts.push(Part {
+            identities_moved: vec![identity("moved", "sealed-a"), identity("kept", "sealed-b")],
+            identities_dropped: vec![identity("copy", "sealed-c"), identity("other-copy", "sealed-d")],
+            replaced_by: vec![("copy".into(), "survivors".into()), ("other-copy".into(), "another".into())],
+            ..Part::default()
+        });
+        let before = ledger.clone();
+
+        assert!(without_identity(&mut ledger, "survivors"), "the dropped copy of the survivor's identity goes");
+        assert!(without_identity(&mut ledger, "moved"));
+        assert!(!without_identity(&mut ledger, "unknown"), "nothing to change");
+
+        let part = &ledger.parts[0];
+        assert_eq!(part.identities_moved.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["kept"]);
+        assert_eq!(part.identities_dropped.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["other-copy"]);
+        assert_eq!(part.replaced_by, [("other-copy".to_owned(), "another".to_owned())]);
+        assert_ne!(ledger, before);
+    }
+}
