@@ -12,6 +12,7 @@ on_both_databases!(
     inactive_anonymous_profiles_are_erased_but_not_active_recent_or_held_ones,
     old_audit_entries_are_purged_as_an_anchored_prefix_and_the_chain_still_verifies,
     a_legal_hold_stops_the_audit_purge_before_the_held_profiles_entries,
+    the_background_task_runs_the_policy_on_its_interval,
 );
 
 const LONG_AGO: &str = "2020-01-01T00:00:00+00:00";
@@ -170,4 +171,21 @@ async fn a_legal_hold_stops_the_audit_purge_before_the_held_profiles_entries(app
     assert_eq!(kept, held_entries, "every entry about the held profile stays");
     let after_kept = column(app, &format!("SELECT id AS v FROM audit_log WHERE customer_id = '{after}'")).await;
     assert!(!after_kept.is_empty(), "and the chain after it");
+}
+
+async fn the_background_task_runs_the_policy_on_its_interval(app: &TestApp) {
+    let a = app.create_customer(json!({ "displayName": "A" })).await;
+    app.link(&a, conversation("conv-bg-old", "2020-01-05T10:00:00Z")).await;
+    let recent = id(&app.link(&a, conversation("conv-bg-new", &days_ago(1))).await);
+    let policy = RetentionPolicy { interactions_days: Some(30), ..Default::default() };
+
+    let task = services(app).spawn_retention(policy, std::time::Duration::from_millis(50));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.count_rows("interactions").await > 1 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    task.abort();
+
+    assert_eq!(app.history(&a, None).await, [recent]);
+    assert!(app.store.background_statements.get() > 0, "its statements count as background work");
 }
