@@ -140,6 +140,7 @@ async fn run() {
         access: Default::default(),
         retention: Default::default(),
         audit_seal_interval: std::time::Duration::from_secs(1),
+        anomaly_judge_interval: std::time::Duration::from_secs(1),
     };
     let key = customers::startup::master_key(&settings).unwrap();
     let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();

@@ -98,6 +98,9 @@ pub struct Settings {
     /// `CUSTOMERS_AUDIT_SEAL_INTERVAL_MS`: how often the audit log's new entries are chained
     /// (each is MAC'd when written; the chain makes deletions evident). Default 1000.
     pub audit_seal_interval: std::time::Duration,
+    /// `CUSTOMERS_ANOMALY_JUDGE_INTERVAL_MS`: how often the anomaly detector judges what
+    /// requests observed (queued in memory; requests never wait for it). Default 1000.
+    pub anomaly_judge_interval: std::time::Duration,
     /// The access model: MFA for PII, masks, scope rules (`config/access.rs`).
     pub access: AccessSettings,
     /// The anomaly detector (each `CUSTOMERS_ANOMALY_…` variable; README, "Anomaly detection").
@@ -274,6 +277,10 @@ impl Settings {
             graphiql: flag("CUSTOMERS_GRAPHIQL", true)?,
             metrics: flag("CUSTOMERS_METRICS", true)?,
             audit_seal_interval: std::time::Duration::from_millis(positive("CUSTOMERS_AUDIT_SEAL_INTERVAL_MS", 1000)?),
+            anomaly_judge_interval: std::time::Duration::from_millis(positive(
+                "CUSTOMERS_ANOMALY_JUDGE_INTERVAL_MS",
+                1000,
+            )?),
             access: AccessSettings::from_env()?,
             anomaly: anomaly_from_env()?,
             retention: RetentionSettings::from_env()?,

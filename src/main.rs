@@ -240,6 +240,7 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = startup::state(&settings).await?;
     let sealer = state.services.spawn_audit_sealer(settings.audit_seal_interval);
+    let judge = state.services.anomaly.spawn_judge(settings.anomaly_judge_interval);
     let retention = settings.retention.policy.any().then(|| {
         tracing::info!(interval_secs = settings.retention.interval.as_secs(), "retention task started");
         state.services.spawn_retention(settings.retention.policy, settings.retention.interval)
@@ -261,7 +262,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;
         }
     }
-    // Chain what the last requests recorded before leaving.
+    // Judge what the last requests observed, and chain what they recorded, before leaving.
+    judge.abort();
+    if let Err(e) = services.anomaly.judge().await {
+        tracing::error!(error = format!("{e:#}"), "could not judge the last access observations");
+    }
     sealer.abort();
     if let Some(task) = retention {
         task.abort();

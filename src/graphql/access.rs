@@ -40,7 +40,7 @@ impl Extension for RequestAccess {
         super::access_log::begin(ctx, operation_name);
         super::anomaly::before(ctx).await;
         let response = next.run(ctx, operation_name).await;
-        super::anomaly::after(ctx, &response).await;
+        super::anomaly::after(ctx, &response);
         let mut response = super::access_log::flush(ctx, response).await;
         super::pii::report(ctx, &mut response);
         response

@@ -56,13 +56,19 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
         (store.statements.get(), store.anomaly_statements.get(), store.background_statements.get());
     let requests = all.saturating_sub(anomaly).saturating_sub(background);
     body.push_str(&format!(
-        "# HELP customers_sql_statements_by_source_total SQL statements by who sent them: requests (resolvers and the audit of what they showed), the anomaly detector, the audit sealer.\n\
+        "# HELP customers_sql_statements_by_source_total SQL statements by who sent them: requests (resolvers and the audit of what they showed), the anomaly detector (its background judge and the block checks), the audit sealer.\n\
          # TYPE customers_sql_statements_by_source_total counter\n\
          customers_sql_statements_by_source_total{{source=\"requests\"}} {requests}\n\
          customers_sql_statements_by_source_total{{source=\"anomaly_detector\"}} {anomaly}\n\
          customers_sql_statements_by_source_total{{source=\"audit_sealer\"}} {background}\n"
     ));
     body.push_str(&anomaly_metrics(&state.services.anomaly.detections_total()));
+    body.push_str(&format!(
+        "# HELP customers_access_observations_dropped_total Requests whose observations the anomaly detector dropped because its queue was full (the database away).\n\
+         # TYPE customers_access_observations_dropped_total counter\n\
+         customers_access_observations_dropped_total {}\n",
+        state.services.anomaly.dropped_total()
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

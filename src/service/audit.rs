@@ -16,10 +16,16 @@ impl Services {
         Ok(audit::record(db, &self.store.codec, actor, changes).await?)
     }
 
-    /// Record that a response revealed `reads` to `actor`: one statement for the whole
-    /// response.
+    /// Record that a response revealed `reads` to `actor`: one entry for the whole
+    /// response (and a narrow index row per profile when it showed several), one commit.
     pub async fn record_pii_reads(&self, actor: &Actor, reads: PiiReads) -> Result<()> {
-        self.record(&self.store.db, actor, reads.into_changes()).await
+        let (entry, subjects) = reads.into_entry();
+        if subjects.is_empty() {
+            return self.record(&self.store.db, actor, vec![entry]).await; // one statement
+        }
+        let tx = self.store.begin_write().await?;
+        audit::record_read(&tx, &self.store.codec, actor, entry, &subjects).await?;
+        Ok(crate::store::commit(tx).await?)
     }
 
     /// A page of the log, newest first.
@@ -35,7 +41,7 @@ impl Services {
     /// Chain every entry written since the last seal (as many rounds as it takes). Returns
     /// how many were sealed; entries whose MAC does not check out are logged and left out.
     pub async fn seal_audit(&self) -> Result<u64> {
-        crate::store::in_background(self.seal_rounds()).await
+        crate::store::in_background(crate::store::Background::AuditSealer, self.seal_rounds()).await
     }
 
     async fn seal_rounds(&self) -> Result<u64> {

@@ -42,15 +42,26 @@ impl StatementCounter {
     }
 }
 
-tokio::task_local! {
-    /// Set while background work (the audit sealer) runs, so that its statements are
-    /// counted apart from the requests'.
-    static BACKGROUND: ();
+/// Background work whose statements are counted apart from the requests'.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Background {
+    /// The audit sealer: counted in `background_statements`.
+    AuditSealer,
+    /// The anomaly detector's judge: counted in `anomaly_statements`.
+    AnomalyJudge,
+    /// The retention task: counted in `background_statements` (with the sealer's).
+    Retention,
 }
 
-/// Run `work` as background work: its statements count in `background_statements`.
-pub async fn in_background<T>(work: impl std::future::Future<Output = T>) -> T {
-    BACKGROUND.scope((), work).await
+tokio::task_local! {
+    /// Set while background work runs, so that its statements are counted apart from the
+    /// requests'.
+    static BACKGROUND: Background;
+}
+
+/// Run `work` as background work of `kind`: see [`Background`] for where its statements count.
+pub async fn in_background<T>(kind: Background, work: impl std::future::Future<Output = T>) -> T {
+    BACKGROUND.scope(kind, work).await
 }
 
 /// The database handle plus the PII codec every repository uses.
@@ -59,10 +70,12 @@ pub struct Store {
     pub db: DatabaseConnection,
     pub codec: PiiCodec,
     pub statements: StatementCounter,
-    /// The part of `statements` the anomaly detector sent (its tables are `anomaly_…`),
-    /// so that tests can bound a resolver's own statements and the detector's apart.
+    /// The part of `statements` the anomaly detector sent (its judge, and the block checks
+    /// and clears of requests, whose tables are `anomaly_…`), so that tests can bound a
+    /// resolver's own statements and the detector's apart.
     pub anomaly_statements: StatementCounter,
-    /// The part of `statements` background work sent (the audit sealer: [`in_background`]).
+    /// The part of `statements` the audit sealer sent ([`in_background`]). Disjoint from
+    /// `anomaly_statements`.
     pub background_statements: StatementCounter,
 }
 
@@ -106,12 +119,14 @@ impl Store {
         let background_counter = background_statements.0.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
-            if BACKGROUND.try_with(|_| ()).is_ok() {
-                background_counter.fetch_add(1, Ordering::Relaxed);
-            }
-            if info.statement.sql.contains("\"anomaly_") {
-                anomaly_counter.fetch_add(1, Ordering::Relaxed);
-            }
+            match BACKGROUND.try_with(|kind| *kind).ok() {
+                Some(Background::AuditSealer | Background::Retention) => {
+                    background_counter.fetch_add(1, Ordering::Relaxed)
+                }
+                Some(Background::AnomalyJudge) => anomaly_counter.fetch_add(1, Ordering::Relaxed),
+                None if info.statement.sql.contains("\"anomaly_") => anomaly_counter.fetch_add(1, Ordering::Relaxed),
+                None => 0,
+            };
             // The SQL text only (placeholders): the values can be PII and are never logged.
             tracing::trace!(target: "customers::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
         });

@@ -158,7 +158,10 @@ impl Services {
             let actor = Actor::system("retention");
             loop {
                 ticks.tick().await;
-                let run = crate::store::in_background(services.run_retention(&actor, &policy, false));
+                let run = crate::store::in_background(
+                    crate::store::Background::Retention,
+                    services.run_retention(&actor, &policy, false),
+                );
                 if let Err(error) = run.await {
                     tracing::warn!(error = %error, "retention run failed; retrying at the next tick");
                 }

@@ -7,7 +7,8 @@
 //! hide a deletion, and moving it back (or deleting it) shows the purged entries missing.
 //!
 //! The prefix stops before the first entry that is recent enough to keep, and before the
-//! first entry about a profile under a legal hold (a hold protects its audit trail too):
+//! first entry about a profile under a legal hold (naming it, or listing it among the
+//! profiles a response showed; a hold protects its audit trail too):
 //! entries after such an entry are kept, whatever their age, until the hold is released.
 
 use super::super::entity::audit::{self, chain as head};
@@ -48,8 +49,18 @@ pub async fn purgeable(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Stor
     let head_seq = head::Entity::find_by_id(1).one(db).await.context("read the audit chain")?.map_or(0, |h| h.seq);
     let from = anchor(db).await?.map_or(0, |a| a.seq);
     let recent = min_seq(db, sea_orm::Condition::all().add(audit::Column::At.gte(cutoff))).await?;
-    let held = Query::select().column(legal_hold::Column::CustomerId).from(legal_hold::Entity).to_owned();
-    let protected = min_seq(db, sea_orm::Condition::all().add(audit::Column::CustomerId.in_subquery(held))).await?;
+    let held = || Query::select().column(legal_hold::Column::CustomerId).from(legal_hold::Entity).to_owned();
+    // About a held profile: naming it, or listing it (an entry about several profiles, found
+    // through the per-profile index).
+    let listing_held = Query::select()
+        .column(audit::subject::Column::EntryId)
+        .from(audit::subject::Entity)
+        .and_where(audit::subject::Column::CustomerId.in_subquery(held()))
+        .to_owned();
+    let about_held = sea_orm::Condition::any()
+        .add(audit::Column::CustomerId.in_subquery(held()))
+        .add(audit::Column::Id.in_subquery(listing_held));
+    let protected = min_seq(db, about_held).await?;
     let through = [Some(head_seq), recent.map(|s| s - 1), protected.map(|s| s - 1)].into_iter().flatten().min();
     let Some(through) = through.filter(|t| *t > from) else { return Ok(None) };
     let count = audit::Entity::find()
@@ -71,6 +82,17 @@ pub async fn purge(db: &impl ConnectionTrait, codec: &PiiCodec, through: i64) ->
     let Some(mac) = last.and_then(|l| l.chain_mac) else {
         return Err(StoreError::Database(anyhow::anyhow!("the audit entry to anchor at is not sealed")));
     };
+    // Their rows in the per-profile index first (ids only, but nothing may point at a purged entry).
+    let purged = Query::select()
+        .column(audit::Column::Id)
+        .from(audit::Entity)
+        .and_where(audit::Column::Seq.lte(through))
+        .to_owned();
+    audit::subject::Entity::delete_many()
+        .filter(audit::subject::Column::EntryId.in_subquery(purged))
+        .exec(db)
+        .await
+        .context("purge the index rows of old audit entries")?;
     let deleted = audit::Entity::delete_many()
         .filter(audit::Column::Seq.lte(through))
         .exec(db)

@@ -94,6 +94,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         graphiql: true,
         metrics: true,
         audit_seal_interval: std::time::Duration::from_secs(1),
+        anomaly_judge_interval: std::time::Duration::from_secs(1),
         access: Default::default(),
         anomaly: Default::default(),
         retention: Default::default(),
@@ -109,6 +110,8 @@ pub fn test_codec() -> PiiCodec {
 pub struct TestApp {
     pub router: axum::Router,
     pub store: Store,
+    /// The app's services (its anomaly detector's queue, say).
+    pub services: customers::service::Services,
     /// Dropped with the app (a PostgreSQL database is dropped, a SQLite folder removed).
     database: TestDatabase,
 }
@@ -141,9 +144,10 @@ impl TestApp {
     /// A restart: a new app (new process state, new connections) over the same database,
     /// with settings changed by `configure`.
     pub async fn restart(&mut self, configure: impl FnOnce(&mut Settings)) {
-        let (router, store) = Self::app_for(self.database.url(), self.database.data_dir(), configure).await;
+        let (router, store, services) = Self::app_for(self.database.url(), self.database.data_dir(), configure).await;
         self.router = router;
         self.store = store;
+        self.services = services;
     }
 
     async fn build(database: TestDatabase) -> Self {
@@ -151,19 +155,24 @@ impl TestApp {
     }
 
     async fn build_with(database: TestDatabase, configure: impl FnOnce(&mut Settings)) -> Self {
-        let (router, store) = Self::app_for(database.url(), database.data_dir(), configure).await;
-        TestApp { router, store, database }
+        let (router, store, services) = Self::app_for(database.url(), database.data_dir(), configure).await;
+        TestApp { router, store, services, database }
     }
 
     /// The app on a database at `url` (already migrated from the template).
-    async fn app_for(url: &str, data_dir: PathBuf, configure: impl FnOnce(&mut Settings)) -> (axum::Router, Store) {
+    async fn app_for(
+        url: &str,
+        data_dir: PathBuf,
+        configure: impl FnOnce(&mut Settings),
+    ) -> (axum::Router, Store, customers::service::Services) {
         let mut settings = settings(url, data_dir);
         configure(&mut settings);
         let store = Store::connect(url, test_codec()).await.expect("connect to the test database");
         // The template was migrated and sealed with the test key: this only reads the probe.
         store.check_master_key().await.expect("the master key check");
         let state = customers::startup::state_with_store(&settings, store.clone()).await.expect("build the app state");
-        (customers::app(state), store)
+        let services = state.services.clone();
+        (customers::app(state), store, services)
     }
 
     /// The app alone, on a database reached at `url` (a proxy in front of a test database).
