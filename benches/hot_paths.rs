@@ -161,6 +161,7 @@ async fn run() {
             ..Default::default()
         },
         access: Default::default(),
+        retention: Default::default(),
         audit_seal_interval: std::time::Duration::from_secs(1),
         anomaly_judge_interval: std::time::Duration::from_secs(1),
     };

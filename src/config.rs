@@ -2,8 +2,10 @@
 //! parse stops the service with a message naming its variable. Secrets never print.
 
 mod access;
+mod retention;
 
 pub use access::AccessSettings;
+pub use retention::RetentionSettings;
 
 use crate::domain::identity::parse_region;
 use anyhow::{Context as _, bail};
@@ -103,6 +105,9 @@ pub struct Settings {
     pub access: AccessSettings,
     /// The anomaly detector (each `CUSTOMERS_ANOMALY_…` variable; README, "Anomaly detection").
     pub anomaly: crate::domain::anomaly::Policy,
+    /// Retention of interactions, anonymous profiles and audit entries (each
+    /// `CUSTOMERS_RETENTION_…` variable; all off by default).
+    pub retention: RetentionSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -278,6 +283,7 @@ impl Settings {
             )?),
             access: AccessSettings::from_env()?,
             anomaly: anomaly_from_env()?,
+            retention: RetentionSettings::from_env()?,
         })
     }
 

@@ -51,6 +51,38 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Erase a customer (right to erasure) and every profile merged into it; prints the
+    /// receipt (JSON). Idempotent; refused while a legal hold is on.
+    Erase {
+        /// The profile's id.
+        #[arg(long)]
+        customer: String,
+        /// Why (a case or ticket reference), kept in the audit log.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Subject-access export: every piece of data held about a customer, decrypted, as one
+    /// JSON document on standard output. Audited.
+    Export {
+        /// The profile's id.
+        #[arg(long)]
+        customer: String,
+    },
+    /// Retention: purge what the policy (`CUSTOMERS_RETENTION_*`) no longer keeps.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Run the policy once and print what was purged (JSON).
+    Run {
+        /// Report what would be purged, and purge nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -116,6 +148,30 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit { command } => audit(&settings, command).await,
+        Command::Erase { customer, reason } => {
+            let services = startup::state(&settings).await?.services;
+            let id = parse_customer(&customer)?;
+            let receipt = services.erase_customer(&cli_actor(), &id, &reason).await.map_err(cli_error)?;
+            println!("{}", serde_json::to_string_pretty(&receipt)?);
+            Ok(())
+        }
+        Command::Export { customer } => {
+            let services = startup::state(&settings).await?.services;
+            let id = parse_customer(&customer)?;
+            let document = services.export_customer(&cli_actor(), &id).await.map_err(cli_error)?;
+            println!("{}", serde_json::to_string_pretty(&document)?);
+            Ok(())
+        }
+        Command::Retention { command: RetentionCommand::Run { dry_run } } => {
+            let services = startup::state(&settings).await?.services;
+            if !settings.retention.policy.any() {
+                tracing::warn!("no CUSTOMERS_RETENTION_*_DAYS set: every kind of data is kept, nothing to purge");
+            }
+            let report =
+                services.run_retention(&cli_actor(), &settings.retention.policy, dry_run).await.map_err(cli_error)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::SeedDemo => {
             let state = startup::state(&settings).await?;
             seed::demo(&state.services).await?;
@@ -123,6 +179,24 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Who acts from the command line, as the audit log names it.
+fn cli_actor() -> customers::domain::audit::Actor {
+    customers::domain::audit::Actor::system("cli")
+}
+
+fn parse_customer(raw: &str) -> anyhow::Result<customers::domain::id::CustomerId> {
+    customers::domain::id::CustomerId::parse("--customer", raw).map_err(cli_error)
+}
+
+/// A domain error as the command line says it (an internal one without its cause, which
+/// is logged: it could quote values).
+fn cli_error(error: customers::domain::Error) -> anyhow::Error {
+    if let customers::domain::Error::Internal(cause) = &error {
+        tracing::error!(error = format!("{cause:#}"), "internal error");
+    }
+    anyhow::anyhow!("{error}")
 }
 
 async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()> {
@@ -137,6 +211,11 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
                         "audit log intact: {} entries chained ({sealed} sealed now), {} pending",
                         report.sealed, report.pending
                     );
+                    if let Some(through) = report.purged_through {
+                        println!(
+                            "entries up to seq {through} were purged by retention (the chain starts at its anchor)"
+                        );
+                    }
                     Ok(())
                 }
                 Some(f) => {
@@ -162,6 +241,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = startup::state(&settings).await?;
     let sealer = state.services.spawn_audit_sealer(settings.audit_seal_interval);
     let judge = state.services.anomaly.spawn_judge(settings.anomaly_judge_interval);
+    let retention = settings.retention.policy.any().then(|| {
+        tracing::info!(interval_secs = settings.retention.interval.as_secs(), "retention task started");
+        state.services.spawn_retention(settings.retention.policy, settings.retention.interval)
+    });
     let services = state.services.clone();
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -185,6 +268,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::error!(error = format!("{e:#}"), "could not judge the last access observations");
     }
     sealer.abort();
+    if let Some(task) = retention {
+        task.abort();
+    }
     services.seal_audit().await?;
     Ok(())
 }

@@ -208,6 +208,9 @@ pub struct Verification {
     pub pending: u64,
     /// The first problem, if any.
     pub finding: Option<TamperFinding>,
+    /// Where the chain starts: entries up to this position were purged by retention (their
+    /// last chain MAC is kept as a signed anchor).
+    pub purged_through: Option<i64>,
 }
 
 impl std::fmt::Display for Tamper {

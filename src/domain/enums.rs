@@ -29,6 +29,9 @@ stored_enum! {
         Anonymous => "ANONYMOUS",
         /// Merged into another profile (`mergedInto`); kept so old ids still resolve.
         Merged => "MERGED",
+        /// Erased (right to erasure): a tombstone without personal data or children, kept so
+        /// that ids held by other systems still resolve.
+        Erased => "ERASED",
     }
 }
 

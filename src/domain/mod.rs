@@ -17,9 +17,11 @@ pub mod id;
 pub mod identity;
 pub mod interaction;
 pub mod label;
+pub mod lifecycle;
 pub mod merge;
 pub mod pii;
 pub mod preference;
+pub mod redact;
 pub mod text;
 
 pub use access::{Principal, Scope};

@@ -123,6 +123,9 @@ loaders! {
     AssignmentsOf(CustomerId) => Vec<(Assignment, Label)>, |s, ids| every(ids, labels::assignments_by_customers(&s.db, ids));
     /// The metadata of an interaction.
     MetadataOf(InteractionId) => Option<Metadata>, |s, ids| found(ids, history::metadata_of(&s.db, &s.codec, ids));
+    /// The legal hold on a customer, if any.
+    LegalHoldOf(CustomerId) => Option<crate::domain::lifecycle::LegalHold>,
+        |s, ids| found(ids, crate::store::lifecycle::holds::by_customers(&s.db, ids));
 }
 
 /// One page of a customer's history (the one loader keyed by more than an id).

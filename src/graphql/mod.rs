@@ -8,6 +8,7 @@ pub mod context;
 pub mod directives;
 mod entities;
 pub mod error;
+pub mod free_text;
 pub mod inputs;
 pub mod limits;
 pub mod loaders;

@@ -338,4 +338,35 @@ impl Mutation {
         let by = &super::context::caller(ctx)?.subject;
         services(ctx).anomaly.clear(&id, by).await.gql()
     }
+
+    /// Erase a customer (right to erasure): the profile and every profile merged into it lose
+    /// their identities, attributes, labels, preferences and consents, CRM links and the merge
+    /// ledgers that mention them; their interactions stay, linked to the tombstone, without
+    /// free text; `customer(id)` and `_entities` answer `status: ERASED`. Idempotent: erasing
+    /// again answers the first receipt (`alreadyErased: true`). `id`: the profile (`NOT_FOUND`;
+    /// `CONFLICT` when it was merged into another: erase that one, or while a legal hold is
+    /// on). `reason`: why (a case or ticket reference), 1–500 characters, kept in the audit log.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn erase_customer(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<super::types::ErasureReceipt> {
+        let id = CustomerId::parse("id", &id).gql()?;
+        let r = services(ctx).erase_customer(&actor(ctx)?, &id, &reason).await.gql()?;
+        Ok(written(ctx, super::types::ErasureReceipt(r)))
+    }
+
+    /// Put a legal hold on a profile (`on: true`) or release it: while on, the profile can be
+    /// neither erased nor purged by retention (nor can its audit trail). Audited with its
+    /// reason. `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged).
+    /// `reason`: a case reference, 1–500 characters.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn set_legal_hold(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        on: bool,
+        reason: Option<String>,
+    ) -> Result<Customer> {
+        let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
+        let r = services(ctx).set_legal_hold(&actor(ctx)?, &customer_id, on, reason.as_deref()).await.gql()?;
+        Ok(written(ctx, Customer(r)))
+    }
 }

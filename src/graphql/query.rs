@@ -191,6 +191,19 @@ impl Query {
         Ok(defs.into_iter().map(Into::into).collect())
     }
 
+    /// Subject-access export: every piece of data held about a person — the profile and
+    /// every profile merged into it, identities, attributes, labels with their source,
+    /// preferences and consents, the whole interaction history, CRM links, merge ledgers
+    /// and the audit entries about them — decrypted, as one versioned JSON document
+    /// (`format`, `version`). Audited (`customer.export`). Card numbers inside free text are
+    /// redacted here too (PCI DSS). `id`: the profile (`NOT_FOUND`; `CONFLICT` when it was
+    /// merged: export the one it was merged into). An erased profile exports as its tombstone.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn export_customer(&self, ctx: &Context<'_>, id: ID) -> Result<async_graphql::Json<serde_json::Value>> {
+        let id = CustomerId::parse("id", &id).gql()?;
+        Ok(async_graphql::Json(services(ctx).export_customer(&actor(ctx)?, &id).await.gql()?))
+    }
+
     #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]
     async fn find_customer_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
         let Some(id) = CustomerId::lookup(&id) else { return Ok(None) };

@@ -56,7 +56,7 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
         (store.statements.get(), store.anomaly_statements.get(), store.background_statements.get());
     let requests = all.saturating_sub(anomaly).saturating_sub(background);
     body.push_str(&format!(
-        "# HELP customers_sql_statements_by_source_total SQL statements by who sent them: requests (resolvers and the audit of what they showed), the anomaly detector (its background judge and the block checks), the audit sealer.\n\
+        "# HELP customers_sql_statements_by_source_total SQL statements by who sent them: requests (resolvers and the audit of what they showed), the anomaly detector (its background judge and the block checks), the audit sealer (with the retention task).\n\
          # TYPE customers_sql_statements_by_source_total counter\n\
          customers_sql_statements_by_source_total{{source=\"requests\"}} {requests}\n\
          customers_sql_statements_by_source_total{{source=\"anomaly_detector\"}} {anomaly}\n\

@@ -12,6 +12,7 @@ pub mod identification;
 pub mod identities;
 pub mod interactions;
 pub mod labels;
+pub mod lifecycle;
 pub mod merge;
 pub mod preferences;
 pub mod profiles;

@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-fn decode(m: interaction::Model) -> StoreResult<Interaction> {
+pub(crate) fn decode(m: interaction::Model) -> StoreResult<Interaction> {
     let kind = InteractionKind::parse(&m.kind).ok_or_else(|| anyhow!("unknown interaction kind in row"));
     let channel = m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in interaction row"));
     let direction = Direction::parse(&m.direction).ok_or_else(|| anyhow!("unknown direction in row"));

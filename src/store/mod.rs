@@ -19,6 +19,7 @@ pub mod identities;
 pub mod interactions;
 pub mod labels;
 pub mod ledger;
+pub mod lifecycle;
 pub mod merges;
 pub mod preferences;
 
@@ -50,6 +51,8 @@ pub enum Background {
     AuditSealer,
     /// The anomaly detector's judge: counted in `anomaly_statements`.
     AnomalyJudge,
+    /// The retention task: counted in `background_statements` (with the sealer's).
+    Retention,
 }
 
 tokio::task_local! {
@@ -99,6 +102,9 @@ impl Store {
         if url.starts_with("sqlite:") {
             // SQLite allows one writer; a small pool avoids busy waits between our own writers.
             opts.max_connections(4).min_connections(1);
+            // Deleted content is overwritten, not left in free pages: an erased customer's
+            // data must not stay readable in the file (decision 0010).
+            opts.map_sqlx_sqlite_opts(|o| o.pragma("secure_delete", "ON"));
         } else {
             opts.max_connections(20).min_connections(1);
         }
@@ -116,7 +122,9 @@ impl Store {
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
             match BACKGROUND.try_with(|kind| *kind).ok() {
-                Some(Background::AuditSealer) => background_counter.fetch_add(1, Ordering::Relaxed),
+                Some(Background::AuditSealer | Background::Retention) => {
+                    background_counter.fetch_add(1, Ordering::Relaxed)
+                }
                 Some(Background::AnomalyJudge) => anomaly_counter.fetch_add(1, Ordering::Relaxed),
                 None if info.statement.sql.contains("\"anomaly_") => anomaly_counter.fetch_add(1, Ordering::Relaxed),
                 None => 0,
@@ -168,6 +176,19 @@ impl Store {
             error::DbContext::context(self.db.begin_with_options(options).await, "begin a write transaction")
         } else {
             error::DbContext::context(self.db.begin().await, "begin a write transaction")
+        }
+    }
+
+    /// After an erasure on SQLite: copy the write-ahead log into the database file and empty
+    /// it, so that the pages holding the erased rows' old versions leave the WAL (with
+    /// `secure_delete` they are zeroed in the file). Best effort: a reader still on an older
+    /// snapshot keeps the log until the next checkpoint. A no-op on PostgreSQL (its dead
+    /// rows are reclaimed by VACUUM; see decision 0010).
+    pub async fn flush_erased(&self) {
+        if self.backend() == DbBackend::Sqlite
+            && let Err(e) = self.db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await
+        {
+            tracing::warn!(error = %e, "could not checkpoint the SQLite log after an erasure");
         }
     }
 

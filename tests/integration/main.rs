@@ -15,4 +15,5 @@ mod graphql_http;
 mod hardening;
 mod history;
 mod merging;
+mod privacy;
 mod races;

@@ -7,7 +7,7 @@ use crate::graphql::context::{Require, loaders};
 use crate::graphql::error::IntoGql;
 use crate::graphql::loaders::{
     ActivityOf, AssignmentsOf, AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf,
-    MergesOf, PreferencesOf,
+    LegalHoldOf, MergesOf, PreferencesOf,
 };
 use crate::security::mask::mask_name;
 use async_graphql::{Context, ID, Object, Result};
@@ -30,7 +30,8 @@ impl Customer {
         Some(if reveal(ctx, &self.0.id, "displayName") { name.expose().to_owned() } else { mask_name(name.expose()) })
     }
 
-    /// Where the profile is in its lifecycle: `ACTIVE`, `ANONYMOUS` or `MERGED`.
+    /// Where the profile is in its lifecycle: `ACTIVE`, `ANONYMOUS`, `MERGED` or `ERASED` (a
+    /// tombstone: no personal data, no children; ids other systems hold still resolve).
     async fn status(&self) -> CustomerStatus {
         self.0.status
     }
@@ -96,6 +97,10 @@ impl Customer {
         page.filter =
             crate::graphql::inputs::history_filter(kind, since, until, outcome.as_deref(), topic.as_deref()).gql()?;
         let limit = page.limit as usize - 1;
+        if self.0.status == CustomerStatus::Erased {
+            // A tombstone has no children; its interactions resolve only by their own id.
+            return Ok(InteractionConnection::new(Vec::new(), limit));
+        }
         let rows = loaders(ctx)
             .load_one(InteractionsOf { customer_id: self.0.id.clone(), page })
             .await
@@ -162,6 +167,14 @@ impl Customer {
     async fn merges(&self, ctx: &Context<'_>) -> Result<Vec<super::MergeRecord>> {
         let records = loaders(ctx).load_one(MergesOf(self.0.id.clone())).await.gql()?;
         Ok(records.unwrap_or_default().into_iter().map(super::MergeRecord).collect())
+    }
+
+    /// The legal hold on the profile (`null` when none): no erasure, no retention purge while
+    /// it is on. Needs `privacy:admin`.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn legal_hold(&self, ctx: &Context<'_>) -> Result<Option<super::LegalHold>> {
+        let hold = loaders(ctx).load_one(LegalHoldOf(self.0.id.clone())).await.gql()?.flatten();
+        Ok(hold.map(super::LegalHold))
     }
 
     /// Incremented by every change to the profile; pass it as `expectedVersion` to update safely.

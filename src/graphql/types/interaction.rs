@@ -45,9 +45,12 @@ impl InteractionRef {
         self.0.spec.period.end
     }
 
-    /// A short note for agents; `null` when none was given.
-    async fn summary(&self) -> Option<&str> {
-        self.0.spec.summary.as_deref()
+    /// A short note for agents; `null` when none was given. Card numbers inside it are
+    /// redacted for everyone (PCI DSS); e-mail addresses and phone numbers inside it without
+    /// `pii:read` (a reveal is audited).
+    async fn summary(&self, ctx: &Context<'_>) -> Option<String> {
+        let text = self.0.spec.summary.as_deref()?;
+        Some(crate::graphql::free_text::shown(ctx, &self.0.customer_id, "interactions.summary", text))
     }
 
     /// The agent who handled it, as an id of the agents' system; `null` when none.

@@ -11,6 +11,7 @@ mod identity;
 mod interaction;
 mod label;
 mod label_assignment;
+mod lifecycle;
 mod preference;
 
 pub use activity::{ChannelActivity, CustomerActivity, LastContact};
@@ -23,6 +24,7 @@ pub use identity::ChannelIdentity;
 pub use interaction::{Conversation, InteractionRef};
 pub use label::Label;
 pub use label_assignment::LabelAssignment;
+pub use lifecycle::{ErasedCounts, ErasureReceipt, LegalHold};
 pub use preference::{ChannelConsent, Preference, TimeWindow};
 
 /// `ExternalRef`: a link to a record in a CRM or ticketing system.

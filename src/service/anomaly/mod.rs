@@ -256,7 +256,12 @@ impl Services {
     /// What the detector counts for an identifier looked up: a digest of its blind-index
     /// key, so the counters can neither reveal the identifier nor be joined to identities.
     pub fn identifier_digest(&self, ident: &IdentitySpec) -> String {
-        let key = self.store.codec.lookup_key(ident.channel, &ident.value);
-        Sha256::digest(key.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
+        lookup_key_digest(&self.store.codec.lookup_key(ident.channel, &ident.value))
     }
+}
+
+/// The digest the detector keeps for a blind-index key (erasure forgets the counters of
+/// an erased person's identifiers by it).
+pub fn lookup_key_digest(key: &str) -> String {
+    Sha256::digest(key.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
 }

@@ -5,6 +5,7 @@
 
 pub mod chain;
 pub mod export;
+pub mod purge;
 
 use super::entity::audit;
 use super::error::DbContext;

@@ -97,6 +97,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         anomaly_judge_interval: std::time::Duration::from_secs(1),
         access: Default::default(),
         anomaly: Default::default(),
+        retention: Default::default(),
     }
 }
 
@@ -177,6 +178,12 @@ impl TestApp {
     /// The app alone, on a database reached at `url` (a proxy in front of a test database).
     pub async fn router_for(url: &str, data_dir: PathBuf) -> axum::Router {
         Self::app_for(url, data_dir, |_| {}).await.0
+    }
+
+    /// The SQLite database file (`None` on PostgreSQL), to read its bytes.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let rest = self.database.url().strip_prefix("sqlite://")?;
+        Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
     }
 
     pub fn is_postgres(&self) -> bool {
