@@ -11,6 +11,7 @@ mod m20261128_000002_identification;
 mod m20261128_000003_key_check;
 mod m20261129_000004_audit_chain;
 mod m20261130_000001_anomaly_detection;
+mod m20261204_000001_event_outbox;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_key_check::Migration),
             Box::new(m20261129_000004_audit_chain::Migration),
             Box::new(m20261130_000001_anomaly_detection::Migration),
+            Box::new(m20261204_000001_event_outbox::Migration),
         ]
     }
 }

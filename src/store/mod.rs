@@ -12,6 +12,7 @@ pub mod codec;
 pub mod customers;
 pub mod entity;
 pub mod error;
+pub mod events;
 pub mod external_refs;
 pub mod identities;
 pub mod interactions;

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod customer;
 pub mod customer_attribute;
 pub mod customer_label;
+pub mod event_outbox;
 pub mod external_ref;
 pub mod identity;
 pub mod interaction;
