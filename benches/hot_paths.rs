@@ -139,6 +139,7 @@ async fn run() {
         },
         access: Default::default(),
         audit_seal_interval: std::time::Duration::from_secs(1),
+        events: Default::default(),
     };
     let key = customers::startup::master_key(&settings).unwrap();
     let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();

@@ -2,8 +2,10 @@
 //! parse stops the service with a message naming its variable. Secrets never print.
 
 mod access;
+mod events;
 
 pub use access::AccessSettings;
+pub use events::{EventSettings, WebhookTarget, parse_webhooks};
 
 use crate::domain::identity::parse_region;
 use anyhow::{Context as _, bail};
@@ -100,6 +102,8 @@ pub struct Settings {
     pub access: AccessSettings,
     /// The anomaly detector (each `CUSTOMERS_ANOMALY_…` variable; README, "Anomaly detection").
     pub anomaly: crate::domain::anomaly::Policy,
+    /// Change events: NATS, webhooks, retries (`config/events.rs`, `docs/events.md`).
+    pub events: EventSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -271,6 +275,7 @@ impl Settings {
             audit_seal_interval: std::time::Duration::from_millis(positive("CUSTOMERS_AUDIT_SEAL_INTERVAL_MS", 1000)?),
             access: AccessSettings::from_env()?,
             anomaly: anomaly_from_env()?,
+            events: EventSettings::from_env()?,
         })
     }
 

@@ -298,6 +298,9 @@ mod tests {
                     stack.push(path);
                     continue;
                 }
+                if path.ends_with("domain/event.rs") {
+                    continue; // this file's own examples
+                }
                 let text = std::fs::read_to_string(&path).unwrap();
                 for marker in ["Change::to_customer(\"", "Change::to_catalogue(\""] {
                     for piece in text.split(marker).skip(1) {

@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod audit;
 pub mod crm;
 mod errors;
+pub mod events;
 pub mod identification;
 pub mod identities;
 pub mod interactions;
@@ -29,12 +30,14 @@ pub struct Services {
     pub store: Store,
     pub normalize: Arc<NormalizeOptions>,
     pub anomaly: Arc<anomaly::Detector>,
+    /// Change notices for live updates, and the event dispatcher's counters.
+    pub live: Arc<events::LiveUpdates>,
 }
 
 impl Services {
     pub fn new(store: Store, normalize: NormalizeOptions) -> Self {
         let anomaly = Arc::new(anomaly::Detector::new(store.clone(), Default::default()));
-        Self { store, normalize: Arc::new(normalize), anomaly }
+        Self { store, normalize: Arc::new(normalize), anomaly, live: Arc::default() }
     }
 
     /// With the anomaly detector's thresholds (`CUSTOMERS_ANOMALY_*`).

@@ -42,15 +42,31 @@ impl StatementCounter {
     }
 }
 
-tokio::task_local! {
-    /// Set while background work (the audit sealer) runs, so that its statements are
-    /// counted apart from the requests'.
-    static BACKGROUND: ();
+/// Who sends a background statement (counted apart from the requests').
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Background {
+    /// The audit sealer.
+    AuditSealer,
+    /// The event dispatcher (the outbox's reads and delivery marks).
+    EventDispatcher,
 }
 
-/// Run `work` as background work: its statements count in `background_statements`.
+tokio::task_local! {
+    /// Set while background work runs, so that its statements are counted apart from the
+    /// requests'.
+    static BACKGROUND: Background;
+}
+
+/// Run `work` as the audit sealer's background work: its statements count in
+/// `background_statements`.
 pub async fn in_background<T>(work: impl std::future::Future<Output = T>) -> T {
-    BACKGROUND.scope((), work).await
+    BACKGROUND.scope(Background::AuditSealer, work).await
+}
+
+/// Run `work` as background work of `source`: its statements count in
+/// `background_statements` (and the dispatcher's also in `dispatcher_statements`).
+pub async fn in_background_as<T>(source: Background, work: impl std::future::Future<Output = T>) -> T {
+    BACKGROUND.scope(source, work).await
 }
 
 /// The database handle plus the PII codec every repository uses.
@@ -62,8 +78,11 @@ pub struct Store {
     /// The part of `statements` the anomaly detector sent (its tables are `anomaly_…`),
     /// so that tests can bound a resolver's own statements and the detector's apart.
     pub anomaly_statements: StatementCounter,
-    /// The part of `statements` background work sent (the audit sealer: [`in_background`]).
+    /// The part of `statements` background work sent (the audit sealer: [`in_background`],
+    /// and the event dispatcher).
     pub background_statements: StatementCounter,
+    /// The part of `background_statements` the event dispatcher sent.
+    pub dispatcher_statements: StatementCounter,
 }
 
 impl Store {
@@ -101,10 +120,15 @@ impl Store {
         let background_statements = StatementCounter::default();
         let (counter, anomaly_counter) = (statements.0.clone(), anomaly_statements.0.clone());
         let background_counter = background_statements.0.clone();
+        let dispatcher_statements = StatementCounter::default();
+        let dispatcher_counter = dispatcher_statements.0.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
-            if BACKGROUND.try_with(|_| ()).is_ok() {
+            if let Ok(source) = BACKGROUND.try_with(|source| *source) {
                 background_counter.fetch_add(1, Ordering::Relaxed);
+                if source == Background::EventDispatcher {
+                    dispatcher_counter.fetch_add(1, Ordering::Relaxed);
+                }
             }
             if info.statement.sql.contains("\"anomaly_") {
                 anomaly_counter.fetch_add(1, Ordering::Relaxed);
@@ -112,7 +136,7 @@ impl Store {
             // The SQL text only (placeholders): the values can be PII and are never logged.
             tracing::trace!(target: "customers::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
         });
-        Ok(Self { db, codec, statements, anomaly_statements, background_statements })
+        Ok(Self { db, codec, statements, anomaly_statements, background_statements, dispatcher_statements })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

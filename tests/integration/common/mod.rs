@@ -96,6 +96,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         audit_seal_interval: std::time::Duration::from_secs(1),
         access: Default::default(),
         anomaly: Default::default(),
+        events: Default::default(),
     }
 }
 
