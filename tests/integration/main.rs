@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod catalogue;
 mod cli;
+mod events;
 mod federation;
 mod governance;
 mod graphql_http;

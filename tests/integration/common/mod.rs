@@ -109,6 +109,8 @@ pub fn test_codec() -> PiiCodec {
 pub struct TestApp {
     pub router: axum::Router,
     pub store: Store,
+    /// The service layer the router runs on (its live-update hub included).
+    pub services: customers::service::Services,
     /// Dropped with the app (a PostgreSQL database is dropped, a SQLite folder removed).
     database: TestDatabase,
 }
@@ -141,9 +143,10 @@ impl TestApp {
     /// A restart: a new app (new process state, new connections) over the same database,
     /// with settings changed by `configure`.
     pub async fn restart(&mut self, configure: impl FnOnce(&mut Settings)) {
-        let (router, store) = Self::app_for(self.database.url(), self.database.data_dir(), configure).await;
+        let (router, store, services) = Self::app_for(self.database.url(), self.database.data_dir(), configure).await;
         self.router = router;
         self.store = store;
+        self.services = services;
     }
 
     async fn build(database: TestDatabase) -> Self {
@@ -151,19 +154,24 @@ impl TestApp {
     }
 
     async fn build_with(database: TestDatabase, configure: impl FnOnce(&mut Settings)) -> Self {
-        let (router, store) = Self::app_for(database.url(), database.data_dir(), configure).await;
-        TestApp { router, store, database }
+        let (router, store, services) = Self::app_for(database.url(), database.data_dir(), configure).await;
+        TestApp { router, store, services, database }
     }
 
     /// The app on a database at `url` (already migrated from the template).
-    async fn app_for(url: &str, data_dir: PathBuf, configure: impl FnOnce(&mut Settings)) -> (axum::Router, Store) {
+    async fn app_for(
+        url: &str,
+        data_dir: PathBuf,
+        configure: impl FnOnce(&mut Settings),
+    ) -> (axum::Router, Store, customers::service::Services) {
         let mut settings = settings(url, data_dir);
         configure(&mut settings);
         let store = Store::connect(url, test_codec()).await.expect("connect to the test database");
         // The template was migrated and sealed with the test key: this only reads the probe.
         store.check_master_key().await.expect("the master key check");
         let state = customers::startup::state_with_store(&settings, store.clone()).await.expect("build the app state");
-        (customers::app(state), store)
+        let services = state.services.clone();
+        (customers::app(state), store, services)
     }
 
     /// The app alone, on a database reached at `url` (a proxy in front of a test database).
@@ -173,6 +181,11 @@ impl TestApp {
 
     pub fn is_postgres(&self) -> bool {
         self.database.is_postgres()
+    }
+
+    /// The test database's URL and data folder (to run the service binary on it).
+    pub fn database_url(&self) -> &str {
+        self.database.url()
     }
 
     pub fn token(&self, scopes: &str) -> String {
