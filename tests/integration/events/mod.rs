@@ -3,7 +3,9 @@
 //! webhooks and NATS JetStream (also across a `kill -9`), and live updates reach
 //! `customerChanged` subscribers — each test on SQLite and on PostgreSQL.
 
+mod delivery;
 mod outbox;
+mod receiver;
 
 use crate::common::*;
 use customers::config::EventSettings;
