@@ -18,6 +18,7 @@ pub mod pii;
 pub mod prefetch;
 pub mod query;
 mod sdl;
+pub mod subscription;
 pub mod types;
 
 pub use context::Caller;
@@ -25,9 +26,10 @@ pub use sdl::{SdlOptions, federation_sdl};
 
 use crate::config::{AccessSettings, Limits};
 use crate::service::Services;
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
+use subscription::Subscription;
 
-pub type CustomersSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type CustomersSchema = Schema<query::Query, mutation::Mutation, Subscription>;
 
 /// Build the schema with the default settings. `services` is `None` only for printing the SDL.
 pub fn build_schema(services: Option<Services>) -> CustomersSchema {
@@ -52,8 +54,8 @@ pub fn build_schema_with(services: Option<Services>, limits: &Limits, access: &A
 fn base_builder(
     services: Option<Services>,
     limits: &Limits,
-) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
-    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, Subscription> {
+    let mut builder = Schema::build(query::Query, mutation::Mutation, Subscription)
         .enable_federation()
         // Depth alone does not bound work (lists do: see the complexity of list fields);
         // it stops pathological nesting. graphql-js's introspection query needs 13.

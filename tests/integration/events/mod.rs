@@ -4,6 +4,7 @@
 //! `customerChanged` subscribers — each test on SQLite and on PostgreSQL.
 
 mod delivery;
+mod live;
 mod outbox;
 mod receiver;
 
