@@ -57,6 +57,9 @@ fn base_builder(
 ) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, Subscription> {
     let mut builder = Schema::build(query::Query, mutation::Mutation, Subscription)
         .enable_federation()
+        // Routers (Hive Gateway, Apollo Router) carry subscriptions only for fields the
+        // subgraph's SDL declares.
+        .enable_subscription_in_federation()
         // Depth alone does not bound work (lists do: see the complexity of list fields);
         // it stops pathological nesting. graphql-js's introspection query needs 13.
         .limit_depth(limits.max_depth)
