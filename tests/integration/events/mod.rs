@@ -3,6 +3,7 @@
 //! webhooks and NATS JetStream (also across a `kill -9`), and live updates reach
 //! `customerChanged` subscribers — each test on SQLite and on PostgreSQL.
 
+mod crash;
 mod delivery;
 mod live;
 mod outbox;

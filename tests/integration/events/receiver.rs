@@ -19,6 +19,8 @@ struct Inner {
     deliveries: Mutex<Vec<Delivery>>,
     fail_first: AtomicUsize,
     fail_always: std::sync::atomic::AtomicBool,
+    /// How long each answer takes (recorded on arrival, answered after).
+    delay: std::time::Duration,
 }
 
 pub struct Receiver {
@@ -30,7 +32,12 @@ pub struct Receiver {
 impl Receiver {
     /// Refuse (HTTP 500) the first `fail_first` deliveries, accept the rest.
     pub async fn start(fail_first: usize) -> Self {
-        let inner = Arc::new(Inner { fail_first: AtomicUsize::new(fail_first), ..Inner::default() });
+        Self::start_slow(fail_first, std::time::Duration::ZERO).await
+    }
+
+    /// Like [`Self::start`], answering each delivery `delay` after it arrived.
+    pub async fn start_slow(fail_first: usize, delay: std::time::Duration) -> Self {
+        let inner = Arc::new(Inner { fail_first: AtomicUsize::new(fail_first), delay, ..Inner::default() });
         let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let url = format!("http://{}/hook", listener.local_addr().expect("an address"));
@@ -61,5 +68,6 @@ async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byte
         || inner.fail_first.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
     let signature = headers.get("x-customers-signature").and_then(|v| v.to_str().ok()).map(str::to_owned);
     inner.deliveries.lock().expect("the receiver's log").push(Delivery { signature, body, accepted: !refuse });
+    tokio::time::sleep(inner.delay).await;
     if refuse { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::NO_CONTENT }
 }
