@@ -21,6 +21,9 @@ impl Services {
             events.extend(crate::domain::event::derive(actor, change).map_err(anyhow::Error::new)?);
         }
         audit::record(db, &self.store.codec, actor, changes).await?;
+        if !self.outbox {
+            return Ok(());
+        }
         Ok(crate::store::events::insert(db, events).await?)
     }
 

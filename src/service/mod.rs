@@ -32,12 +32,23 @@ pub struct Services {
     pub anomaly: Arc<anomaly::Detector>,
     /// Change notices for live updates, and the event dispatcher's counters.
     pub live: Arc<events::LiveUpdates>,
+    /// Whether writes write their events to the outbox: always, except in the benchmark
+    /// that measures what the outbox costs (`benches/events.rs`).
+    pub(crate) outbox: bool,
 }
 
 impl Services {
     pub fn new(store: Store, normalize: NormalizeOptions) -> Self {
         let anomaly = Arc::new(anomaly::Detector::new(store.clone(), Default::default()));
-        Self { store, normalize: Arc::new(normalize), anomaly, live: Arc::default() }
+        Self { store, normalize: Arc::new(normalize), anomaly, live: Arc::default(), outbox: true }
+    }
+
+    /// Without the outbox: writes emit no events. Only for measuring the outbox's cost
+    /// (`benches/events.rs`); a service built this way breaks the event guarantees.
+    #[doc(hidden)]
+    pub fn without_outbox_for_benchmarks(mut self) -> Self {
+        self.outbox = false;
+        self
     }
 
     /// With the anomaly detector's thresholds (`CUSTOMERS_ANOMALY_*`).
