@@ -45,7 +45,8 @@ async fn call(router: &axum::Router, token: &str, query: &str, variables: Value)
 
 /// Writes per second: `writes` updates spread over `ids`, 4 at a time.
 async fn write_rate(router: &axum::Router, token: &str, ids: &[String], writes: usize, tag: &str) -> f64 {
-    const UPDATE: &str = "mutation($id: ID!, $name: String!) { updateCustomer(id: $id, input: { displayName: $name }) { id version } }";
+    const UPDATE: &str =
+        "mutation($id: ID!, $name: String!) { updateCustomer(id: $id, input: { displayName: $name }) { id version } }";
     let started = Instant::now();
     let per_task = writes / 4;
     let tasks = (0..4).map(|t| {
@@ -110,9 +111,15 @@ async fn run() {
         customers::graphql::build_schema_with(Some(without.services.clone()), &settings.limits, &settings.access);
     let services = with.services.clone();
     let (with, without) = (customers::app(with), customers::app(without));
-    let token =
-        customers::http::auth::mint_hs256(SECRET.as_bytes(), "bench", "customers:read pii:read customers:write", 3600, None, None)
-            .unwrap();
+    let token = customers::http::auth::mint_hs256(
+        SECRET.as_bytes(),
+        "bench",
+        "customers:read pii:read customers:write",
+        3600,
+        None,
+        None,
+    )
+    .unwrap();
 
     println!("backend: {}", if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" });
     let mut ids = Vec::new();

@@ -78,7 +78,8 @@ impl EventSettings {
             }
         }
         if let Some(path) = var("CUSTOMERS_WEBHOOKS") {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("Failed to read CUSTOMERS_WEBHOOKS ({path})"))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("Failed to read CUSTOMERS_WEBHOOKS ({path})"))?;
             webhooks.extend(parse_webhooks(&text)?);
         }
         Ok(Self {
@@ -130,7 +131,8 @@ mod tests {
 
     #[test]
     fn the_webhooks_file_holds_one_target_per_line() {
-        let targets = parse_webhooks("# crm\nhttps://crm.example/hook s3cret\n\nhttp://10.0.0.1:8080/e other\n").unwrap();
+        let targets =
+            parse_webhooks("# crm\nhttps://crm.example/hook s3cret\n\nhttp://10.0.0.1:8080/e other\n").unwrap();
         assert_eq!(targets.len(), 2);
         assert_eq!(targets[1].url, "http://10.0.0.1:8080/e");
         assert_eq!(targets[0].secret.expose(), "s3cret");

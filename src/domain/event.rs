@@ -97,11 +97,7 @@ pub struct EventData {
 }
 
 fn emits(action: &str) -> Result<Emits, UnknownAction> {
-    ACTIONS
-        .iter()
-        .find(|(a, _)| *a == action)
-        .map(|(_, e)| *e)
-        .ok_or_else(|| UnknownAction(action.to_owned()))
+    ACTIONS.iter().find(|(a, _)| *a == action).map(|(_, e)| *e).ok_or_else(|| UnknownAction(action.to_owned()))
 }
 
 fn is_consent_field(field: &str) -> bool {

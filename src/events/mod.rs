@@ -105,7 +105,9 @@ impl Dispatcher {
         tokio::spawn(async move {
             loop {
                 match self.round().await {
-                    Ok(round) if round.read as u64 >= self.batch && round.delivered + round.failed + round.dead > 0 => continue,
+                    Ok(round) if round.read as u64 >= self.batch && round.delivered + round.failed + round.dead > 0 => {
+                        continue;
+                    }
                     Ok(_) => {}
                     Err(error) => tracing::warn!(error = %error, "an event dispatcher round failed; retrying"),
                 }
@@ -117,7 +119,10 @@ impl Dispatcher {
 
 /// Start what `settings` asks for in a serving process: the live-update fan-out from NATS
 /// (when configured) and the dispatcher (unless `CUSTOMERS_EVENTS_DISPATCH=false`).
-pub async fn start(services: &Services, settings: &EventSettings) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+pub async fn start(
+    services: &Services,
+    settings: &EventSettings,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
     if settings.dispatch {
         return Ok(Some(Dispatcher::start(services.clone(), settings).await?.spawn()));
     }

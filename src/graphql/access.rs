@@ -45,7 +45,9 @@ impl Extension for Access {
         let request = super::pii::prepare(ctx, request);
         let request = super::anomaly::prepare(request);
         let request = access_log::prepare(request);
-        if let Some(log) = request.data.get(&TypeId::of::<Arc<AccessLog>>()).and_then(|l| l.downcast_ref::<Arc<AccessLog>>()) {
+        if let Some(log) =
+            request.data.get(&TypeId::of::<Arc<AccessLog>>()).and_then(|l| l.downcast_ref::<Arc<AccessLog>>())
+        {
             let caller = request.data.get(&TypeId::of::<Caller>()).and_then(|c| c.downcast_ref::<Caller>());
             if let Some(principal) = caller.and_then(|c| c.0.as_ref()) {
                 access_log::begin_subscription(log, &principal.subject, request.operation_name.as_deref());

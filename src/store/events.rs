@@ -5,9 +5,9 @@
 //! length of its transaction, so replicas share the outbox without delivering one
 //! customer's events out of order; SQLite has one writer and one replica.
 
+use super::StoreResult;
 use super::entity::event_outbox::{self, Column, Entity};
 use super::error::DbContext;
-use super::StoreResult;
 use crate::domain::event::{DeadLetter, EventData, EventDraft, StoredEvent, partition_of};
 use crate::domain::id::new_id;
 use chrono::{DateTime, SubsecRound as _, Utc};

@@ -4,8 +4,8 @@
 
 use super::receiver::Receiver;
 use super::*;
-use customers::config::WebhookTarget;
 use customers::config::Secret;
+use customers::config::WebhookTarget;
 use futures_util::StreamExt as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -41,9 +41,13 @@ async fn webhooks_are_signed_and_retried_until_accepted(app: &TestApp) {
     app.admin(UPDATE_CUSTOMER, json!({ "id": id, "input": { "displayName": "Ayesha K." } })).await;
     let settings = event_settings(|s| s.webhooks = vec![webhook(&receiver.url)]);
     let dispatcher = Dispatcher::start(app.services.clone(), &settings).await.expect("a dispatcher");
+    let (requests, dispatcher_before) = (app.statements(), app.store.dispatcher_statements.get());
 
     drain(&dispatcher, Duration::from_secs(10)).await;
 
+    // The dispatcher's statements are background work, not the requests'.
+    assert_eq!(app.statements(), requests);
+    assert!(app.store.dispatcher_statements.get() > dispatcher_before);
     let deliveries = receiver.deliveries();
     assert!(deliveries.iter().all(signed), "every delivery is signed");
     let refused: Vec<String> = deliveries.iter().filter(|d| !d.accepted).map(event_id).collect();

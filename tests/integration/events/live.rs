@@ -14,8 +14,7 @@ on_both_databases!(
     an_update_through_another_replica_reaches_the_subscriber_through_nats,
 );
 
-const SUBSCRIPTION: &str =
-    "subscription Watch($id: ID!) { customerChanged(id: $id) { id displayName labels { name } preferences { doNotContact } } }";
+const SUBSCRIPTION: &str = "subscription Watch($id: ID!) { customerChanged(id: $id) { id displayName labels { name } preferences { doNotContact } } }";
 
 /// Serve `router` on a free port; returns its WebSocket URL.
 async fn serve(router: axum::Router) -> String {
@@ -148,9 +147,8 @@ async fn an_update_through_another_replica_reaches_the_subscriber_through_nats(a
     let id = app.create_customer(json!({ "displayName": "Ayesha Khan" })).await;
     // Replica B: another app over the same database, listening on NATS, serving the subscriber.
     let store = customers::store::Store::connect(app.database_url(), test_codec()).await.unwrap();
-    let replica_b = customers::startup::state_with_store(&settings(app.database_url(), std::env::temp_dir()), store)
-        .await
-        .unwrap();
+    let replica_b =
+        customers::startup::state_with_store(&settings(app.database_url(), std::env::temp_dir()), store).await.unwrap();
     let b_url = serve(customers::app(replica_b.clone())).await;
     let b_events = EventSettings { dispatch: false, ..events.clone() };
     customers::events::start(&replica_b.services, &b_events).await.expect("replica B listens on NATS");
