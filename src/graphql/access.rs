@@ -31,7 +31,9 @@ impl ExtensionFactory for RequestAccess {
 /// are recorded (or the update withheld) as a query's are.
 #[derive(Default)]
 struct Access {
-    log: Arc<OnceLock<Arc<AccessLog>>>,
+    /// The request's log, and who acts in which operation (for subscriptions only: a
+    /// query's actor is set in `execute`, which knows the operation's name).
+    log: Arc<OnceLock<(Arc<AccessLog>, Option<(String, Option<String>)>)>>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -49,10 +51,8 @@ impl Extension for Access {
             request.data.get(&TypeId::of::<Arc<AccessLog>>()).and_then(|l| l.downcast_ref::<Arc<AccessLog>>())
         {
             let caller = request.data.get(&TypeId::of::<Caller>()).and_then(|c| c.downcast_ref::<Caller>());
-            if let Some(principal) = caller.and_then(|c| c.0.as_ref()) {
-                access_log::begin_subscription(log, &principal.subject, request.operation_name.as_deref());
-            }
-            let _ = self.log.set(log.clone());
+            let actor = caller.and_then(|c| c.0.as_ref()).map(|p| (p.subject.clone(), request.operation_name.clone()));
+            let _ = self.log.set((log.clone(), actor));
         }
         next.run(ctx, request).await
     }
@@ -70,7 +70,13 @@ impl Extension for Access {
                 let (services, log) = (services.clone(), log.get().cloned());
                 async move {
                     match (services, log) {
-                        (Some(services), Some(log)) => access_log::flush_log(&log, &services, response).await,
+                        (Some(services), Some((log, actor))) => {
+                            // A subscription's updates have no `execute`: name the actor here.
+                            if let Some((subject, operation)) = actor {
+                                access_log::begin_subscription(&log, &subject, operation.as_deref());
+                            }
+                            access_log::flush_log(&log, &services, response).await
+                        }
                         _ => response,
                     }
                 }
