@@ -29,11 +29,14 @@ impl ExtensionFactory for RequestAccess {
 /// One request's extension. A subscription's updates do not pass through `execute`: the
 /// request's access log is kept here when it is prepared, so that each update's PII reveals
 /// are recorded (or the update withheld) as a query's are.
+/// Who acts in a subscription: the subject, and the operation name the request gave.
+type SubscriptionActor = Option<(String, Option<String>)>;
+
 #[derive(Default)]
 struct Access {
     /// The request's log, and who acts in which operation (for subscriptions only: a
     /// query's actor is set in `execute`, which knows the operation's name).
-    log: Arc<OnceLock<(Arc<AccessLog>, Option<(String, Option<String>)>)>>,
+    log: Arc<OnceLock<(Arc<AccessLog>, SubscriptionActor)>>,
 }
 
 #[async_graphql::async_trait::async_trait]
