@@ -164,6 +164,7 @@ async fn run() {
         retention: Default::default(),
         audit_seal_interval: std::time::Duration::from_secs(1),
         anomaly_judge_interval: std::time::Duration::from_secs(1),
+        events: Default::default(),
     };
     let key = customers::startup::master_key(&settings).unwrap();
     let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();

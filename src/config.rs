@@ -2,9 +2,11 @@
 //! parse stops the service with a message naming its variable. Secrets never print.
 
 mod access;
+mod events;
 mod retention;
 
 pub use access::AccessSettings;
+pub use events::{EventSettings, WebhookTarget, parse_webhooks};
 pub use retention::RetentionSettings;
 
 use crate::domain::identity::parse_region;
@@ -108,6 +110,8 @@ pub struct Settings {
     /// Retention of interactions, anonymous profiles and audit entries (each
     /// `CUSTOMERS_RETENTION_…` variable; all off by default).
     pub retention: RetentionSettings,
+    /// Change events: NATS, webhooks, retries (`config/events.rs`, `docs/events.md`).
+    pub events: EventSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -284,6 +288,7 @@ impl Settings {
             access: AccessSettings::from_env()?,
             anomaly: anomaly_from_env()?,
             retention: RetentionSettings::from_env()?,
+            events: EventSettings::from_env()?,
         })
     }
 

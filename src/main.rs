@@ -46,6 +46,11 @@ enum Command {
     },
     /// Load a small, realistic demo data set.
     SeedDemo,
+    /// Change events: replay them, list dead letters.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
     /// The audit log: verify its chain, export it, seal what is pending.
     Audit {
         #[command(subcommand)]
@@ -95,6 +100,22 @@ enum AuditCommand {
         /// Only entries at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
         #[arg(long)]
         since: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Deliver again every event written at or after a time (delivered and dead letters
+    /// included), in order per customer, by the running dispatchers.
+    Replay {
+        /// RFC 3339, e.g. 2026-11-01T00:00:00Z.
+        #[arg(long)]
+        since: chrono::DateTime<chrono::Utc>,
+    },
+    /// List dead letters (events no longer retried) as NDJSON, oldest first.
+    DeadLetters {
+        #[arg(long, default_value_t = 1000)]
+        limit: u64,
     },
 }
 
@@ -172,6 +193,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
+        Command::Events { command } => events(&settings, command).await,
         Command::SeedDemo => {
             let state = startup::state(&settings).await?;
             seed::demo(&state.services).await?;
@@ -237,6 +259,26 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
     }
 }
 
+async fn events(settings: &Settings, command: EventsCommand) -> anyhow::Result<()> {
+    let services = startup::state(settings).await?.services;
+    match command {
+        EventsCommand::Replay { since } => {
+            let n = services.replay_events(since).await?;
+            println!("{n} events to deliver again (from {since})");
+        }
+        EventsCommand::DeadLetters { limit } => {
+            for dead in services.dead_letters(limit).await? {
+                let line = serde_json::json!({
+                    "seq": dead.seq, "id": dead.id, "subject": dead.customer_id, "type": dead.event_type,
+                    "time": dead.time, "attempts": dead.attempts, "lastError": dead.last_error,
+                });
+                println!("{line}");
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = startup::state(&settings).await?;
     let sealer = state.services.spawn_audit_sealer(settings.audit_seal_interval);
@@ -245,6 +287,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!(interval_secs = settings.retention.interval.as_secs(), "retention task started");
         state.services.spawn_retention(settings.retention.policy, settings.retention.interval)
     });
+    let dispatcher = customers::events::start(&state.services, &settings.events).await?;
     let services = state.services.clone();
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -270,6 +313,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     sealer.abort();
     if let Some(task) = retention {
         task.abort();
+    }
+    if let Some(dispatcher) = dispatcher {
+        dispatcher.abort(); // what it had not recorded as delivered goes again (at least once)
     }
     services.seal_audit().await?;
     Ok(())

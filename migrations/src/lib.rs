@@ -13,6 +13,7 @@ mod m20261129_000004_audit_chain;
 mod m20261130_000001_anomaly_detection;
 mod m20261201_000001_audit_subjects;
 mod m20261203_000001_lifecycle;
+mod m20261204_000001_event_outbox;
 mod m20261205_000001_history;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_anomaly_detection::Migration),
             Box::new(m20261201_000001_audit_subjects::Migration),
             Box::new(m20261203_000001_lifecycle::Migration),
+            Box::new(m20261204_000001_event_outbox::Migration),
             Box::new(m20261205_000001_history::Migration),
         ]
     }

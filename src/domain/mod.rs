@@ -11,6 +11,7 @@ pub mod contactability;
 pub mod customer;
 pub mod enums;
 pub mod error;
+pub mod event;
 pub mod external_ref;
 pub mod history;
 pub mod id;

@@ -11,9 +11,20 @@ use sea_orm::ConnectionTrait;
 const SEAL_BATCH: u64 = 1000;
 
 impl Services {
-    /// Record `changes` by `actor` on `db` (the transaction of the write they describe).
+    /// Record `changes` by `actor` on `db` (the transaction of the write they describe),
+    /// and write the change events they emit to the outbox in the same transaction
+    /// (`domain::event`): a write that rolls back emits nothing. An action the event table
+    /// does not know fails the write rather than skip its event.
     pub(crate) async fn record(&self, db: &impl ConnectionTrait, actor: &Actor, changes: Vec<Change>) -> Result<()> {
-        Ok(audit::record(db, &self.store.codec, actor, changes).await?)
+        let mut events = Vec::new();
+        for change in &changes {
+            events.extend(crate::domain::event::derive(actor, change).map_err(anyhow::Error::new)?);
+        }
+        audit::record(db, &self.store.codec, actor, changes).await?;
+        if !self.outbox {
+            return Ok(());
+        }
+        Ok(crate::store::events::insert(db, events).await?)
     }
 
     /// Record that a response revealed `reads` to `actor`: one entry for the whole

@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod audit;
 pub mod crm;
 mod errors;
+pub mod events;
 pub mod history;
 pub mod identification;
 pub mod identities;
@@ -31,12 +32,25 @@ pub struct Services {
     pub store: Store,
     pub normalize: Arc<NormalizeOptions>,
     pub anomaly: Arc<anomaly::Detector>,
+    /// Change notices for live updates, and the event dispatcher's counters.
+    pub live: Arc<events::LiveUpdates>,
+    /// Whether writes write their events to the outbox: always, except in the benchmark
+    /// that measures what the outbox costs (`benches/events.rs`).
+    pub(crate) outbox: bool,
 }
 
 impl Services {
     pub fn new(store: Store, normalize: NormalizeOptions) -> Self {
         let anomaly = Arc::new(anomaly::Detector::new(store.clone(), Default::default()));
-        Self { store, normalize: Arc::new(normalize), anomaly }
+        Self { store, normalize: Arc::new(normalize), anomaly, live: Arc::default(), outbox: true }
+    }
+
+    /// Without the outbox: writes emit no events. Only for measuring the outbox's cost
+    /// (`benches/events.rs`); a service built this way breaks the event guarantees.
+    #[doc(hidden)]
+    pub fn without_outbox_for_benchmarks(mut self) -> Self {
+        self.outbox = false;
+        self
     }
 
     /// With the anomaly detector's thresholds (`CUSTOMERS_ANOMALY_*`).

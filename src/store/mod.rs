@@ -13,6 +13,7 @@ pub mod codec;
 pub mod customers;
 pub mod entity;
 pub mod error;
+pub mod events;
 pub mod external_refs;
 pub mod history;
 pub mod identities;
@@ -53,6 +54,9 @@ pub enum Background {
     AnomalyJudge,
     /// The retention task: counted in `background_statements` (with the sealer's).
     Retention,
+    /// The event dispatcher (the outbox's reads and delivery marks): counted in
+    /// `background_statements` and in `dispatcher_statements`.
+    EventDispatcher,
 }
 
 tokio::task_local! {
@@ -76,9 +80,11 @@ pub struct Store {
     /// and clears of requests, whose tables are `anomaly_…`), so that tests can bound a
     /// resolver's own statements and the detector's apart.
     pub anomaly_statements: StatementCounter,
-    /// The part of `statements` the audit sealer sent ([`in_background`]). Disjoint from
-    /// `anomaly_statements`.
+    /// The part of `statements` background work sent ([`in_background`]: the audit sealer,
+    /// the retention task, the event dispatcher). Disjoint from `anomaly_statements`.
     pub background_statements: StatementCounter,
+    /// The part of `background_statements` the event dispatcher sent.
+    pub dispatcher_statements: StatementCounter,
 }
 
 impl Store {
@@ -119,20 +125,30 @@ impl Store {
         let background_statements = StatementCounter::default();
         let (counter, anomaly_counter) = (statements.0.clone(), anomaly_statements.0.clone());
         let background_counter = background_statements.0.clone();
+        let dispatcher_statements = StatementCounter::default();
+        let dispatcher_counter = dispatcher_statements.0.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
             match BACKGROUND.try_with(|kind| *kind).ok() {
                 Some(Background::AuditSealer | Background::Retention) => {
-                    background_counter.fetch_add(1, Ordering::Relaxed)
+                    background_counter.fetch_add(1, Ordering::Relaxed);
                 }
-                Some(Background::AnomalyJudge) => anomaly_counter.fetch_add(1, Ordering::Relaxed),
-                None if info.statement.sql.contains("\"anomaly_") => anomaly_counter.fetch_add(1, Ordering::Relaxed),
-                None => 0,
-            };
+                Some(Background::EventDispatcher) => {
+                    background_counter.fetch_add(1, Ordering::Relaxed);
+                    dispatcher_counter.fetch_add(1, Ordering::Relaxed);
+                }
+                Some(Background::AnomalyJudge) => {
+                    anomaly_counter.fetch_add(1, Ordering::Relaxed);
+                }
+                None if info.statement.sql.contains("\"anomaly_") => {
+                    anomaly_counter.fetch_add(1, Ordering::Relaxed);
+                }
+                None => {}
+            }
             // The SQL text only (placeholders): the values can be PII and are never logged.
             tracing::trace!(target: "customers::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
         });
-        Ok(Self { db, codec, statements, anomaly_statements, background_statements })
+        Ok(Self { db, codec, statements, anomaly_statements, background_statements, dispatcher_statements })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ pub mod customer_activity;
 pub mod customer_activity_day;
 pub mod customer_attribute;
 pub mod customer_label;
+pub mod event_outbox;
 pub mod external_ref;
 pub mod identity;
 pub mod interaction;

@@ -98,6 +98,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         access: Default::default(),
         anomaly: Default::default(),
         retention: Default::default(),
+        events: Default::default(),
     }
 }
 
@@ -110,7 +111,7 @@ pub fn test_codec() -> PiiCodec {
 pub struct TestApp {
     pub router: axum::Router,
     pub store: Store,
-    /// The app's services (its anomaly detector's queue, say).
+    /// The service layer the router runs on (its anomaly detector's queue and live-update hub).
     pub services: customers::service::Services,
     /// Dropped with the app (a PostgreSQL database is dropped, a SQLite folder removed).
     database: TestDatabase,
@@ -188,6 +189,11 @@ impl TestApp {
 
     pub fn is_postgres(&self) -> bool {
         self.database.is_postgres()
+    }
+
+    /// The test database's URL and data folder (to run the service binary on it).
+    pub fn database_url(&self) -> &str {
+        self.database.url()
     }
 
     pub fn token(&self, scopes: &str) -> String {
