@@ -98,6 +98,8 @@ async fn run() {
         anomaly: Default::default(),
         access: Default::default(),
         audit_seal_interval: std::time::Duration::from_secs(1),
+        anomaly_judge_interval: std::time::Duration::from_secs(1),
+        retention: Default::default(),
         events: Default::default(),
     };
     let key = customers::startup::master_key(&settings).unwrap();
