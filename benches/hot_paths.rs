@@ -18,7 +18,9 @@
 //! `BENCH_CUSTOMERS` (500) profiles are seeded; `BENCH_ITERATIONS` (300) calls are measured
 //! per operation; `BENCH_CLIENTS` (1) callers send them concurrently (the throughput line
 //! then shows what the service sustains, e.g. with the database's group commit);
-//! `BENCH_ONLY` picks operations: `resolve`, `one`, `page`, `page-masked` (comma-separated);
+//! `BENCH_ONLY` picks operations: `resolve`, `one`, `page`, `page-unaudited` (the same page,
+//! same token, with the audit of the PII shown switched off: against `page`, what the audit
+//! costs), `page-masked` (comma-separated);
 //! `BENCH_ROUNDS` (1) repeats the selected operations in turn, so that operations compared
 //! with each other (`page` and `page-masked`) see the same drift of a shared machine;
 //! `BENCH_ANOMALY=off` runs without the anomaly detector. The audit sealer and the anomaly
@@ -61,6 +63,7 @@ fn profile_end(name: &str) {
 struct Bench {
     router: axum::Router,
     store: Store,
+    services: customers::service::Services,
     token: String,
 }
 
@@ -176,7 +179,8 @@ async fn run() {
     let _judge = state.services.anomaly.spawn_judge(settings.anomaly_judge_interval);
     let scopes = "customers:read pii:read customers:write labels:assign labels:manage schema:manage";
     let token = customers::http::auth::mint_hs256(SECRET.as_bytes(), "bench", scopes, 3600, None, None).unwrap();
-    let bench = Bench { router: customers::app(state), store, token };
+    let services = state.services.clone();
+    let bench = Bench { router: customers::app(state), store, services, token };
 
     println!("backend: {}", if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" });
     bench.call("mutation { defineAttribute(input: { key: \"tier\", type: ENUM, enumValues: [\"gold\", \"silver\"] }) { key } }", json!({})).await;
@@ -243,6 +247,14 @@ async fn measure_selected(bench: &Bench, ids: &std::sync::Arc<Vec<String>>, cust
     if selected("page") {
         let page = include_str!("../tests/operations/customer360.graphql");
         bench.measure("customers(first: 50) 360°", page, |_| json!({ "first": 50 })).await;
+    }
+    if selected("page-unaudited") {
+        // The same calls as `page`, with the audit of the PII shown switched off (and so
+        // nothing for the sealer to chain): against `page`, what the audit costs.
+        bench.services.set_read_audit_for_benchmarks(false);
+        let page = include_str!("../tests/operations/customer360.graphql");
+        bench.measure("customers(first: 50) 360°, unaudited", page, |_| json!({ "first": 50 })).await;
+        bench.services.set_read_audit_for_benchmarks(true);
     }
     if selected("page-masked") {
         // The same page for a caller without `pii:read`: nothing unmasked, nothing audited.

@@ -37,12 +37,23 @@ pub struct Services {
     /// Whether writes write their events to the outbox: always, except in the benchmark
     /// that measures what the outbox costs (`benches/events.rs`).
     pub(crate) outbox: bool,
+    /// Whether responses that show PII record it in the audit log: always, except while
+    /// the benchmark measures what that costs (`benches/hot_paths.rs`, `page-unaudited`).
+    /// Shared by every clone, so that the app already built sees the switch.
+    pub(crate) audit_reads: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Services {
     pub fn new(store: Store, normalize: NormalizeOptions) -> Self {
         let anomaly = Arc::new(anomaly::Detector::new(store.clone(), Default::default()));
-        Self { store, normalize: Arc::new(normalize), anomaly, live: Arc::default(), outbox: true }
+        Self {
+            store,
+            normalize: Arc::new(normalize),
+            anomaly,
+            live: Arc::default(),
+            outbox: true,
+            audit_reads: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        }
     }
 
     /// Without the outbox: writes emit no events. Only for measuring the outbox's cost
@@ -51,6 +62,13 @@ impl Services {
     pub fn without_outbox_for_benchmarks(mut self) -> Self {
         self.outbox = false;
         self
+    }
+
+    /// Switch the audit of PII shown off (`false`) or on again. Only for measuring what the
+    /// audit costs (`benches/hot_paths.rs`): with it off, PII is shown unaudited.
+    #[doc(hidden)]
+    pub fn set_read_audit_for_benchmarks(&self, on: bool) {
+        self.audit_reads.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// With the anomaly detector's thresholds (`CUSTOMERS_ANOMALY_*`).
