@@ -16,8 +16,15 @@
 //!     --dump-before='*profile_start*' --dump-before='*profile_end*' target/release/deps/hot_paths-…
 //!
 //! `BENCH_CUSTOMERS` (500) profiles are seeded; `BENCH_ITERATIONS` (300) calls are measured
-//! per operation; `BENCH_ONLY` picks operations: `resolve`, `one`, `page`, `page-masked` (comma-separated);
-//! `BENCH_ANOMALY=off` runs without the anomaly detector.
+//! per operation; `BENCH_CLIENTS` (1) callers send them concurrently (the throughput line
+//! then shows what the service sustains, e.g. with the database's group commit);
+//! `BENCH_ONLY` picks operations: `resolve`, `one`, `page`, `page-unaudited` (the same page,
+//! same token, with the audit of the PII shown switched off: against `page`, what the audit
+//! costs), `page-masked` (comma-separated);
+//! `BENCH_ROUNDS` (1) repeats the selected operations in turn, so that operations compared
+//! with each other (`page` and `page-masked`) see the same drift of a shared machine;
+//! `BENCH_ANOMALY=off` runs without the anomaly detector. The audit sealer and the anomaly
+//! detector's judge run in the background as they do in the service.
 
 use axum::body::Body;
 use axum::http::Request;
@@ -52,9 +59,11 @@ fn profile_end(name: &str) {
     std::hint::black_box(("end", name));
 }
 
+#[derive(Clone)]
 struct Bench {
     router: axum::Router,
     store: Store,
+    services: customers::service::Services,
     token: String,
 }
 
@@ -73,26 +82,43 @@ impl Bench {
         v["data"].clone()
     }
 
-    async fn measure(&self, name: &str, query: &str, vars: impl Fn(usize) -> Value) {
+    async fn measure(&self, name: &str, query: &str, vars: impl Fn(usize) -> Value + Send + Sync + 'static) {
         for i in 0..20 {
             self.call(query, vars(i)).await; // warm up
         }
         let iterations = env_or("BENCH_ITERATIONS", 300).max(1);
+        let clients = env_or("BENCH_CLIENTS", 1).clamp(1, iterations);
         let statements = self.store.statements.get();
-        let mut times: Vec<Duration> = Vec::with_capacity(iterations);
+        let (query, vars) = (std::sync::Arc::<str>::from(query), std::sync::Arc::new(vars));
         profile_start(name);
-        for i in 0..iterations {
-            let started = Instant::now();
-            self.call(query, vars(i)).await;
-            times.push(started.elapsed());
+        let started = Instant::now();
+        let callers: Vec<_> = (0..clients)
+            .map(|client| {
+                let (bench, query, vars) = (self.clone(), query.clone(), vars.clone());
+                tokio::spawn(async move {
+                    let mut times = Vec::new();
+                    for i in (client..iterations).step_by(clients) {
+                        let started = Instant::now();
+                        bench.call(&query, vars(i)).await;
+                        times.push(started.elapsed());
+                    }
+                    times
+                })
+            })
+            .collect();
+        let mut times: Vec<Duration> = Vec::with_capacity(iterations);
+        for caller in callers {
+            times.extend(caller.await.unwrap());
         }
+        let wall = started.elapsed();
         profile_end(name);
         let per_call = (self.store.statements.get() - statements) as f64 / iterations as f64;
         times.sort();
         let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
         let mean = times.iter().sum::<Duration>() / times.len() as u32;
         println!(
-            "{name:<28} mean {:>8.2?}  p50 {:>8.2?}  p95 {:>8.2?}  p99 {:>8.2?}  {per_call:.1} SQL statements/call",
+            "{name:<34} {clients:>2} clients {:>8.1}/s  mean {:>8.2?}  p50 {:>8.2?}  p95 {:>8.2?}  p99 {:>8.2?}  {per_call:.1} SQL statements/call",
+            iterations as f64 / wall.as_secs_f64(),
             mean,
             pct(0.50),
             pct(0.95),
@@ -135,22 +161,29 @@ async fn run() {
         tls: None,
         graphiql: true,
         metrics: true,
-        // `BENCH_ANOMALY=off`: without the anomaly detector (its two statements per request).
+        // `BENCH_ANOMALY=off`: without the anomaly detector.
         anomaly: customers::domain::anomaly::Policy {
             enabled: std::env::var("BENCH_ANOMALY").map_or(true, |v| v != "off"),
             ..Default::default()
         },
         access: Default::default(),
+        retention: Default::default(),
         audit_seal_interval: std::time::Duration::from_secs(1),
+        anomaly_judge_interval: std::time::Duration::from_secs(1),
+        events: Default::default(),
     };
     let codec = customers::startup::codec(&settings).await.unwrap();
     let store = Store::connect(&url, codec).await.unwrap();
     store.migrate().await.unwrap();
     store.check_master_key().await.unwrap();
     let state = customers::startup::state_with_store(&settings, store.clone()).await.unwrap();
+    // The background work of a running service.
+    let _sealer = state.services.spawn_audit_sealer(settings.audit_seal_interval);
+    let _judge = state.services.anomaly.spawn_judge(settings.anomaly_judge_interval);
     let scopes = "customers:read pii:read customers:write labels:assign labels:manage schema:manage";
     let token = customers::http::auth::mint_hs256(SECRET.as_bytes(), "bench", scopes, 3600, None, None).unwrap();
-    let bench = Bench { router: customers::app(state), store, token };
+    let services = state.services.clone();
+    let bench = Bench { router: customers::app(state), store, services, token };
 
     println!("backend: {}", if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" });
     bench.call("mutation { defineAttribute(input: { key: \"tier\", type: ENUM, enumValues: [\"gold\", \"silver\"] }) { key } }", json!({})).await;
@@ -188,33 +221,49 @@ async fn run() {
         }
         ids.push(id);
     }
+    let ids = std::sync::Arc::new(ids);
     println!(
         "seeded {customers} full profiles in {:.2?} ({:.2?} per profile with 3 interactions)",
         seeded.elapsed(),
         seeded.elapsed() / customers as u32
     );
 
+    for round in 1..=env_or("BENCH_ROUNDS", 1).max(1) {
+        println!("round {round}");
+        measure_selected(&bench, &ids, customers).await;
+    }
+}
+
+async fn measure_selected(bench: &Bench, ids: &std::sync::Arc<Vec<String>>, customers: usize) {
     if selected("resolve") {
         bench
-            .measure("resolveCustomer (known)", "query($v: String!) { resolveCustomer(identity: { channel: PHONE, value: $v }) { status customer { id } } }", |i| {
+            .measure("resolveCustomer (known)", "query($v: String!) { resolveCustomer(identity: { channel: PHONE, value: $v }) { status customer { id } } }", move |i| {
                 json!({ "v": format!("0044 7911 {:06}", 100000 + i % customers) })
             })
             .await;
     }
-    let ids = &ids;
     if selected("one") {
+        let ids = ids.clone();
         let one = include_str!("../tests/operations/customer.graphql");
-        bench.measure("customer(id) 360° view", one, |i| json!({ "id": ids[i % ids.len()] })).await;
+        bench.measure("customer(id) 360° view", one, move |i| json!({ "id": ids[i % ids.len()] })).await;
     }
     if selected("page") {
         let page = include_str!("../tests/operations/customer360.graphql");
         bench.measure("customers(first: 50) 360°", page, |_| json!({ "first": 50 })).await;
     }
+    if selected("page-unaudited") {
+        // The same calls as `page`, with the audit of the PII shown switched off (and so
+        // nothing for the sealer to chain): against `page`, what the audit costs.
+        bench.services.set_read_audit_for_benchmarks(false);
+        let page = include_str!("../tests/operations/customer360.graphql");
+        bench.measure("customers(first: 50) 360°, unaudited", page, |_| json!({ "first": 50 })).await;
+        bench.services.set_read_audit_for_benchmarks(true);
+    }
     if selected("page-masked") {
         // The same page for a caller without `pii:read`: nothing unmasked, nothing audited.
         // Against `page`, what recording the PII shown costs.
         let masked = customers::http::auth::mint_hs256(SECRET.as_bytes(), "bench", "customers:read", 3600, None, None);
-        let masked = Bench { token: masked.unwrap(), ..bench };
+        let masked = Bench { token: masked.unwrap(), ..bench.clone() };
         let page = include_str!("../tests/operations/customer360.graphql");
         masked.measure("customers(first: 50) 360°, masked", page, |_| json!({ "first": 50 })).await;
     }

@@ -2,8 +2,12 @@
 //! parse stops the service with a message naming its variable. Secrets never print.
 
 mod access;
+mod events;
+mod retention;
 
 pub use access::AccessSettings;
+pub use events::{EventSettings, WebhookTarget, parse_webhooks};
+pub use retention::RetentionSettings;
 
 use crate::domain::identity::parse_region;
 use anyhow::{Context as _, bail};
@@ -103,10 +107,18 @@ pub struct Settings {
     /// `CUSTOMERS_AUDIT_SEAL_INTERVAL_MS`: how often the audit log's new entries are chained
     /// (each is MAC'd when written; the chain makes deletions evident). Default 1000.
     pub audit_seal_interval: std::time::Duration,
+    /// `CUSTOMERS_ANOMALY_JUDGE_INTERVAL_MS`: how often the anomaly detector judges what
+    /// requests observed (queued in memory; requests never wait for it). Default 1000.
+    pub anomaly_judge_interval: std::time::Duration,
     /// The access model: MFA for PII, masks, scope rules (`config/access.rs`).
     pub access: AccessSettings,
     /// The anomaly detector (each `CUSTOMERS_ANOMALY_…` variable; README, "Anomaly detection").
     pub anomaly: crate::domain::anomaly::Policy,
+    /// Retention of interactions, anonymous profiles and audit entries (each
+    /// `CUSTOMERS_RETENTION_…` variable; all off by default).
+    pub retention: RetentionSettings,
+    /// Change events: NATS, webhooks, retries (`config/events.rs`, `docs/events.md`).
+    pub events: EventSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -278,8 +290,14 @@ impl Settings {
             graphiql: flag("CUSTOMERS_GRAPHIQL", true)?,
             metrics: flag("CUSTOMERS_METRICS", true)?,
             audit_seal_interval: std::time::Duration::from_millis(positive("CUSTOMERS_AUDIT_SEAL_INTERVAL_MS", 1000)?),
+            anomaly_judge_interval: std::time::Duration::from_millis(positive(
+                "CUSTOMERS_ANOMALY_JUDGE_INTERVAL_MS",
+                1000,
+            )?),
             access: AccessSettings::from_env()?,
             anomaly: anomaly_from_env()?,
+            retention: RetentionSettings::from_env()?,
+            events: EventSettings::from_env()?,
         })
     }
 

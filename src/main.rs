@@ -58,10 +58,47 @@ enum Command {
     /// Re-seal values written before envelope encryption (`v1:`, or free text in clear)
     /// under each customer's data key. Also runs in the background at every start.
     Reseal,
+    /// Change events: replay them, list dead letters.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
     /// The audit log: verify its chain, export it, seal what is pending.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Erase a customer (right to erasure) and every profile merged into it; prints the
+    /// receipt (JSON). Idempotent; refused while a legal hold is on.
+    Erase {
+        /// The profile's id.
+        #[arg(long)]
+        customer: String,
+        /// Why (a case or ticket reference), kept in the audit log.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Subject-access export: every piece of data held about a customer, decrypted, as one
+    /// JSON document on standard output. Audited.
+    Export {
+        /// The profile's id.
+        #[arg(long)]
+        customer: String,
+    },
+    /// Retention: purge what the policy (`CUSTOMERS_RETENTION_*`) no longer keeps.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Run the policy once and print what was purged (JSON).
+    Run {
+        /// Report what would be purged, and purge nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -75,6 +112,22 @@ enum AuditCommand {
         /// Only entries at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
         #[arg(long)]
         since: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Deliver again every event written at or after a time (delivered and dead letters
+    /// included), in order per customer, by the running dispatchers.
+    Replay {
+        /// RFC 3339, e.g. 2026-11-01T00:00:00Z.
+        #[arg(long)]
+        since: chrono::DateTime<chrono::Utc>,
+    },
+    /// List dead letters (events no longer retried) as NDJSON, oldest first.
+    DeadLetters {
+        #[arg(long, default_value_t = 1000)]
+        limit: u64,
     },
 }
 
@@ -139,6 +192,31 @@ async fn main() -> anyhow::Result<()> {
             println!("{n} values re-sealed; {} left in the old form", services.legacy_remaining().await?);
             Ok(())
         }
+        Command::Erase { customer, reason } => {
+            let services = startup::state(&settings).await?.services;
+            let id = parse_customer(&customer)?;
+            let receipt = services.erase_customer(&cli_actor(), &id, &reason).await.map_err(cli_error)?;
+            println!("{}", serde_json::to_string_pretty(&receipt)?);
+            Ok(())
+        }
+        Command::Export { customer } => {
+            let services = startup::state(&settings).await?.services;
+            let id = parse_customer(&customer)?;
+            let document = services.export_customer(&cli_actor(), &id).await.map_err(cli_error)?;
+            println!("{}", serde_json::to_string_pretty(&document)?);
+            Ok(())
+        }
+        Command::Retention { command: RetentionCommand::Run { dry_run } } => {
+            let services = startup::state(&settings).await?.services;
+            if !settings.retention.policy.any() {
+                tracing::warn!("no CUSTOMERS_RETENTION_*_DAYS set: every kind of data is kept, nothing to purge");
+            }
+            let report =
+                services.run_retention(&cli_actor(), &settings.retention.policy, dry_run).await.map_err(cli_error)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Events { command } => events(&settings, command).await,
         Command::SeedDemo => {
             let state = startup::state(&settings).await?;
             seed::demo(&state.services).await?;
@@ -146,6 +224,24 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Who acts from the command line, as the audit log names it.
+fn cli_actor() -> customers::domain::audit::Actor {
+    customers::domain::audit::Actor::system("cli")
+}
+
+fn parse_customer(raw: &str) -> anyhow::Result<customers::domain::id::CustomerId> {
+    customers::domain::id::CustomerId::parse("--customer", raw).map_err(cli_error)
+}
+
+/// A domain error as the command line says it (an internal one without its cause, which
+/// is logged: it could quote values).
+fn cli_error(error: customers::domain::Error) -> anyhow::Error {
+    if let customers::domain::Error::Internal(cause) = &error {
+        tracing::error!(error = format!("{cause:#}"), "internal error");
+    }
+    anyhow::anyhow!("{error}")
 }
 
 async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()> {
@@ -160,6 +256,11 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
                         "audit log intact: {} entries chained ({sealed} sealed now), {} pending",
                         report.sealed, report.pending
                     );
+                    if let Some(through) = report.purged_through {
+                        println!(
+                            "entries up to seq {through} were purged by retention (the chain starts at its anchor)"
+                        );
+                    }
                     Ok(())
                 }
                 Some(f) => {
@@ -181,10 +282,36 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
     }
 }
 
+async fn events(settings: &Settings, command: EventsCommand) -> anyhow::Result<()> {
+    let services = startup::state(settings).await?.services;
+    match command {
+        EventsCommand::Replay { since } => {
+            let n = services.replay_events(since).await?;
+            println!("{n} events to deliver again (from {since})");
+        }
+        EventsCommand::DeadLetters { limit } => {
+            for dead in services.dead_letters(limit).await? {
+                let line = serde_json::json!({
+                    "seq": dead.seq, "id": dead.id, "subject": dead.customer_id, "type": dead.event_type,
+                    "time": dead.time, "attempts": dead.attempts, "lastError": dead.last_error,
+                });
+                println!("{line}");
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = startup::state(&settings).await?;
     let sealer = state.services.spawn_audit_sealer(settings.audit_seal_interval);
     let _reseal = state.services.spawn_reseal();
+    let judge = state.services.anomaly.spawn_judge(settings.anomaly_judge_interval);
+    let retention = settings.retention.policy.any().then(|| {
+        tracing::info!(interval_secs = settings.retention.interval.as_secs(), "retention task started");
+        state.services.spawn_retention(settings.retention.policy, settings.retention.interval)
+    });
+    let dispatcher = customers::events::start(&state.services, &settings.events).await?;
     let services = state.services.clone();
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -202,8 +329,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;
         }
     }
-    // Chain what the last requests recorded before leaving.
+    // Judge what the last requests observed, and chain what they recorded, before leaving.
+    judge.abort();
+    if let Err(e) = services.anomaly.judge().await {
+        tracing::error!(error = format!("{e:#}"), "could not judge the last access observations");
+    }
     sealer.abort();
+    if let Some(task) = retention {
+        task.abort();
+    }
+    if let Some(dispatcher) = dispatcher {
+        dispatcher.abort(); // what it had not recorded as delivered goes again (at least once)
+    }
     services.seal_audit().await?;
     Ok(())
 }

@@ -134,6 +134,11 @@ pub async fn demo(services: &Services) -> anyhow::Result<()> {
                 ended_at: Some(started_at + Duration::minutes(6)),
                 summary: Some(["Billing question", "Renewal offer", "Delivery status"][(days_ago % 3) as usize].into()),
                 agent_id: Some(ID("agent-42".into())),
+                outcome: Some(["resolved", "accepted", "resolved"][(days_ago % 3) as usize].into()),
+                topic: Some(["billing", "renewal", "delivery"][(days_ago % 3) as usize].into()),
+                sentiment: None,
+                metadata: None,
+                idempotency_key: None,
             };
             services.link_interaction(&admin, &customer.id, interaction.parse("interaction")?).await?;
         }

@@ -11,7 +11,11 @@ mod m20261128_000002_identification;
 mod m20261128_000003_key_check;
 mod m20261129_000004_audit_chain;
 mod m20261130_000001_anomaly_detection;
+mod m20261201_000001_audit_subjects;
 mod m20261202_000001_envelope_encryption;
+mod m20261203_000001_lifecycle;
+mod m20261204_000001_event_outbox;
+mod m20261205_000001_history;
 
 pub struct Migrator;
 
@@ -24,7 +28,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_key_check::Migration),
             Box::new(m20261129_000004_audit_chain::Migration),
             Box::new(m20261130_000001_anomaly_detection::Migration),
+            Box::new(m20261201_000001_audit_subjects::Migration),
             Box::new(m20261202_000001_envelope_encryption::Migration),
+            Box::new(m20261203_000001_lifecycle::Migration),
+            Box::new(m20261204_000001_event_outbox::Migration),
+            Box::new(m20261205_000001_history::Migration),
         ]
     }
 }

@@ -101,13 +101,47 @@ impl PiiReads {
         self.0.keys()
     }
 
-    /// One change per profile, fields in name order.
-    pub fn into_changes(self) -> Vec<Change> {
-        self.0
-            .into_iter()
-            .map(|(id, fields)| Change::to_customer(PII_READ, &id, fields.into_iter().collect()))
-            .collect()
+    /// The response's one entry. About one profile, it names it as a change does. About
+    /// several, its `customer_id` is empty and `details.customerIds` lists them (so the
+    /// entry's MAC covers them); `fields` is the union of what was shown and, when the
+    /// profiles were not all shown the same fields, `details.fieldsByCustomer` says which.
+    /// Returns the entry and the profiles to index it under (none when it names its one
+    /// profile itself).
+    pub fn into_entry(self) -> (Change, Vec<CustomerId>) {
+        if self.0.len() == 1 {
+            if let Some((id, fields)) = self.0.into_iter().next() {
+                return (Change::to_customer(PII_READ, &id, fields.into_iter().collect()), Vec::new());
+            }
+            return (Change::to_catalogue(PII_READ, RESPONSE, Vec::new()), Vec::new());
+        }
+        let union: BTreeSet<&String> = self.0.values().flatten().collect();
+        let uniform = self.0.values().all(|fields| fields.len() == union.len());
+        let fields: Vec<String> = union.into_iter().cloned().collect();
+        let ids: Vec<&str> = self.0.keys().map(CustomerId::as_str).collect();
+        let mut details = serde_json::json!({ "customerIds": ids });
+        if !uniform {
+            let by_customer: serde_json::Map<String, serde_json::Value> =
+                self.0.iter().map(|(id, f)| (id.as_str().to_owned(), serde_json::json!(f))).collect();
+            details["fieldsByCustomer"] = serde_json::Value::Object(by_customer);
+        }
+        let change = Change::to_catalogue(PII_READ, RESPONSE, fields).with_details(details);
+        (change, self.0.into_keys().collect())
     }
+}
+
+/// The entity of a `pii.read` entry about several profiles: the response itself.
+pub const RESPONSE: &str = "response";
+
+/// The profiles an entry is about: its `customer_id`, or the `customerIds` of its details.
+pub fn entry_customers(customer_id: Option<&str>, details: &serde_json::Value) -> Vec<String> {
+    if let Some(id) = customer_id {
+        return vec![id.to_owned()];
+    }
+    details
+        .get("customerIds")
+        .and_then(serde_json::Value::as_array)
+        .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 /// An entry as read back.
@@ -121,6 +155,9 @@ pub struct AuditEntry {
     pub action: String,
     pub operation: Option<String>,
     pub customer_id: Option<String>,
+    /// Every profile the entry is about: `customer_id`, or the profiles of a response that
+    /// showed several.
+    pub customer_ids: Vec<String>,
     pub entity_id: String,
     pub fields: Vec<String>,
     pub details: serde_json::Value,
@@ -149,6 +186,9 @@ pub enum Tamper {
     Unsigned,
     /// The chain's head names an entry that is gone: the newest entries were deleted.
     Truncated { head_seq: i64 },
+    /// A profile the entry lists is missing from the per-profile index (`audit_subjects`):
+    /// deleted, so that the entry would not show in that profile's log.
+    Unindexed,
 }
 
 /// Where verification failed: the entry (its id and position) and how.
@@ -168,6 +208,9 @@ pub struct Verification {
     pub pending: u64,
     /// The first problem, if any.
     pub finding: Option<TamperFinding>,
+    /// Where the chain starts: entries up to this position were purged by retention (their
+    /// last chain MAC is kept as a signed anchor).
+    pub purged_through: Option<i64>,
 }
 
 impl std::fmt::Display for Tamper {
@@ -178,6 +221,7 @@ impl std::fmt::Display for Tamper {
             Tamper::Broken => f.write_str("chain broken (an entry inserted, reordered or re-chained)"),
             Tamper::Unsigned => f.write_str("no MAC (inserted)"),
             Tamper::Truncated { head_seq } => write!(f, "the newest entries are gone (the head names seq {head_seq})"),
+            Tamper::Unindexed => f.write_str("a profile it lists is missing from the per-profile index (deleted)"),
         }
     }
 }
@@ -187,19 +231,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pii_reads_keep_one_entry_per_profile_with_its_fields_in_order() {
+    fn one_profile_read_is_an_entry_about_that_profile() {
         let a = CustomerId::generate();
-        let b = CustomerId::generate();
+        let mut reads = PiiReads::default();
+        reads.note(&a, "identities.value");
+        reads.note(&a, "displayName");
+        reads.note(&a, "identities.value");
+        let (change, subjects) = reads.into_entry();
+        assert_eq!(change.customer_id.as_ref(), Some(&a));
+        assert_eq!(change.fields, ["displayName", "identities.value"]);
+        assert_eq!(change.action, PII_READ);
+        assert!(subjects.is_empty());
+        assert_eq!(entry_customers(Some(a.as_str()), &change.details), [a.as_str()]);
+    }
+
+    #[test]
+    fn several_profiles_read_are_one_entry_listing_them_with_their_fields_when_they_differ() {
+        let (a, b) = (CustomerId::generate(), CustomerId::generate());
         let mut reads = PiiReads::default();
         reads.note(&a, "identities.value");
         reads.note(&b, "displayName");
         reads.note(&a, "displayName");
-        reads.note(&a, "identities.value");
-        let changes = reads.into_changes();
-        assert_eq!(changes.len(), 2);
-        let of_a = changes.iter().find(|c| c.customer_id.as_ref() == Some(&a)).unwrap();
-        assert_eq!(of_a.fields, ["displayName", "identities.value"]);
-        assert_eq!(of_a.action, PII_READ);
+        let (change, subjects) = reads.into_entry();
+        assert_eq!(change.customer_id, None);
+        assert_eq!(change.entity_id, RESPONSE);
+        assert_eq!(change.fields, ["displayName", "identities.value"]);
+        let mut expected = vec![a.clone(), b.clone()];
+        expected.sort();
+        assert_eq!(subjects, expected);
+        let listed = entry_customers(None, &change.details);
+        assert_eq!(listed, expected.iter().map(|id| id.as_str().to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            change.details["fieldsByCustomer"][a.as_str()],
+            serde_json::json!(["displayName", "identities.value"])
+        );
+        assert_eq!(change.details["fieldsByCustomer"][b.as_str()], serde_json::json!(["displayName"]));
+    }
+
+    #[test]
+    fn profiles_shown_the_same_fields_need_no_fields_by_customer() {
+        let (a, b) = (CustomerId::generate(), CustomerId::generate());
+        let mut reads = PiiReads::default();
+        for id in [&a, &b] {
+            reads.note(id, "displayName");
+        }
+        let (change, subjects) = reads.into_entry();
+        assert_eq!(subjects.len(), 2);
+        assert!(change.details.get("fieldsByCustomer").is_none());
     }
 
     #[test]

@@ -29,6 +29,9 @@ stored_enum! {
         Anonymous => "ANONYMOUS",
         /// Merged into another profile (`mergedInto`); kept so old ids still resolve.
         Merged => "MERGED",
+        /// Erased (right to erasure): a tombstone without personal data or children, kept so
+        /// that ids held by other systems still resolve.
+        Erased => "ERASED",
     }
 }
 
@@ -37,8 +40,20 @@ stored_enum! {
     LabelSource {
         /// Set by an agent or supervisor.
         Manual => "MANUAL",
-        /// Synced from a CRM or ticketing system.
+        /// Synced from a CRM or ticketing system: only the CRM sync, or a caller with
+        /// `labels:manage`, removes such an assignment.
         Crm => "CRM",
+        /// Assigned by an automatic rule (segmentation, routing).
+        Rule => "RULE",
+    }
+}
+
+stored_enum! {
+    /// How the customer felt in an interaction, as the agent or an analysis judged it.
+    Sentiment {
+        Negative => "NEGATIVE",
+        Neutral => "NEUTRAL",
+        Positive => "POSITIVE",
     }
 }
 

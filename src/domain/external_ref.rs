@@ -19,6 +19,15 @@ impl ExternalRef {
     }
 }
 
+impl ExternalRef {
+    /// A reference given as two arguments (`system`, `externalId`), errors naming each.
+    pub fn from_arguments(system: &str, external_id: &str) -> Result<Self> {
+        let system = short_text("system", system, 64)?.to_lowercase();
+        let external_id = short_text("externalId", external_id, 255)?;
+        Ok(Self { system, external_id })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The interaction history: conversations and activities linked to a profile.
 
-use super::enums::{Direction, InteractionKind};
+use super::enums::{Direction, InteractionKind, Sentiment};
+use super::history::{HistoryFilter, code};
 use super::id::{CustomerId, InteractionId};
 use super::text::short_text;
 use super::{Channel, Error, Result};
@@ -26,6 +27,11 @@ pub struct InteractionSpec {
     pub period: Period,
     pub summary: Option<String>,
     pub agent_id: Option<String>,
+    /// How it ended, as a code (`resolved`, `escalated`); see `history::code`.
+    pub outcome: Option<String>,
+    /// What it was about, as a code (`billing/fiber`).
+    pub topic: Option<String>,
+    pub sentiment: Option<Sentiment>,
 }
 
 /// When an interaction started and, once it is over, ended (never before it started).
@@ -58,6 +64,9 @@ pub struct RawInteraction<'a> {
     pub ended_at: Option<DateTime<Utc>>,
     pub summary: Option<&'a str>,
     pub agent_id: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub topic: Option<&'a str>,
+    pub sentiment: Option<Sentiment>,
 }
 
 impl InteractionSpec {
@@ -78,6 +87,9 @@ impl InteractionSpec {
             period,
             summary,
             agent_id: raw.agent_id.map(|a| short_text(&f("agentId"), a, 255)).transpose()?,
+            outcome: raw.outcome.map(|c| code(&f("outcome"), c)).transpose()?,
+            topic: raw.topic.map(|c| code(&f("topic"), c)).transpose()?,
+            sentiment: raw.sentiment,
         })
     }
 }
@@ -89,6 +101,8 @@ pub struct HistoryPage {
     /// The (startedAt, id) of the last row of the previous page.
     pub before: Option<(DateTime<Utc>, InteractionId)>,
     pub channel: Option<Channel>,
+    /// Kind, period, outcome and topic conditions.
+    pub filter: HistoryFilter,
 }
 
 /// Timestamps are kept with microsecond precision on both backends, so that values read
@@ -116,6 +130,9 @@ mod tests {
             ended_at: ended.map(|e| e.parse().unwrap()),
             summary: Some("   "),
             agent_id: None,
+            outcome: None,
+            topic: None,
+            sentiment: None,
         }
     }
 

@@ -11,14 +11,18 @@ pub mod contactability;
 pub mod customer;
 pub mod enums;
 pub mod error;
+pub mod event;
 pub mod external_ref;
+pub mod history;
 pub mod id;
 pub mod identity;
 pub mod interaction;
 pub mod label;
+pub mod lifecycle;
 pub mod merge;
 pub mod pii;
 pub mod preference;
+pub mod redact;
 pub mod text;
 
 pub use access::{Principal, Scope};

@@ -5,21 +5,42 @@
 //! for every field of a response (~1% of a page of 360° views each); these need only the
 //! request-level hooks.
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest};
+use super::access_log::{self, AccessLog};
+use super::context::Caller;
+use crate::service::Services;
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextSubscribe,
+};
 use async_graphql::{Request, Response, ServerResult};
-use std::sync::Arc;
+use futures_util::StreamExt as _;
+use futures_util::stream::BoxStream;
+use std::any::TypeId;
+use std::sync::{Arc, OnceLock};
 
 /// Install inside `ErrorCodes`, so that a withheld response's error is coded too.
 pub struct RequestAccess;
 
 impl ExtensionFactory for RequestAccess {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestAccess)
+        Arc::new(Access::default())
     }
 }
 
+/// One request's extension. A subscription's updates do not pass through `execute`: the
+/// request's access log is kept here when it is prepared, so that each update's PII reveals
+/// are recorded (or the update withheld) as a query's are.
+/// Who acts in a subscription: the subject, and the operation name the request gave.
+type SubscriptionActor = Option<(String, Option<String>)>;
+
+#[derive(Default)]
+struct Access {
+    /// The request's log, and who acts in which operation (for subscriptions only: a
+    /// query's actor is set in `execute`, which knows the operation's name).
+    log: Arc<OnceLock<(Arc<AccessLog>, SubscriptionActor)>>,
+}
+
 #[async_graphql::async_trait::async_trait]
-impl Extension for RequestAccess {
+impl Extension for Access {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -28,7 +49,42 @@ impl Extension for RequestAccess {
     ) -> ServerResult<Request> {
         let request = super::pii::prepare(ctx, request);
         let request = super::anomaly::prepare(request);
-        next.run(ctx, super::access_log::prepare(request)).await
+        let request = access_log::prepare(request);
+        if let Some(log) =
+            request.data.get(&TypeId::of::<Arc<AccessLog>>()).and_then(|l| l.downcast_ref::<Arc<AccessLog>>())
+        {
+            let caller = request.data.get(&TypeId::of::<Caller>()).and_then(|c| c.downcast_ref::<Caller>());
+            let actor = caller.and_then(|c| c.0.as_ref()).map(|p| (p.subject.clone(), request.operation_name.clone()));
+            let _ = self.log.set((log.clone(), actor));
+        }
+        next.run(ctx, request).await
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let services = ctx.data_opt::<Services>().cloned();
+        let log = self.log.clone();
+        next.run(ctx, stream)
+            .then(move |response| {
+                let (services, log) = (services.clone(), log.get().cloned());
+                async move {
+                    match (services, log) {
+                        (Some(services), Some((log, actor))) => {
+                            // A subscription's updates have no `execute`: name the actor here.
+                            if let Some((subject, operation)) = actor {
+                                access_log::begin_subscription(&log, &subject, operation.as_deref());
+                            }
+                            access_log::flush_log(&log, &services, response).await
+                        }
+                        _ => response,
+                    }
+                }
+            })
+            .boxed()
     }
 
     async fn execute(
@@ -40,7 +96,7 @@ impl Extension for RequestAccess {
         super::access_log::begin(ctx, operation_name);
         super::anomaly::before(ctx).await;
         let response = next.run(ctx, operation_name).await;
-        super::anomaly::after(ctx, &response).await;
+        super::anomaly::after(ctx, &response);
         let mut response = super::access_log::flush(ctx, response).await;
         super::pii::report(ctx, &mut response);
         response

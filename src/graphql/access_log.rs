@@ -74,6 +74,17 @@ pub(super) async fn flush(ctx: &ExtensionContext<'_>, response: Response) -> Res
     let (Some(log), Some(services)) = (ctx.data_opt::<Arc<AccessLog>>(), ctx.data_opt::<Services>()) else {
         return response;
     };
+    flush_log(log, services, response).await
+}
+
+/// A subscription's log: who subscribed, in which operation (set once it is prepared).
+pub(super) fn begin_subscription(log: &AccessLog, subject: &str, operation_name: Option<&str>) {
+    let _ = log.actor.set(Actor::new(subject, operation_name));
+}
+
+/// Record the PII one response (a query's, or one update of a subscription) revealed;
+/// withhold the response when that record cannot be written.
+pub(super) async fn flush_log(log: &AccessLog, services: &Services, response: Response) -> Response {
     let reads = log.take();
     let Some(actor) = log.actor().filter(|_| !reads.is_empty()) else { return response };
     match services.record_pii_reads(actor, reads).await {

@@ -9,14 +9,18 @@ use crate::domain::Error;
 use crate::domain::attribute::Attribute;
 use crate::domain::customer::Customer;
 use crate::domain::external_ref::ExternalRef;
+use crate::domain::history::Metadata;
+use crate::domain::history::activity::Activity;
 use crate::domain::id::{CustomerId, IdentityId, InteractionId, LabelId};
 use crate::domain::identity::Identity;
 use crate::domain::interaction::{HistoryPage, Interaction};
 use crate::domain::label::Label;
 use crate::domain::merge::Merge;
 use crate::domain::preference::Preferences;
+use crate::store::labels::Assignment;
 use crate::store::{
-    Store, StoreResult, attributes, customers, external_refs, identities, interactions, labels, merges, preferences,
+    Store, StoreResult, activity, attributes, customers, external_refs, history, identities, interactions, labels,
+    merges, preferences,
 };
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use std::collections::HashMap;
@@ -113,6 +117,15 @@ loaders! {
     ExternalRefsOf(CustomerId) => Vec<ExternalRef>, |s, ids| every(ids, external_refs::by_customers(&s.db, &s.codec, ids));
     /// The merges into a customer (as survivor).
     MergesOf(CustomerId) => Vec<Merge>, |s, ids| every(ids, merges_by_survivor(s, ids));
+    /// The routing signals of a customer, as of now (empty without history).
+    ActivityOf(CustomerId) => Activity, |s, ids| every(ids, activity::read(&s.db, ids, activity::today()));
+    /// The label assignments of a customer, with their labels.
+    AssignmentsOf(CustomerId) => Vec<(Assignment, Label)>, |s, ids| every(ids, labels::assignments_by_customers(&s.db, ids));
+    /// The metadata of an interaction.
+    MetadataOf(InteractionId) => Option<Metadata>, |s, ids| found(ids, history::metadata_of(&s.db, &s.codec, ids));
+    /// The legal hold on a customer, if any.
+    LegalHoldOf(CustomerId) => Option<crate::domain::lifecycle::LegalHold>,
+        |s, ids| found(ids, crate::store::lifecycle::holds::by_customers(&s.db, ids));
 }
 
 /// One page of a customer's history (the one loader keyed by more than an id).

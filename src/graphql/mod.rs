@@ -8,6 +8,7 @@ pub mod context;
 pub mod directives;
 mod entities;
 pub mod error;
+pub mod free_text;
 pub mod inputs;
 pub mod limits;
 pub mod loaders;
@@ -18,6 +19,7 @@ pub mod pii;
 pub mod prefetch;
 pub mod query;
 mod sdl;
+pub mod subscription;
 pub mod types;
 
 pub use context::Caller;
@@ -25,9 +27,10 @@ pub use sdl::{SdlOptions, federation_sdl};
 
 use crate::config::{AccessSettings, Limits};
 use crate::service::Services;
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
+use subscription::Subscription;
 
-pub type CustomersSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type CustomersSchema = Schema<query::Query, mutation::Mutation, Subscription>;
 
 /// Build the schema with the default settings. `services` is `None` only for printing the SDL.
 pub fn build_schema(services: Option<Services>) -> CustomersSchema {
@@ -52,9 +55,12 @@ pub fn build_schema_with(services: Option<Services>, limits: &Limits, access: &A
 fn base_builder(
     services: Option<Services>,
     limits: &Limits,
-) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
-    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, Subscription> {
+    let mut builder = Schema::build(query::Query, mutation::Mutation, Subscription)
         .enable_federation()
+        // Routers (Hive Gateway, Apollo Router) carry subscriptions only for fields the
+        // subgraph's SDL declares.
+        .enable_subscription_in_federation()
         // Depth alone does not bound work (lists do: see the complexity of list fields);
         // it stops pathological nesting. graphql-js's introspection query needs 13.
         .limit_depth(limits.max_depth)

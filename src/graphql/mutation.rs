@@ -153,12 +153,15 @@ impl Mutation {
     }
 
     /// Remove labels from a profile; labels it does not carry are ignored. `customerId`: the profile (`NOT_FOUND`,
-    /// or `CONFLICT` when it was merged). `labelIds`: the labels to remove.
+    /// or `CONFLICT` when it was merged). `labelIds`: the labels to remove. An assignment the CRM sync made
+    /// (`labelAssignments.source: CRM`) also needs `labels:manage`: otherwise `FORBIDDEN` on its field
+    /// (`labelIds.1`, `extensions.requiredScope`) and nothing is removed.
     #[graphql(guard = "Require(Some(Scope::LabelsAssign))", requires_scopes = "labels:assign")]
     async fn unassign_labels(&self, ctx: &Context<'_>, customer_id: ID, label_ids: Vec<ID>) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let label_ids = super::inputs::label_ids("labelIds", &label_ids).gql()?;
-        let r = services(ctx).unassign_labels(&actor(ctx)?, &customer_id, &label_ids).await.gql()?;
+        let may_remove_crm = caller(ctx)?.has(Scope::LabelsManage);
+        let r = services(ctx).unassign_labels(&actor(ctx)?, &customer_id, &label_ids, may_remove_crm).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -180,7 +183,30 @@ impl Mutation {
     ) -> Result<InteractionRef> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let new = interaction.parse("interaction").gql()?;
-        let r = services(ctx).link_interaction(&actor(ctx)?, &customer_id, new).await.gql()?;
+        let options = interaction.options("interaction", &customer_id, &new).gql()?;
+        let r = services(ctx).link_interaction_with(&actor(ctx)?, &customer_id, new, options).await.gql()?;
+        Ok(written(ctx, InteractionRef(r)))
+    }
+
+    /// Complete or correct an interaction already linked: `endedAt`, `summary`, `outcome`, `topic`, `sentiment`,
+    /// `agentId`, `metadata` (omitted fields stay, `null` clears). The customer's `activity` follows in the same
+    /// transaction. `id`: the interaction (`NOT_FOUND`). `input`: the changes; errors name their field
+    /// (`input.endedAt` before `startedAt`, `input.metadata` too large or deep); an empty input is a
+    /// `BAD_USER_INPUT` on `input`.
+    #[graphql(
+        guard = "Require(Some(Scope::InteractionsWrite))",
+        requires_scopes = "interactions:write",
+        requires_scopes = "customers:write"
+    )]
+    async fn update_interaction(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: InteractionUpdateInput,
+    ) -> Result<InteractionRef> {
+        let id = InteractionId::parse("id", &id).gql()?;
+        let update = input.parse("input").gql()?;
+        let r = services(ctx).update_interaction(&actor(ctx)?, &id, update).await.gql()?;
         Ok(written(ctx, InteractionRef(r)))
     }
 
@@ -264,19 +290,25 @@ impl Mutation {
     /// preferences). One transaction.
     /// `ref`: the CRM record (system names are case-insensitive). `input`: the profile's data; identities and
     /// links the profile already holds are kept, not conflicts. `labelIds` also needs `labels:assign`, and
-    /// consent or do-not-contact in `preferences` `consents:write`.
+    /// consent or do-not-contact in `preferences` `consents:write`. `syncLabels`: `input.labelIds` is the record's
+    /// whole set of labels in the CRM, so assignments the CRM made earlier that it no longer names are removed
+    /// (agents' and rules' assignments are kept); needs `labels:assign`.
     #[graphql(guard = "Require(Some(Scope::CustomersWrite))", requires_scopes = "customers:write")]
     async fn upsert_customer_by_external_ref(
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "ref")] reference: ExternalRefInput,
         input: CreateCustomerInput,
+        #[graphql(default = false)] sync_labels: bool,
     ) -> Result<Customer> {
         let services = services(ctx);
         let reference = reference.parse("ref").gql()?;
         let input = input.parse("input", &services.normalize).gql()?;
         caller(ctx)?.authorize(input.needs("input")).gql()?;
-        let (r, _created) = services.upsert_by_external_ref(&actor(ctx)?, &reference, input).await.gql()?;
+        if sync_labels {
+            caller(ctx)?.authorize([(Scope::LabelsAssign, "syncLabels")]).gql()?;
+        }
+        let (r, _created) = services.sync_by_external_ref(&actor(ctx)?, &reference, input, sync_labels).await.gql()?;
         Ok(written(ctx, Customer(r)))
     }
 
@@ -311,5 +343,36 @@ impl Mutation {
         };
         let by = &super::context::caller(ctx)?.subject;
         services(ctx).anomaly.clear(&id, by).await.gql()
+    }
+
+    /// Erase a customer (right to erasure): the profile and every profile merged into it lose
+    /// their identities, attributes, labels, preferences and consents, CRM links and the merge
+    /// ledgers that mention them; their interactions stay, linked to the tombstone, without
+    /// free text; `customer(id)` and `_entities` answer `status: ERASED`. Idempotent: erasing
+    /// again answers the first receipt (`alreadyErased: true`). `id`: the profile (`NOT_FOUND`;
+    /// `CONFLICT` when it was merged into another: erase that one, or while a legal hold is
+    /// on). `reason`: why (a case or ticket reference), 1–500 characters, kept in the audit log.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn erase_customer(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<super::types::ErasureReceipt> {
+        let id = CustomerId::parse("id", &id).gql()?;
+        let r = services(ctx).erase_customer(&actor(ctx)?, &id, &reason).await.gql()?;
+        Ok(written(ctx, super::types::ErasureReceipt(r)))
+    }
+
+    /// Put a legal hold on a profile (`on: true`) or release it: while on, the profile can be
+    /// neither erased nor purged by retention (nor can its audit trail). Audited with its
+    /// reason. `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when it was merged).
+    /// `reason`: a case reference, 1–500 characters.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn set_legal_hold(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        on: bool,
+        reason: Option<String>,
+    ) -> Result<Customer> {
+        let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
+        let r = services(ctx).set_legal_hold(&actor(ctx)?, &customer_id, on, reason.as_deref()).await.gql()?;
+        Ok(written(ctx, Customer(r)))
     }
 }

@@ -107,7 +107,7 @@ pub fn decode_audit_cursor(field: &str, raw: &str) -> Result<Position> {
 pub fn history_page(first: Option<i32>, after: Option<&str>, channel: Option<Channel>) -> Result<HistoryPage> {
     let first = page_size(first)?;
     let before = after.map(|c| decode_interaction_cursor("after", c)).transpose()?;
-    Ok(HistoryPage { limit: first as u64 + 1, before, channel })
+    Ok(HistoryPage { limit: first as u64 + 1, before, channel, filter: Default::default() })
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@
 
 use super::context::loaders;
 use super::loaders::{
-    AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, Loaders, PreferencesOf,
+    ActivityOf, AssignmentsOf, AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf,
+    Loaders, PreferencesOf,
 };
 use super::pagination::history_page;
 use crate::domain::Channel;
+use crate::domain::enums::InteractionKind;
 use crate::domain::id::CustomerId;
 use crate::domain::interaction::HistoryPage;
 use crate::service::merge::MergePreview;
@@ -22,17 +24,27 @@ fn page_from_arguments(args: &[(async_graphql::Name, Value)]) -> Option<HistoryP
     let mut first = None;
     let mut after = None;
     let mut channel = None;
+    let (mut kind, mut since, mut until, mut outcome, mut topic) = (None, None, None, None, None);
+    let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&chrono::Utc));
     for (name, value) in args {
         match (name.as_str(), value) {
             ("first", Value::Number(n)) => first = Some(i32::try_from(n.as_i64()?).ok()?),
             ("after", Value::String(s)) => after = Some(s.as_str()),
             ("channel", Value::Enum(c)) => channel = Some(c.as_str().parse::<Channel>().ok()?),
             ("channel", Value::String(c)) => channel = Some(c.parse::<Channel>().ok()?),
+            ("kind", Value::Enum(k)) => kind = Some(InteractionKind::parse(k.as_str())?),
+            ("kind", Value::String(k)) => kind = Some(InteractionKind::parse(k)?),
+            ("since", Value::String(s)) => since = Some(time(s)?),
+            ("until", Value::String(s)) => until = Some(time(s)?),
+            ("outcome", Value::String(s)) => outcome = Some(s.as_str()),
+            ("topic", Value::String(s)) => topic = Some(s.as_str()),
             (_, Value::Null) => {}
             _ => return None,
         }
     }
-    history_page(first, after, channel).ok()
+    let mut page = history_page(first, after, channel).ok()?;
+    page.filter = super::inputs::history_filter(kind, since, until, outcome, topic).ok()?;
+    Some(page)
 }
 
 /// Load every child kind that `node` (the look-ahead of a `Customer`) selects, for all `ids`.
@@ -64,6 +76,16 @@ pub async fn customers(ctx: &Context<'_>, node: &Lookahead<'_>, ids: &[CustomerI
             Ok(())
         }
     };
+    let activity = async {
+        if wants("activity") { l.load_many(ids.iter().cloned().map(ActivityOf)).await.map(drop) } else { Ok(()) }
+    };
+    let assignments = async {
+        if wants("labelAssignments") {
+            l.load_many(ids.iter().cloned().map(AssignmentsOf)).await.map(drop)
+        } else {
+            Ok(())
+        }
+    };
     let history = async {
         for selection in node.field("interactions").selection_fields() {
             let Some(page) = selection.arguments().ok().and_then(|args| page_from_arguments(&args)) else { continue };
@@ -71,8 +93,9 @@ pub async fn customers(ctx: &Context<'_>, node: &Lookahead<'_>, ids: &[CustomerI
         }
         Ok(())
     };
-    let (a, b, c, d, e, f) = futures_util::join!(identities, labels, prefs, attrs, refs, history);
-    for r in [a, b, c, d, e, f] {
+    let (a, b, c, d, e, f, g, h) =
+        futures_util::join!(identities, labels, prefs, attrs, refs, history, activity, assignments);
+    for r in [a, b, c, d, e, f, g, h] {
         r.map_err(|e| e.as_ref().extend())?;
     }
     Ok(())

@@ -21,6 +21,20 @@ pub struct Query;
 
 #[Object]
 impl Query {
+    /// The profile linked to a CRM or ticketing record (`upsertCustomerByExternalRef`); `null` when none is.
+    /// `system`: the CRM, case-insensitive (1–64 characters). `externalId`: the record's id there (1–255).
+    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    async fn customer_by_external_ref(
+        &self,
+        ctx: &Context<'_>,
+        system: String,
+        external_id: String,
+    ) -> Result<Option<Customer>> {
+        let reference = crate::domain::external_ref::ExternalRef::from_arguments(&system, &external_id).gql()?;
+        let Some(id) = services(ctx).customer_by_external_ref(&reference).await.gql()? else { return Ok(None) };
+        Ok(loaders(ctx).load_one(CustomerById(id)).await.gql()?.flatten().map(Customer))
+    }
+
     /// One profile by id: the 360° view. `null` when there is no such customer.
     /// `id`: the customer's id; a malformed one also answers `null`. A merged profile still resolves
     /// (`status: MERGED`).
@@ -175,6 +189,19 @@ impl Query {
     async fn attribute_definitions(&self, ctx: &Context<'_>) -> Result<Vec<AttributeDefinition>> {
         let defs = attributes::definitions(&services(ctx).store.db).await.map_err(Error::from).gql()?;
         Ok(defs.into_iter().map(Into::into).collect())
+    }
+
+    /// Subject-access export: every piece of data held about a person — the profile and
+    /// every profile merged into it, identities, attributes, labels with their source,
+    /// preferences and consents, the whole interaction history, CRM links, merge ledgers
+    /// and the audit entries about them — decrypted, as one versioned JSON document
+    /// (`format`, `version`). Audited (`customer.export`). Card numbers inside free text are
+    /// redacted here too (PCI DSS). `id`: the profile (`NOT_FOUND`; `CONFLICT` when it was
+    /// merged: export the one it was merged into). An erased profile exports as its tombstone.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn export_customer(&self, ctx: &Context<'_>, id: ID) -> Result<async_graphql::Json<serde_json::Value>> {
+        let id = CustomerId::parse("id", &id).gql()?;
+        Ok(async_graphql::Json(services(ctx).export_customer(&actor(ctx)?, &id).await.gql()?))
     }
 
     #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]

@@ -50,6 +50,9 @@ struct Body<'a> {
 }
 
 pub(super) async fn graphql(State(state): State<AppState>, request: Request) -> Response {
+    if super::websocket::is_upgrade(request.headers()) {
+        return super::websocket::upgrade(state, request).await;
+    }
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;

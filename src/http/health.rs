@@ -55,14 +55,24 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     let (all, anomaly, background) =
         (store.statements.get(), store.anomaly_statements.get(), store.background_statements.get());
     let requests = all.saturating_sub(anomaly).saturating_sub(background);
+    let dispatcher = store.dispatcher_statements.get();
+    let sealer = background.saturating_sub(dispatcher);
     body.push_str(&format!(
-        "# HELP customers_sql_statements_by_source_total SQL statements by who sent them: requests (resolvers and the audit of what they showed), the anomaly detector, the audit sealer.\n\
+        "# HELP customers_sql_statements_by_source_total SQL statements by who sent them: requests (resolvers and the audit of what they showed), the anomaly detector (its background judge and the block checks), the audit sealer (with the retention task), the event dispatcher.\n\
          # TYPE customers_sql_statements_by_source_total counter\n\
          customers_sql_statements_by_source_total{{source=\"requests\"}} {requests}\n\
          customers_sql_statements_by_source_total{{source=\"anomaly_detector\"}} {anomaly}\n\
-         customers_sql_statements_by_source_total{{source=\"audit_sealer\"}} {background}\n"
+         customers_sql_statements_by_source_total{{source=\"audit_sealer\"}} {sealer}\n\
+         customers_sql_statements_by_source_total{{source=\"event_dispatcher\"}} {dispatcher}\n"
     ));
+    body.push_str(&crate::events::metrics(&state.services.live));
     body.push_str(&anomaly_metrics(&state.services.anomaly.detections_total()));
+    body.push_str(&format!(
+        "# HELP customers_access_observations_dropped_total Requests whose observations the anomaly detector dropped because its queue was full (the database away).\n\
+         # TYPE customers_access_observations_dropped_total counter\n\
+         customers_access_observations_dropped_total {}\n",
+        state.services.anomaly.dropped_total()
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

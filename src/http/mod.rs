@@ -7,6 +7,7 @@ mod graphiql;
 mod health;
 pub mod protect;
 pub mod tls;
+mod websocket;
 
 use crate::graphql::CustomersSchema;
 use crate::service::Services;

@@ -7,8 +7,9 @@ use crate::domain::customer::{Customer, ProfileInput};
 use crate::domain::enums::{CustomerStatus, LabelSource};
 use crate::domain::external_ref::ExternalRef;
 use crate::domain::id::CustomerId;
+use crate::domain::id::LabelId;
 use crate::domain::{Error, Result};
-use crate::store::{Constraint, StoreError, customers, external_refs};
+use crate::store::{Constraint, StoreError, customers, external_refs, labels};
 
 const ATTEMPTS: usize = 3;
 
@@ -23,12 +24,42 @@ impl Services {
         reference: &ExternalRef,
         input: ProfileInput,
     ) -> Result<(Customer, bool)> {
+        self.sync_by_external_ref(actor, reference, input, false).await
+    }
+
+    /// [`Self::upsert_by_external_ref`]; with `sync_labels`, the input's labels are the
+    /// record's whole set in the CRM: assignments the CRM made earlier (`source: CRM`) that it
+    /// no longer names are removed (the one way besides `labels:manage` to remove them);
+    /// assignments made here by agents or rules are left alone.
+    pub async fn sync_by_external_ref(
+        &self,
+        actor: &Actor,
+        reference: &ExternalRef,
+        input: ProfileInput,
+        sync_labels: bool,
+    ) -> Result<(Customer, bool)> {
         for _ in 0..ATTEMPTS {
             let tx = self.store.begin_write().await?;
             if let Some(id) = external_refs::owner(&tx, &self.store.codec, reference).await? {
                 customers::touch(&tx, &self.store.codec, &id, None).await.on("customer", "ref")?;
                 self.apply_profile(&tx, actor, &id, &input, LabelSource::Crm, Apply::Sync).await?;
-                let change = Change::to_customer("customer.sync", &id, input.changed_fields());
+                let mut fields = input.changed_fields();
+                if sync_labels {
+                    let named: Vec<&LabelId> = input.label_ids.iter().map(|l| &l.value).collect();
+                    let dropped: Vec<LabelId> = labels::assignments_of(&tx, &id)
+                        .await?
+                        .into_iter()
+                        .filter(|a| a.source == LabelSource::Crm && !named.contains(&&a.label_id))
+                        .map(|a| a.label_id)
+                        .collect();
+                    if !dropped.is_empty() {
+                        labels::unassign(&tx, &id, &dropped).await?;
+                        if !fields.iter().any(|f| f == "labels") {
+                            fields.push("labels".to_owned());
+                        }
+                    }
+                }
+                let change = Change::to_customer("customer.sync", &id, fields);
                 return Ok((self.finish(tx, actor, change).await?, false));
             }
             let id = CustomerId::generate();
@@ -46,5 +77,12 @@ impl Services {
             }
         }
         Err(Error::Internal(anyhow::anyhow!("the CRM upsert kept racing with concurrent writers")))
+    }
+}
+
+impl Services {
+    /// The profile a CRM record is linked to, if any (merges move links to the survivor).
+    pub async fn customer_by_external_ref(&self, reference: &ExternalRef) -> Result<Option<CustomerId>> {
+        Ok(external_refs::owner(&self.store.db, &self.store.codec, reference).await?)
     }
 }

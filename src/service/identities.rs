@@ -38,6 +38,9 @@ impl Services {
     pub async fn remove_identity(&self, actor: &Actor, identity_id: &IdentityId) -> Result<Customer> {
         let (tx, customer_id) = self.begin_on_identity(identity_id).await?;
         identities::delete(&tx, identity_id).await?;
+        // Its sealed copies in merge ledgers go too: an unmerge must not bring it back.
+        crate::store::lifecycle::scrub::identity_from_ledgers(&tx, &self.store.codec, &customer_id, identity_id)
+            .await?;
         let change = Change::to_customer("identity.remove", &customer_id, vec!["identities".into()]);
         self.finish(tx, actor, change.on_entity(identity_id.as_str())).await
     }

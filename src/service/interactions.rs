@@ -3,10 +3,11 @@
 
 use super::{On, Services};
 use crate::domain::audit::{Actor, Change};
+use crate::domain::history::{Idempotency, Metadata};
 use crate::domain::id::{CustomerId, InteractionId};
 use crate::domain::interaction::{Interaction, InteractionSpec};
 use crate::domain::{Error, Result};
-use crate::store::{Constraint, StoreError, commit, customers, interactions};
+use crate::store::{Constraint, StoreError, activity, commit, customers, history, interactions};
 use serde_json::json;
 
 impl Services {
@@ -19,17 +20,46 @@ impl Services {
         customer_id: &CustomerId,
         new: InteractionSpec,
     ) -> Result<Interaction> {
+        self.link_interaction_with(actor, customer_id, new, LinkOptions::default()).await
+    }
+
+    /// [`Self::link_interaction`] with metadata and an idempotency key: a request retried
+    /// with the same key returns the interaction the first one linked (whoever won a race);
+    /// the same key with another request is a `CONFLICT` on `interaction.idempotencyKey`.
+    pub async fn link_interaction_with(
+        &self,
+        actor: &Actor,
+        customer_id: &CustomerId,
+        new: InteractionSpec,
+        options: LinkOptions,
+    ) -> Result<Interaction> {
+        if let Some(existing) = self.idempotent_link(options.idempotency.as_ref()).await? {
+            return Ok(existing);
+        }
         if let Some(existing) = self.existing_link(customer_id, &new).await? {
             return Ok(existing);
         }
         let tx = self.begin_on(customer_id, "customerId").await?;
-        match interactions::insert(&tx, &self.store.codec, customer_id, &new).await {
+        match interactions::insert(&tx, &self.store.codec, customer_id, &new, options.idempotency.as_ref()).await {
             Ok(id) => {
+                if let Some(metadata) = &options.metadata {
+                    history::put_metadata(&tx, &self.store.codec, customer_id, &id, Some(metadata)).await?;
+                }
                 let record = interactions::get(&tx, &self.store.codec, &id).await?.ok_or(StoreError::NotFound)?;
+                activity::on_link(&tx, &record).await?;
+                activity::prune(&tx, customer_id).await?;
                 let change = Change::to_customer("interaction.link", customer_id, vec!["interactions".into()]);
                 self.record(&tx, actor, vec![change.on_entity(id.as_str())]).await?;
                 commit(tx).await?;
                 Ok(record)
+            }
+            Err(StoreError::Duplicate(Constraint::IdempotencyKey)) => {
+                drop(tx); // rolled back: the same key was used meanwhile
+                match self.idempotent_link(options.idempotency.as_ref()).await? {
+                    Some(existing) => Ok(existing),
+                    None => Err(StoreError::Duplicate(Constraint::IdempotencyKey)
+                        .on("interaction", "interaction.idempotencyKey")),
+                }
             }
             Err(StoreError::Duplicate(Constraint::ConversationLink)) => {
                 drop(tx); // rolled back: the conversation was linked meanwhile
@@ -40,6 +70,19 @@ impl Services {
                 }
             }
             Err(other) => Err(other.on("interaction", "interaction.conversationId")),
+        }
+    }
+
+    /// The interaction an idempotency key linked, if the request is the same; `CONFLICT` if
+    /// the key was used for another request.
+    async fn idempotent_link(&self, idempotency: Option<&Idempotency>) -> Result<Option<Interaction>> {
+        let Some(idempotency) = idempotency else { return Ok(None) };
+        match interactions::by_idempotency_key(&self.store.db, &self.store.codec, &idempotency.key).await? {
+            Some((existing, digest)) if digest == idempotency.digest => Ok(Some(existing)),
+            Some(_) => {
+                Err(StoreError::Duplicate(Constraint::IdempotencyKey).on("interaction", "interaction.idempotencyKey"))
+            }
+            None => Ok(None),
         }
     }
 
@@ -69,6 +112,7 @@ impl Services {
                 customers::touch(&tx, &self.store.codec, id, None).await.on("customer", field)?;
             }
             interactions::move_to(&tx, std::slice::from_ref(interaction_id), &current.customer_id, to).await?;
+            activity::rebuild(&tx, &[current.customer_id.clone(), to.clone()]).await?;
             let details = json!({ "from": current.customer_id, "to": to });
             let changes = [&current.customer_id, to].map(|id| {
                 Change::to_customer("interaction.relink", id, vec!["interactions".into()])
@@ -81,4 +125,11 @@ impl Services {
         commit(tx).await?;
         Ok(moved)
     }
+}
+
+/// What a link may carry besides the interaction itself.
+#[derive(Clone, Debug, Default)]
+pub struct LinkOptions {
+    pub metadata: Option<Metadata>,
+    pub idempotency: Option<Idempotency>,
 }

@@ -14,7 +14,7 @@ impl Services {
     /// customer's data key, batch by batch; returns how many. Resumable: run it again after
     /// an interruption and it does what is left.
     pub async fn reseal_legacy(&self, batch: u64) -> Result<u64> {
-        crate::store::in_background(async {
+        crate::store::in_background(crate::store::Background::Reseal, async {
             let mut total = 0;
             loop {
                 let tx = self.store.begin_write().await?;

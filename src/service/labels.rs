@@ -76,13 +76,28 @@ impl Services {
         self.finish(tx, actor, change.with_details(label_details(label_ids))).await
     }
 
+    /// Unassign labels. An assignment the CRM owns (`source: CRM`) is the CRM sync's to
+    /// remove: anyone else needs `labels:manage` (`may_remove_crm`), or the whole call is
+    /// `FORBIDDEN` on that label's field and nothing is removed.
     pub async fn unassign_labels(
         &self,
         actor: &Actor,
         customer_id: &CustomerId,
         label_ids: &[Located<LabelId>],
+        may_remove_crm: bool,
     ) -> Result<Customer> {
         let tx = self.begin_on(customer_id, "customerId").await?;
+        if !may_remove_crm {
+            let crm_owned: Vec<LabelId> = labels::assignments_of(&tx, customer_id)
+                .await?
+                .into_iter()
+                .filter(|a| a.source == LabelSource::Crm)
+                .map(|a| a.label_id)
+                .collect();
+            if let Some(owned) = label_ids.iter().find(|l| crm_owned.contains(&l.value)) {
+                return Err(Error::forbidden_at(crate::domain::Scope::LabelsManage, &owned.field));
+            }
+        }
         let ids: Vec<LabelId> = label_ids.iter().map(|l| l.value.clone()).collect();
         labels::unassign(&tx, customer_id, &ids).await?;
         let change = Change::to_customer("labels.unassign", customer_id, vec!["labels".into()]);

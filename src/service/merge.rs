@@ -17,8 +17,8 @@ use crate::domain::preference::Preferences;
 use crate::domain::text::Located;
 use crate::domain::{Error, Result};
 use crate::store::{
-    StoreError, attributes, commit, customers, external_refs, identities, interactions, labels, merges, preferences,
-    rollback,
+    StoreError, activity, attributes, commit, customers, external_refs, identities, interactions, labels, merges,
+    preferences, rollback,
 };
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
@@ -112,6 +112,10 @@ impl Services {
             }
         }
 
+        let mut moved: Vec<CustomerId> = merged.iter().map(|m| m.value.clone()).collect();
+        moved.push(survivor.clone());
+        activity::rebuild(&tx, &moved).await?;
+
         if let Some(page) = preview {
             let preview = self.preview(&tx, survivor, page).await?;
             rollback(tx).await?;
@@ -175,6 +179,7 @@ impl Services {
         merges::mark_undone(&tx, merge_id, &actor.subject).await?;
         let mut ids = vec![survivor_id.clone()];
         ids.extend(entry.merge.merged_ids.iter().cloned());
+        activity::rebuild(&tx, &ids).await?;
         let details = json!({ "merge_id": merge_id });
         let mut changes =
             vec![Change::to_customer("customer.unmerge", survivor_id, merge_fields()).with_details(details)];

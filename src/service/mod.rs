@@ -7,11 +7,14 @@ pub mod attributes;
 pub mod audit;
 pub mod crm;
 mod errors;
+pub mod events;
+pub mod history;
 pub mod identification;
 pub mod identities;
 pub mod interactions;
 pub mod keys;
 pub mod labels;
+pub mod lifecycle;
 pub mod merge;
 pub mod preferences;
 pub mod profiles;
@@ -30,12 +33,43 @@ pub struct Services {
     pub store: Store,
     pub normalize: Arc<NormalizeOptions>,
     pub anomaly: Arc<anomaly::Detector>,
+    /// Change notices for live updates, and the event dispatcher's counters.
+    pub live: Arc<events::LiveUpdates>,
+    /// Whether writes write their events to the outbox: always, except in the benchmark
+    /// that measures what the outbox costs (`benches/events.rs`).
+    pub(crate) outbox: bool,
+    /// Whether responses that show PII record it in the audit log: always, except while
+    /// the benchmark measures what that costs (`benches/hot_paths.rs`, `page-unaudited`).
+    /// Shared by every clone, so that the app already built sees the switch.
+    pub(crate) audit_reads: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Services {
     pub fn new(store: Store, normalize: NormalizeOptions) -> Self {
         let anomaly = Arc::new(anomaly::Detector::new(store.clone(), Default::default()));
-        Self { store, normalize: Arc::new(normalize), anomaly }
+        Self {
+            store,
+            normalize: Arc::new(normalize),
+            anomaly,
+            live: Arc::default(),
+            outbox: true,
+            audit_reads: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        }
+    }
+
+    /// Without the outbox: writes emit no events. Only for measuring the outbox's cost
+    /// (`benches/events.rs`); a service built this way breaks the event guarantees.
+    #[doc(hidden)]
+    pub fn without_outbox_for_benchmarks(mut self) -> Self {
+        self.outbox = false;
+        self
+    }
+
+    /// Switch the audit of PII shown off (`false`) or on again. Only for measuring what the
+    /// audit costs (`benches/hot_paths.rs`): with it off, PII is shown unaudited.
+    #[doc(hidden)]
+    pub fn set_read_audit_for_benchmarks(&self, on: bool) {
+        self.audit_reads.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// With the anomaly detector's thresholds (`CUSTOMERS_ANOMALY_*`).

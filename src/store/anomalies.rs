@@ -1,5 +1,6 @@
-//! The anomaly detector's counters: one upsert per request for everything it observed, one
-//! aggregate read over the rules' windows, and an occasional prune. Rows hold customer ids,
+//! The anomaly detector's counters: one upsert per judgement for everything observed since
+//! the last, one aggregate read over the rules' windows per 500 principals, and an
+//! occasional prune. Rows hold customer ids,
 //! digests and counts, never PII.
 
 use super::StoreResult;
@@ -13,18 +14,29 @@ use std::collections::BTreeMap;
 /// Rows per statement: far below SQLite's and PostgreSQL's bind limits (5 values a row).
 const CHUNK: usize = 1_000;
 
-/// Add `tallies` to `principal`'s counters: one statement (per thousand rows). Rows of the
-/// same key are summed first (PostgreSQL refuses to update a row twice in one statement)
-/// and sorted, so that concurrent requests lock rows in the same order.
+/// Add `tallies` to `principal`'s counters: one statement (per thousand rows).
 pub async fn record(db: &impl ConnectionTrait, principal: &str, tallies: &[Tally]) -> StoreResult<()> {
-    let mut summed: BTreeMap<(&str, &str, i64), i64> = BTreeMap::new();
-    for t in tallies {
-        *summed.entry((t.kind.as_str(), t.item.as_str(), t.bucket)).or_default() += t.hits;
+    record_many(db, [(principal, tallies)]).await
+}
+
+/// Add each principal's tallies to its counters: one statement per thousand rows, whatever
+/// the number of principals. Rows of the same key are summed first (PostgreSQL refuses to
+/// update a row twice in one statement) and sorted, so that concurrent judges lock rows in
+/// the same order.
+pub async fn record_many<'a>(
+    db: &impl ConnectionTrait,
+    batch: impl IntoIterator<Item = (&'a str, &'a [Tally])>,
+) -> StoreResult<()> {
+    let mut summed: BTreeMap<(&str, &str, &str, i64), i64> = BTreeMap::new();
+    for (principal, tallies) in batch {
+        for t in tallies {
+            *summed.entry((principal, t.kind.as_str(), t.item.as_str(), t.bucket)).or_default() += t.hits;
+        }
     }
     let rows: Vec<_> = summed.into_iter().collect();
     for chunk in rows.chunks(CHUNK) {
-        let models = chunk.iter().map(|((kind, item, bucket), hits)| obs::ActiveModel {
-            principal: Set(principal.to_owned()),
+        let models = chunk.iter().map(|((principal, kind, item, bucket), hits)| obs::ActiveModel {
+            principal: Set((*principal).to_owned()),
             kind: Set((*kind).to_owned()),
             item: Set((*item).to_owned()),
             bucket: Set(*bucket),
@@ -52,14 +64,23 @@ pub async fn record(db: &impl ConnectionTrait, principal: &str, tallies: &[Tally
 
 #[derive(FromQueryResult)]
 struct CountRow {
+    principal: String,
     kind: String,
     items: i64,
     buckets: i64,
     hits: i64,
 }
 
-/// `principal`'s counts over `spans`, per kind: one statement, at most a row per kind.
-pub async fn counts(db: &impl ConnectionTrait, principal: &str, spans: &[Span]) -> StoreResult<Counts> {
+/// Principals per aggregate read.
+const PRINCIPALS_PER_COUNT: usize = 500;
+
+/// Each of `principals`' counts over `spans`, per kind: one statement per 500 principals,
+/// at most a row per (principal, kind). A principal with no rows is absent.
+pub async fn counts_many(
+    db: &impl ConnectionTrait,
+    principals: &[&str],
+    spans: &[Span],
+) -> StoreResult<BTreeMap<String, Counts>> {
     let mut any = Condition::any();
     for span in spans {
         let mut one =
@@ -72,27 +93,32 @@ pub async fn counts(db: &impl ConnectionTrait, principal: &str, spans: &[Span]) 
         }
         any = any.add(one);
     }
-    let rows = obs::Entity::find()
-        .select_only()
-        .column(obs::Column::Kind)
-        .column_as(Expr::cust("COUNT(DISTINCT item)"), "items")
-        .column_as(Expr::cust("COUNT(DISTINCT bucket)"), "buckets")
-        .column_as(Expr::cust("CAST(SUM(hits) AS BIGINT)"), "hits")
-        .filter(obs::Column::Principal.eq(principal))
-        .filter(any)
-        .group_by(obs::Column::Kind)
-        .into_model::<CountRow>()
-        .all(db)
-        .await
-        .context("count access observations")?;
     let count = |n: i64| u64::try_from(n).unwrap_or_default();
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            let kind = Kind::parse(&r.kind)?;
-            Some((kind, Count { items: count(r.items), buckets: count(r.buckets), hits: count(r.hits) }))
-        })
-        .collect())
+    let mut all: BTreeMap<String, Counts> = BTreeMap::new();
+    for chunk in principals.chunks(PRINCIPALS_PER_COUNT) {
+        let rows = obs::Entity::find()
+            .select_only()
+            .column(obs::Column::Principal)
+            .column(obs::Column::Kind)
+            .column_as(Expr::cust("COUNT(DISTINCT item)"), "items")
+            .column_as(Expr::cust("COUNT(DISTINCT bucket)"), "buckets")
+            .column_as(Expr::cust("CAST(SUM(hits) AS BIGINT)"), "hits")
+            .filter(obs::Column::Principal.is_in(chunk.iter().copied()))
+            .filter(any.clone())
+            .group_by(obs::Column::Principal)
+            .group_by(obs::Column::Kind)
+            .into_model::<CountRow>()
+            .all(db)
+            .await
+            .context("count access observations")?;
+        for r in rows {
+            if let Some(kind) = Kind::parse(&r.kind) {
+                let c = Count { items: count(r.items), buckets: count(r.buckets), hits: count(r.hits) };
+                all.entry(r.principal).or_default().insert(kind, c);
+            }
+        }
+    }
+    Ok(all)
 }
 
 /// Forget `principal`'s observations of `kinds` (a cleared detection starts its count afresh).

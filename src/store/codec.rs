@@ -109,6 +109,9 @@ impl<'a> Aad<'a> {
     pub fn summary(interaction_id: &'a str) -> Self {
         Self { table: "interactions", column: "summary", row: interaction_id, bind: "" }
     }
+    pub fn metadata(interaction_id: &'a str) -> Self {
+        Self { table: "interaction_metadata", column: "metadata", row: interaction_id, bind: "" }
+    }
     pub fn consents(customer_id: &'a str) -> Self {
         Self { table: "preferences", column: "consents", row: customer_id, bind: "" }
     }

@@ -89,7 +89,10 @@ fn condition(q: &CustomerQuery) -> Condition {
     let mut cond = Condition::all();
     cond = match q.status {
         Some(status) => cond.add(customer::Column::Status.eq(status.as_str())),
-        None => cond.add(customer::Column::Status.ne(CustomerStatus::Merged.as_str())),
+        // Tombstones of erased profiles are listed only when asked for, as merged ones.
+        None => cond.add(
+            customer::Column::Status.is_not_in([CustomerStatus::Merged.as_str(), CustomerStatus::Erased.as_str()]),
+        ),
     };
     if !q.label_ids.is_empty() {
         let mut ids: Vec<String> = q.label_ids.iter().map(|id| id.as_str().to_owned()).collect();
@@ -180,7 +183,8 @@ pub async fn insert(
 
 /// Start a change to a profile: bump `version` and `updated_at`, checking `expected_version`
 /// when given. Done first in every write transaction, so the row lock it takes (PostgreSQL)
-/// orders concurrent writers to the same profile. `NotFound`, `Merged` or `Stale` otherwise.
+/// orders concurrent writers to the same profile. `NotFound` (also for an erased profile:
+/// nothing may be written to a tombstone), `Merged` or `Stale` otherwise.
 pub async fn touch(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
@@ -191,7 +195,7 @@ pub async fn touch(
         .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
         .col_expr(customer::Column::UpdatedAt, Expr::value(now()))
         .filter(customer::Column::Id.eq(id.as_str()))
-        .filter(customer::Column::Status.ne(CustomerStatus::Merged.as_str()));
+        .filter(customer::Column::Status.is_not_in([CustomerStatus::Merged.as_str(), CustomerStatus::Erased.as_str()]));
     if let Some(v) = expected_version {
         update = update.filter(customer::Column::Version.eq(v));
     }
@@ -199,6 +203,7 @@ pub async fn touch(
     match (updated, get(db, codec, id).await?) {
         (1, Some(c)) => Ok(c),
         (_, None) => Err(StoreError::NotFound),
+        (_, Some(c)) if c.status == CustomerStatus::Erased => Err(StoreError::NotFound),
         (_, Some(c)) if c.status == CustomerStatus::Merged => {
             Err(StoreError::Merged { into: c.merged_into.unwrap_or_else(|| c.id.clone()) })
         }

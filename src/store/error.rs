@@ -20,15 +20,18 @@ pub enum Constraint {
     /// `ux_external_refs_key`: a CRM record is linked to one profile (the blind index of
     /// its id: the id itself is sealed).
     ExternalRef,
+    /// `ux_interactions_idempotency`: an idempotency key names one interaction.
+    IdempotencyKey,
 }
 
 impl Constraint {
-    pub const ALL: [Constraint; 5] = [
+    pub const ALL: [Constraint; 6] = [
         Constraint::IdentityPerCustomer,
         Constraint::AnonymousIdentity,
         Constraint::LabelName,
         Constraint::ConversationLink,
         Constraint::ExternalRef,
+        Constraint::IdempotencyKey,
     ];
 
     /// The index name, as created by the migrations.
@@ -46,6 +49,7 @@ impl Constraint {
             Constraint::LabelName => ("ux_labels_name_key", "labels", &["name_key"]),
             Constraint::ConversationLink => ("ux_interactions_conversation", "interactions", &["conversation_id"]),
             Constraint::ExternalRef => ("ux_external_refs_key", "external_refs", &["system", "external_key"]),
+            Constraint::IdempotencyKey => ("ux_interactions_idempotency", "interactions", &["idempotency_key"]),
         }
     }
 

@@ -6,7 +6,8 @@ use super::error::DbContext;
 use super::{PiiCodec, StoreError, StoreResult, now};
 use crate::domain::Channel;
 use crate::domain::Pii;
-use crate::domain::enums::{Direction, InteractionKind};
+use crate::domain::enums::{Direction, InteractionKind, Sentiment};
+use crate::domain::history::Idempotency;
 use crate::domain::id::{CustomerId, InteractionId};
 use crate::domain::interaction::{HistoryPage, Interaction, InteractionSpec, Period};
 use anyhow::anyhow;
@@ -41,7 +42,7 @@ pub(crate) async fn seal_summary(
     }
 }
 
-async fn decode_all(codec: &PiiCodec, rows: Vec<interaction::Model>) -> StoreResult<Vec<Interaction>> {
+pub(crate) async fn decode_all(codec: &PiiCodec, rows: Vec<interaction::Model>) -> StoreResult<Vec<Interaction>> {
     codec.prefetch(rows.iter().filter_map(|m| m.summary.as_deref())).await.context("load data keys")?;
     let mut out = Vec::with_capacity(rows.len());
     for m in rows {
@@ -55,6 +56,8 @@ async fn decode(codec: &PiiCodec, mut m: interaction::Model) -> StoreResult<Inte
     let kind = InteractionKind::parse(&m.kind).ok_or_else(|| anyhow!("unknown interaction kind in row"));
     let channel = m.channel.parse::<Channel>().map_err(|_| anyhow!("unknown channel in interaction row"));
     let direction = Direction::parse(&m.direction).ok_or_else(|| anyhow!("unknown direction in row"));
+    let sentiment =
+        m.sentiment.as_deref().map(|s| Sentiment::parse(s).ok_or_else(|| anyhow!("unknown sentiment in row")));
     Ok(Interaction {
         spec: InteractionSpec {
             kind: kind.context("decode an interaction")?,
@@ -64,6 +67,9 @@ async fn decode(codec: &PiiCodec, mut m: interaction::Model) -> StoreResult<Inte
             period: Period { start: m.started_at, end: m.ended_at },
             summary: m.summary,
             agent_id: m.agent_id,
+            outcome: m.outcome,
+            topic: m.topic,
+            sentiment: sentiment.transpose().context("decode an interaction")?,
         },
         id: InteractionId::from_stored(m.id),
         customer_id: CustomerId::from_stored(m.customer_id),
@@ -98,6 +104,22 @@ pub async fn latest_for_customers(
         .and_where(C::CustomerId.is_in(keys(customer_ids)));
     if let Some(channel) = page.channel {
         inner.and_where(C::Channel.eq(channel.as_str()));
+    }
+    let filter = &page.filter;
+    if let Some(kind) = filter.kind {
+        inner.and_where(C::Kind.eq(kind.as_str()));
+    }
+    if let Some(since) = filter.since {
+        inner.and_where(C::StartedAt.gte(since));
+    }
+    if let Some(until) = filter.until {
+        inner.and_where(C::StartedAt.lt(until));
+    }
+    if let Some(outcome) = &filter.outcome {
+        inner.and_where(C::Outcome.eq(outcome.as_str()));
+    }
+    if let Some(topic) = &filter.topic {
+        inner.and_where(C::Topic.eq(topic.as_str()));
     }
     if let Some((started_at, id)) = &page.before {
         inner.cond_where(
@@ -156,14 +178,35 @@ pub async fn by_conversation(
     }
 }
 
+/// The interaction linked with an idempotency key, and the digest of the request that linked it.
+pub async fn by_idempotency_key(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    key: &str,
+) -> StoreResult<Option<(Interaction, String)>> {
+    let Some(m) = interaction::Entity::find()
+        .filter(interaction::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+        .context("find the interaction of an idempotency key")?
+    else {
+        return Ok(None);
+    };
+    let digest = m.idempotency_digest.clone().unwrap_or_default();
+    Ok(Some((decode(codec, m).await?, digest)))
+}
+
 /// Link an interaction. A conversation already linked (to anyone) is a
 /// `Duplicate(ConversationLink)`, whether seen first or lost in a race; the caller decides
-/// what that means (the same customer: a retry; another: a conflict).
+/// what that means (the same customer: a retry; another: a conflict). An idempotency key
+/// already used is a `Duplicate(IdempotencyKey)` (only a lost race gets here: the service
+/// looks first).
 pub async fn insert(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
     customer_id: &CustomerId,
     new: &InteractionSpec,
+    idempotency: Option<&Idempotency>,
 ) -> StoreResult<InteractionId> {
     if let Some(conversation_id) = &new.conversation_id
         && linked(db, conversation_id).await?
@@ -183,6 +226,11 @@ pub async fn insert(
         summary: Set(seal_summary(codec, customer_id.as_str(), id.as_str(), new.summary.as_deref()).await?),
         agent_id: Set(new.agent_id.clone()),
         created_at: Set(now()),
+        outcome: Set(new.outcome.clone()),
+        topic: Set(new.topic.clone()),
+        sentiment: Set(new.sentiment.map(|s| s.as_str().to_owned())),
+        idempotency_key: Set(idempotency.map(|i| i.key.clone())),
+        idempotency_digest: Set(idempotency.map(|i| i.digest.clone())),
     }
     .insert(db)
     .await
@@ -199,6 +247,30 @@ async fn linked(db: &impl ConnectionTrait, conversation_id: &str) -> StoreResult
         .await
         .context("find the link of a conversation")?;
     Ok(n > 0)
+}
+
+/// Write what `updateInteraction` may change (end, summary, outcome, topic, sentiment,
+/// agent) as `current.spec` now has it. The summary is sealed as [`insert`] seals it, under
+/// the key of the profile the interaction belongs to now, bound to the interaction.
+pub async fn update(db: &impl ConnectionTrait, codec: &PiiCodec, current: &Interaction) -> StoreResult<()> {
+    use interaction::Column as C;
+    let (id, spec) = (&current.id, &current.spec);
+    let summary = seal_summary(codec, current.customer_id.as_str(), id.as_str(), spec.summary.as_deref()).await?;
+    let done = interaction::Entity::update_many()
+        .col_expr(C::EndedAt, Expr::value(spec.period.end))
+        .col_expr(C::Summary, Expr::value(summary))
+        .col_expr(C::Outcome, Expr::value(spec.outcome.clone()))
+        .col_expr(C::Topic, Expr::value(spec.topic.clone()))
+        .col_expr(C::Sentiment, Expr::value(spec.sentiment.map(|s| s.as_str().to_owned())))
+        .col_expr(C::AgentId, Expr::value(spec.agent_id.clone()))
+        .filter(C::Id.eq(id.as_str()))
+        .exec(db)
+        .await
+        .context("update an interaction")?;
+    if done.rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 /// Move interactions to another customer, only those still with `from`.

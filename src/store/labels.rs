@@ -68,6 +68,34 @@ pub async fn by_customers(
     Ok(out)
 }
 
+/// The assignments of each customer with their labels, by label name, in one statement.
+pub async fn assignments_by_customers(
+    db: &impl ConnectionTrait,
+    customer_ids: &[CustomerId],
+) -> StoreResult<HashMap<CustomerId, Vec<(Assignment, Label)>>> {
+    let rows: Vec<(customer_label::Model, Option<label::Model>)> = customer_label::Entity::find()
+        .filter(customer_label::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
+        .select_also(label::Entity)
+        .join(JoinType::InnerJoin, assignment_join())
+        .order_by_asc(label::Column::NameKey)
+        .all(db)
+        .await
+        .context("load the label assignments of customers")?;
+    let mut out: HashMap<CustomerId, Vec<(Assignment, Label)>> = HashMap::new();
+    for (a, label) in rows {
+        let Some(label) = label else { continue };
+        let source = LabelSource::parse(&a.source).ok_or_else(|| anyhow!("unknown assignment source in row"));
+        let assignment = Assignment {
+            source: source.context("decode an assignment")?,
+            label_id: LabelId::from_stored(a.label_id),
+            assigned_by: a.assigned_by,
+            assigned_at: a.assigned_at,
+        };
+        out.entry(CustomerId::from_stored(a.customer_id)).or_default().push((assignment, decode(label)?));
+    }
+    Ok(out)
+}
+
 /// Add a label; a name already taken is `Duplicate(LabelName)`.
 pub async fn insert(db: &impl ConnectionTrait, spec: &LabelSpec, source: LabelSource) -> StoreResult<Label> {
     let at = now();

@@ -4,6 +4,7 @@
 //! names. Batch reads return maps keyed by id, so that DataLoaders can serve any number of
 //! parents with one statement.
 
+pub mod activity;
 pub mod anomalies;
 pub mod anomaly_detections;
 pub mod attributes;
@@ -12,12 +13,15 @@ pub mod codec;
 pub mod customers;
 pub mod entity;
 pub mod error;
+pub mod events;
 pub mod external_refs;
+pub mod history;
 pub mod identities;
 pub mod interactions;
 pub mod keystore;
 pub mod labels;
 pub mod ledger;
+pub mod lifecycle;
 pub mod merges;
 pub mod preferences;
 pub mod reseal;
@@ -43,15 +47,31 @@ impl StatementCounter {
     }
 }
 
-tokio::task_local! {
-    /// Set while background work (the audit sealer) runs, so that its statements are
-    /// counted apart from the requests'.
-    static BACKGROUND: ();
+/// Background work whose statements are counted apart from the requests'.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Background {
+    /// The audit sealer: counted in `background_statements`.
+    AuditSealer,
+    /// The anomaly detector's judge: counted in `anomaly_statements`.
+    AnomalyJudge,
+    /// The retention task: counted in `background_statements` (with the sealer's).
+    Retention,
+    /// Re-sealing values written before envelope encryption: in `background_statements`.
+    Reseal,
+    /// The event dispatcher (the outbox's reads and delivery marks): counted in
+    /// `background_statements` and in `dispatcher_statements`.
+    EventDispatcher,
 }
 
-/// Run `work` as background work: its statements count in `background_statements`.
-pub async fn in_background<T>(work: impl std::future::Future<Output = T>) -> T {
-    BACKGROUND.scope((), work).await
+tokio::task_local! {
+    /// Set while background work runs, so that its statements are counted apart from the
+    /// requests'.
+    static BACKGROUND: Background;
+}
+
+/// Run `work` as background work of `kind`: see [`Background`] for where its statements count.
+pub async fn in_background<T>(kind: Background, work: impl std::future::Future<Output = T>) -> T {
+    BACKGROUND.scope(kind, work).await
 }
 
 /// The database handle plus the PII codec every repository uses.
@@ -60,11 +80,15 @@ pub struct Store {
     pub db: DatabaseConnection,
     pub codec: PiiCodec,
     pub statements: StatementCounter,
-    /// The part of `statements` the anomaly detector sent (its tables are `anomaly_…`),
-    /// so that tests can bound a resolver's own statements and the detector's apart.
+    /// The part of `statements` the anomaly detector sent (its judge, and the block checks
+    /// and clears of requests, whose tables are `anomaly_…`), so that tests can bound a
+    /// resolver's own statements and the detector's apart.
     pub anomaly_statements: StatementCounter,
-    /// The part of `statements` background work sent (the audit sealer: [`in_background`]).
+    /// The part of `statements` background work sent ([`in_background`]: the audit sealer,
+    /// the retention task, the event dispatcher). Disjoint from `anomaly_statements`.
     pub background_statements: StatementCounter,
+    /// The part of `background_statements` the event dispatcher sent.
+    pub dispatcher_statements: StatementCounter,
 }
 
 impl Store {
@@ -88,6 +112,9 @@ impl Store {
         if url.starts_with("sqlite:") {
             // SQLite allows one writer; a small pool avoids busy waits between our own writers.
             opts.max_connections(4).min_connections(1);
+            // Deleted content is overwritten, not left in free pages: an erased customer's
+            // data must not stay readable in the file (decision 0010).
+            opts.map_sqlx_sqlite_opts(|o| o.pragma("secure_delete", "ON"));
         } else {
             opts.max_connections(20).min_connections(1);
         }
@@ -102,18 +129,30 @@ impl Store {
         let background_statements = StatementCounter::default();
         let (counter, anomaly_counter) = (statements.0.clone(), anomaly_statements.0.clone());
         let background_counter = background_statements.0.clone();
+        let dispatcher_statements = StatementCounter::default();
+        let dispatcher_counter = dispatcher_statements.0.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
-            if BACKGROUND.try_with(|_| ()).is_ok() {
-                background_counter.fetch_add(1, Ordering::Relaxed);
-            }
-            if info.statement.sql.contains("\"anomaly_") {
-                anomaly_counter.fetch_add(1, Ordering::Relaxed);
+            match BACKGROUND.try_with(|kind| *kind).ok() {
+                Some(Background::AuditSealer | Background::Retention | Background::Reseal) => {
+                    background_counter.fetch_add(1, Ordering::Relaxed);
+                }
+                Some(Background::EventDispatcher) => {
+                    background_counter.fetch_add(1, Ordering::Relaxed);
+                    dispatcher_counter.fetch_add(1, Ordering::Relaxed);
+                }
+                Some(Background::AnomalyJudge) => {
+                    anomaly_counter.fetch_add(1, Ordering::Relaxed);
+                }
+                None if info.statement.sql.contains("\"anomaly_") => {
+                    anomaly_counter.fetch_add(1, Ordering::Relaxed);
+                }
+                None => {}
             }
             // The SQL text only (placeholders): the values can be PII and are never logged.
             tracing::trace!(target: "customers::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
         });
-        Ok(Self { db, codec, statements, anomaly_statements, background_statements })
+        Ok(Self { db, codec, statements, anomaly_statements, background_statements, dispatcher_statements })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -160,6 +199,19 @@ impl Store {
             error::DbContext::context(self.db.begin_with_options(options).await, "begin a write transaction")
         } else {
             error::DbContext::context(self.db.begin().await, "begin a write transaction")
+        }
+    }
+
+    /// After an erasure on SQLite: copy the write-ahead log into the database file and empty
+    /// it, so that the pages holding the erased rows' old versions leave the WAL (with
+    /// `secure_delete` they are zeroed in the file). Best effort: a reader still on an older
+    /// snapshot keeps the log until the next checkpoint. A no-op on PostgreSQL (its dead
+    /// rows are reclaimed by VACUUM; see decision 0010).
+    pub async fn flush_erased(&self) {
+        if self.backend() == DbBackend::Sqlite
+            && let Err(e) = self.db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await
+        {
+            tracing::warn!(error = %e, "could not checkpoint the SQLite log after an erasure");
         }
     }
 

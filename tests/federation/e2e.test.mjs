@@ -80,16 +80,23 @@ before(
     s.customersOrigin = `http://127.0.0.1:${port}`;
     s.customersUrl = `${s.customersOrigin}/graphql`;
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CUSTOMERS_')));
+    // Two replicas share the database and NATS (a stream and subjects of this run only):
+    // this one serves the gateway and only listens for events (CUSTOMERS_EVENTS_DISPATCH=false);
+    // the other (started by the subscription test) takes writes and dispatches the events.
+    const run = `${process.pid}${Date.now()}`;
+    s.replicaEnv = {
+      ...env,
+      CUSTOMERS_DATABASE_URL: `sqlite://${path.join(s.tmp, 'customers.db')}?mode=rwc`,
+      CUSTOMERS_JWKS: s.issuer.jwksPath,
+      CUSTOMERS_JWT_ISSUER: ISSUER,
+      CUSTOMERS_JWT_AUDIENCE: AUDIENCE,
+      CUSTOMERS_DATA_DIR: s.tmp,
+      CUSTOMERS_NATS_URL: process.env.CUSTOMERS_TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
+      CUSTOMERS_NATS_STREAM: `FEDERATION_${run}`,
+      CUSTOMERS_NATS_SUBJECT_PREFIX: `federation${run}.`,
+    };
     s.customers = startProcess('customers subgraph', s.bin, ['serve'], {
-      env: {
-        ...env,
-        CUSTOMERS_DATABASE_URL: `sqlite://${path.join(s.tmp, 'customers.db')}?mode=rwc`,
-        CUSTOMERS_LISTEN: `127.0.0.1:${port}`,
-        CUSTOMERS_JWKS: s.issuer.jwksPath,
-        CUSTOMERS_JWT_ISSUER: ISSUER,
-        CUSTOMERS_JWT_AUDIENCE: AUDIENCE,
-        CUSTOMERS_DATA_DIR: s.tmp,
-      },
+      env: { ...s.replicaEnv, CUSTOMERS_LISTEN: `127.0.0.1:${port}`, CUSTOMERS_EVENTS_DISPATCH: 'false' },
       cwd: s.tmp,
     });
     await waitForReady(s.customers, `${s.customersOrigin}/readyz`, SUBGRAPH_READY_TIMEOUT_MS);
@@ -104,6 +111,7 @@ before(
 
 after(async () => {
   await s.gateway?.stop();
+  await s.replicaB?.stop();
   await s.customers?.stop();
   await s.proxy?.close();
   await s.conversations?.close();
@@ -312,6 +320,9 @@ function gateway() {
           GATEWAY_JWKS: s.issuer.jwksPath,
           GATEWAY_JWT_ISSUER: ISSUER,
           GATEWAY_JWT_AUDIENCE: AUDIENCE,
+          // Subscriptions go to the subgraph over graphql-ws directly (the counting proxy
+          // speaks plain HTTP only).
+          GATEWAY_CUSTOMERS_SUBSCRIPTIONS_URL: `${s.customersOrigin.replace('http://', 'ws://')}/graphql`,
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
         },
       },
@@ -554,4 +565,89 @@ test('(h) @authenticated root fields need a valid token at the gateway', async (
   const r = await graphql(url, query, { token: noScopes });
   assert.ok(!r.body?.errors?.length, `a valid token without scopes was refused: ${r.text.slice(0, 500)}`);
   assert.ok(r.body?.data && field.name.value in r.body.data, r.text.slice(0, 500));
+});
+
+// ---- 6. live updates through the gateway -------------------------------------------------
+
+/**
+ * Subscribe through the gateway over SSE; resolves with the first event's payload, or
+ * rejects after `timeoutMs`. `started` resolves once the gateway answered with the stream.
+ */
+function subscribeOnce(url, query, { variables, token, timeoutMs = 20_000 }) {
+  const controller = new AbortController();
+  let onStarted;
+  const started = new Promise((resolve) => (onStarted = resolve));
+  const first = (async () => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ query, variables }),
+      signal: controller.signal,
+    });
+    onStarted(res.status);
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .join('\n');
+        if (data) {
+          const payload = JSON.parse(data);
+          if (payload.data || payload.errors) return payload;
+        }
+      }
+    }
+    throw new Error('the stream ended without an event');
+  })();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  return {
+    started,
+    first: first.finally(() => {
+      clearTimeout(timer);
+      controller.abort();
+    }),
+  };
+}
+
+test('(i) a subscription through the gateway receives an update made through another replica', async () => {
+  const url = await gateway();
+  // Replica B: same database, same NATS; it takes the write and dispatches the event.
+  const port = await freePort();
+  s.replicaB = startProcess('customers replica B', s.bin, ['serve'], {
+    env: { ...s.replicaEnv, CUSTOMERS_LISTEN: `127.0.0.1:${port}`, CUSTOMERS_EVENTS_POLL_MS: '50' },
+    cwd: s.tmp,
+  });
+  await waitForReady(s.replicaB, `http://127.0.0.1:${port}/readyz`, SUBGRAPH_READY_TIMEOUT_MS);
+  const token = await s.issuer.token({ sub: 'agent-live', scope: ['customers:read', 'pii:read'] });
+  const sub = subscribeOnce(
+    url,
+    'subscription Watch($id: ID!) { customerChanged(id: $id) { id displayName labels { name } } }',
+    { variables: { id: s.jane.id }, token },
+  );
+  assert.equal(await sub.started, 200);
+  await new Promise((r) => setTimeout(r, 1_000)); // the gateway has subscribed to the subgraph
+
+  await graphqlOk(
+    `http://127.0.0.1:${port}/graphql`,
+    'mutation($id: ID!) { updateCustomer(id: $id, input: { displayName: "Jane Live" }) { id } }',
+    { token: s.fullToken, variables: { id: s.jane.id } },
+  );
+
+  const event = await sub.first;
+  assert.ok(!event.errors?.length, JSON.stringify(event));
+  assert.equal(event.data.customerChanged.id, s.jane.id);
+  assert.equal(event.data.customerChanged.displayName, 'Jane Live');
+  assert.deepEqual(event.data.customerChanged.labels, [{ name: 'VIP' }]);
 });

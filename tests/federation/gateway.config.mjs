@@ -73,6 +73,20 @@ export const gatewayConfig = defineConfig({
       typeof payload?.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
     rejectUnauthenticated: true,
   },
+  // Subscriptions reach the customers subgraph over graphql-ws (graphql-transport-ws) at
+  // its /graphql (GATEWAY_CUSTOMERS_SUBSCRIPTIONS_URL overrides, e.g. to bypass a proxy),
+  // carrying the caller's token in connection_init.
+  transportEntries: {
+    customers: {
+      options: {
+        subscriptions: {
+          kind: 'ws',
+          location: process.env.GATEWAY_CUSTOMERS_SUBSCRIPTIONS_URL ?? '/graphql',
+          options: { connectionParams: { authorization: '{context.headers.authorization}' } },
+        },
+      },
+    },
+  },
   propagateHeaders: {
     fromClientToSubgraphs: ({ request }) => {
       const authorization = request.headers.get('authorization');

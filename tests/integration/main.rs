@@ -1,5 +1,5 @@
 //! The integration tests, one binary: the API through the real app on SQLite and on
-//! PostgreSQL (`api`, `anomaly`, `catalogue`, `merging`, `races`), the binary as a newcomer runs it
+//! PostgreSQL (`api`, `anomaly`, `catalogue`, `events`, `merging`, `races`), the binary as a newcomer runs it
 //! (`cli`), hostile clients and broken dependencies (`hardening`), and the subgraph behind a real federation gateway (`federation`).
 
 mod common;
@@ -10,9 +10,12 @@ mod browser;
 mod catalogue;
 mod cli;
 mod envelope;
+mod events;
 mod federation;
 mod governance;
 mod graphql_http;
 mod hardening;
+mod history;
 mod merging;
+mod privacy;
 mod races;

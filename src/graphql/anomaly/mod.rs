@@ -1,7 +1,7 @@
 //! The anomaly detector's hooks in a request. Resolvers note what they observe in the
 //! request's [`Watch`] (profiles whose PII they revealed, pages fetched with `after`,
 //! identifier look-ups); at the end of the request [`after`] (called by `graphql::access`) adds
-//! the refusals (`FORBIDDEN` errors) and hands the batch to the detector in one call.
+//! the refusals (`FORBIDDEN` errors) and queues the batch for the detector (no I/O).
 //! Before execution it asks whether the principal's PII is blocked (cached, see
 //! `service::anomaly`), which [`blocked`] answers for `pii_visible`; a response whose PII
 //! the block masked says so in `extensions.pii`.
@@ -93,7 +93,7 @@ pub(super) async fn before(ctx: &ExtensionContext<'_>) {
 }
 
 /// After execution: the request's observations, with its refusals, in one call.
-pub(super) async fn after(ctx: &ExtensionContext<'_>, response: &Response) {
+pub(super) fn after(ctx: &ExtensionContext<'_>, response: &Response) {
     let (Some(principal), Some(services), Some(watch)) =
         (caller(ctx), ctx.data_opt::<Services>(), ctx.data_opt::<Arc<Watch>>())
     else {
@@ -102,10 +102,8 @@ pub(super) async fn after(ctx: &ExtensionContext<'_>, response: &Response) {
     let refusals = response.errors.iter().filter(|e| code(e) == Some("FORBIDDEN")).count();
     let mut observations = watch.observations.lock().map(|o| o.clone()).unwrap_or_default();
     observations.refusals += refusals as u64;
-    if let Err(e) = services.anomaly.observe(&principal.subject, &observations).await {
-        // Detection must not fail the request it watches.
-        tracing::error!(error = ?e, "could not record access observations");
-    }
+    // Queued, judged in the background: the request does not wait for the detector.
+    services.anomaly.observe(&principal.subject, &observations);
 }
 
 fn caller<'a>(ctx: &'a ExtensionContext<'_>) -> Option<&'a crate::domain::Principal> {

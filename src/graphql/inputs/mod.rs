@@ -2,7 +2,10 @@
 //! (`parse.rs`): this is the edge where every input is validated once, each error naming
 //! its field path (`input.identities.1.value`). Services receive only parsed commands.
 
+mod history;
 mod parse;
+
+pub use history::*;
 
 pub use parse::*;
 
@@ -154,6 +157,19 @@ pub struct InteractionInput {
     pub summary: Option<String>,
     /// The agent who handled it, as an id of the agents' system (at most 255 characters).
     pub agent_id: Option<ID>,
+    /// How it ended, as a code: 1–64 of `A–Z a–z 0–9 _ - . / :` (`resolved`, `escalated`).
+    pub outcome: Option<String>,
+    /// What it was about, as a code like `outcome` (`billing/fiber`).
+    pub topic: Option<String>,
+    /// How the customer felt.
+    pub sentiment: Option<crate::domain::enums::Sentiment>,
+    /// A JSON object of the channel's or CRM's own details: at most 8192 bytes as JSON and 5 levels deep.
+    /// Sealed at rest; shown only with `pii:read`.
+    pub metadata: Option<Json<serde_json::Value>>,
+    /// The client's key for this request (1–128 characters), for activities without a `conversationId` above
+    /// all: the same key with the same interaction returns the interaction linked first; with another one it is a
+    /// `CONFLICT` on `interaction.idempotencyKey`.
+    pub idempotency_key: Option<String>,
 }
 
 /// An attribute definition, created or replaced by `key`.

@@ -200,6 +200,9 @@ impl InteractionInput {
             ended_at: self.ended_at,
             summary: self.summary.as_deref(),
             agent_id: self.agent_id.as_ref().map(|a| a.as_str()),
+            outcome: self.outcome.as_deref(),
+            topic: self.topic.as_deref(),
+            sentiment: self.sentiment,
         };
         InteractionSpec::parse(field, raw)
     }

@@ -43,23 +43,34 @@ impl AuditEntry {
         self.0.operation.as_deref()
     }
 
-    /// The profile the entry is about; `null` for catalogue changes (labels, attribute definitions).
+    /// The profile the entry is about; `null` for catalogue changes (labels, attribute
+    /// definitions) and for a response that showed several profiles (see `customerIds`).
     async fn customer_id(&self) -> Option<ID> {
         self.0.customer_id.clone().map(ID)
     }
 
-    /// The object acted on: the profile, an identity, an interaction, a label, an attribute key.
+    /// Every profile the entry is about: `customerId`, or each profile a response showed
+    /// (one `pii.read` entry per response). Empty for catalogue changes.
+    async fn customer_ids(&self) -> Vec<ID> {
+        self.0.customer_ids.iter().cloned().map(ID).collect()
+    }
+
+    /// The object acted on: the profile, an identity, an interaction, a label, an attribute
+    /// key; `response` for a response that showed several profiles.
     async fn entity_id(&self) -> ID {
         ID(self.0.entity_id.clone())
     }
 
     /// Which fields were shown or changed (`displayName`, `identities.value`, `attributes.tier`,
-    /// `preferences.consents.EMAIL`…), never their values.
+    /// `preferences.consents.EMAIL`…), never their values. For a response about several
+    /// profiles, every field shown to any of them (`details.fieldsByCustomer` says which
+    /// profile was shown what, when they differ).
     async fn fields(&self) -> &[String] {
         &self.0.fields
     }
 
-    /// Ids and counts of the action (`merge_id`, what moved); never PII. `null` when there are none.
+    /// Ids and counts of the action (`merge_id`, what moved; `customerIds` of a response that
+    /// showed several profiles); never PII. `null` when there are none.
     async fn details(&self) -> Option<Json<&serde_json::Value>> {
         (!self.0.details.is_null()).then_some(Json(&self.0.details))
     }

@@ -6,7 +6,8 @@ use crate::graphql::access_log::reveal;
 use crate::graphql::context::{Require, loaders};
 use crate::graphql::error::IntoGql;
 use crate::graphql::loaders::{
-    AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf, MergesOf, PreferencesOf,
+    ActivityOf, AssignmentsOf, AttributesOf, CustomerById, ExternalRefsOf, IdentitiesOf, InteractionsOf, LabelsOf,
+    LegalHoldOf, MergesOf, PreferencesOf,
 };
 use crate::security::mask::mask_name;
 use async_graphql::{Context, ID, Object, Result};
@@ -29,7 +30,8 @@ impl Customer {
         Some(if reveal(ctx, &self.0.id, "displayName") { name.expose().to_owned() } else { mask_name(name.expose()) })
     }
 
-    /// Where the profile is in its lifecycle: `ACTIVE`, `ANONYMOUS` or `MERGED`.
+    /// Where the profile is in its lifecycle: `ACTIVE`, `ANONYMOUS`, `MERGED` or `ERASED` (a
+    /// tombstone: no personal data, no children; ids other systems hold still resolve).
     async fn status(&self) -> CustomerStatus {
         self.0.status
     }
@@ -75,23 +77,50 @@ impl Customer {
 
     /// The interaction history, newest first.
     /// `first`: the page size, 0–100. `after`: the `endCursor` of the previous page. `channel`: only
-    /// interactions on this channel.
+    /// interactions on this channel. `kind`: only conversations or only activities. `since`: only those started
+    /// at or after. `until`: only those started before. `outcome`, `topic`: only those with this code.
     #[graphql(complexity = "crate::graphql::pagination::list_complexity(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn interactions(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
         channel: Option<Channel>,
+        kind: Option<crate::domain::enums::InteractionKind>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        outcome: Option<String>,
+        topic: Option<String>,
     ) -> Result<InteractionConnection> {
-        let page = crate::graphql::pagination::history_page(first, after.as_deref(), channel).gql()?;
+        let mut page = crate::graphql::pagination::history_page(first, after.as_deref(), channel).gql()?;
+        page.filter =
+            crate::graphql::inputs::history_filter(kind, since, until, outcome.as_deref(), topic.as_deref()).gql()?;
         let limit = page.limit as usize - 1;
+        if self.0.status == CustomerStatus::Erased {
+            // A tombstone has no children; its interactions resolve only by their own id.
+            return Ok(InteractionConnection::new(Vec::new(), limit));
+        }
         let rows = loaders(ctx)
             .load_one(InteractionsOf { customer_id: self.0.id.clone(), page })
             .await
             .gql()?
             .unwrap_or_default();
         Ok(InteractionConnection::new(rows, limit))
+    }
+
+    /// The labels with where each assignment came from (`source`), when and by whom, by label name.
+    async fn label_assignments(&self, ctx: &Context<'_>) -> Result<Vec<super::LabelAssignment>> {
+        let list = loaders(ctx).load_one(AssignmentsOf(self.0.id.clone())).await.gql()?;
+        Ok(list.unwrap_or_default().into_iter().map(|(a, l)| super::LabelAssignment(a, l)).collect())
+    }
+
+    /// Routing signals: last contact, interactions per channel over 7/30/90 days, open conversations, last outcome
+    /// and sentiment. Maintained by every write to the history; one statement for a whole page of customers, and
+    /// available through `_entities` (fields of the routing subgraph can require it).
+    async fn activity(&self, ctx: &Context<'_>) -> Result<super::CustomerActivity> {
+        let activity = loaders(ctx).load_one(ActivityOf(self.0.id.clone())).await.gql()?;
+        Ok(super::CustomerActivity(activity.unwrap_or_default()))
     }
 
     /// Links to CRM and ticketing records.
@@ -138,6 +167,14 @@ impl Customer {
     async fn merges(&self, ctx: &Context<'_>) -> Result<Vec<super::MergeRecord>> {
         let records = loaders(ctx).load_one(MergesOf(self.0.id.clone())).await.gql()?;
         Ok(records.unwrap_or_default().into_iter().map(super::MergeRecord).collect())
+    }
+
+    /// The legal hold on the profile (`null` when none): no erasure, no retention purge while
+    /// it is on. Needs `privacy:admin`.
+    #[graphql(guard = "Require(Some(Scope::PrivacyAdmin))", requires_scopes = "privacy:admin")]
+    async fn legal_hold(&self, ctx: &Context<'_>) -> Result<Option<super::LegalHold>> {
+        let hold = loaders(ctx).load_one(LegalHoldOf(self.0.id.clone())).await.gql()?.flatten();
+        Ok(hold.map(super::LegalHold))
     }
 
     /// Incremented by every change to the profile; pass it as `expectedVersion` to update safely.

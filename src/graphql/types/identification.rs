@@ -57,7 +57,7 @@ impl CustomerMatch {
 pub struct MergeRecord(pub Merge);
 
 /// Staff ids in the merge ledger are shown to privacy officers only.
-fn staff_visible(ctx: &Context<'_>) -> bool {
+pub(crate) fn staff_visible(ctx: &Context<'_>) -> bool {
     caller(ctx).is_ok_and(|p| p.has(Scope::PrivacyAdmin))
 }
 

@@ -1,13 +1,13 @@
 use super::Customer;
+use crate::domain::enums::Sentiment;
 use crate::domain::enums::{Direction, InteractionKind};
 use crate::domain::interaction::Interaction;
 use crate::domain::{Channel, Scope};
 use crate::graphql::access_log::reveal;
 use crate::graphql::context::{Require, loaders};
 use crate::graphql::error::IntoGql;
-use crate::graphql::loaders::CustomerById;
-use crate::security::mask::free_text;
-use async_graphql::{Context, ErrorExtensions as _, ID, Object, Result, SimpleObject};
+use crate::graphql::loaders::{CustomerById, MetadataOf};
+use async_graphql::{Context, ErrorExtensions as _, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 pub struct InteractionRef(pub Interaction);
@@ -45,17 +45,43 @@ impl InteractionRef {
         self.0.spec.period.end
     }
 
-    /// A short note for agents; `null` when none was given. PII (free text can hold anything): masked
-    /// (`***`) without the `pii:read` scope.
+    /// A short note for agents; `null` when none was given. PII (free text can hold
+    /// anything): card numbers inside it are redacted for everyone (PCI DSS); e-mail
+    /// addresses and phone numbers inside it without `pii:read` (a reveal is audited).
     #[graphql(tag = "pii")]
     async fn summary(&self, ctx: &Context<'_>) -> Option<String> {
         let text = self.0.spec.summary.as_deref()?;
-        Some(free_text(text, reveal(ctx, &self.0.customer_id, "interactions.summary")))
+        Some(crate::graphql::free_text::shown(ctx, &self.0.customer_id, "interactions.summary", text))
     }
 
     /// The agent who handled it, as an id of the agents' system; `null` when none.
     async fn agent_id(&self) -> Option<ID> {
         self.0.spec.agent_id.clone().map(ID)
+    }
+
+    /// How it ended, as a code (`resolved`, `escalated`); `null` until known.
+    async fn outcome(&self) -> Option<&str> {
+        self.0.spec.outcome.as_deref()
+    }
+
+    /// What it was about, as a code (`billing/fiber`).
+    async fn topic(&self) -> Option<&str> {
+        self.0.spec.topic.as_deref()
+    }
+
+    /// How the customer felt.
+    async fn sentiment(&self) -> Option<Sentiment> {
+        self.0.spec.sentiment
+    }
+
+    /// The channel's or CRM's own details (a JSON object), sealed at rest: `null` without `pii:read`, and when
+    /// there are none.
+    #[graphql(tag = "pii")]
+    async fn metadata(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
+        let Some(metadata) = loaders(ctx).load_one(MetadataOf(self.0.id.clone())).await.gql()?.flatten() else {
+            return Ok(None);
+        };
+        Ok(reveal(ctx, &self.0.customer_id, "interactions.metadata").then(|| Json(metadata.into_value())))
     }
 
     /// The conversation, resolved by the conversations subgraph.

@@ -1,6 +1,7 @@
 //! GraphQL object types, one file per type. They wrap domain records; PII is masked here,
 //! at the last step, depending on the caller's `pii:read` scope.
 
+mod activity;
 mod attribute;
 mod audit;
 mod connection;
@@ -9,8 +10,11 @@ mod identification;
 mod identity;
 mod interaction;
 mod label;
+mod label_assignment;
+mod lifecycle;
 mod preference;
 
+pub use activity::{ChannelActivity, CustomerActivity, LastContact};
 pub use attribute::{Attribute, AttributeDefinition};
 pub use audit::{AuditConnection, AuditEdge, AuditEntry};
 pub use connection::{CustomerConnection, InteractionConnection};
@@ -19,6 +23,8 @@ pub use identification::{CustomerMatch, CustomerResolution, MergeRecord};
 pub use identity::ChannelIdentity;
 pub use interaction::{Conversation, InteractionRef};
 pub use label::Label;
+pub use label_assignment::LabelAssignment;
+pub use lifecycle::{ErasedCounts, ErasureReceipt, LegalHold};
 pub use preference::{ChannelConsent, Preference, TimeWindow};
 
 /// `ExternalRef`: a link to a record in a CRM or ticketing system.

@@ -59,8 +59,9 @@ impl Preference {
         self.record.do_not_contact
     }
 
-    /// Per channel: OPT_IN, OPT_OUT or UNKNOWN, when and where from.
-    async fn consents(&self) -> Vec<ChannelConsent> {
+    /// Per channel: OPT_IN, OPT_OUT or UNKNOWN, when and where from (`source` is free text:
+    /// redacted as `InteractionRef.summary` is).
+    async fn consents(&self, ctx: &Context<'_>) -> Vec<ChannelConsent> {
         self.record
             .consents
             .iter()
@@ -68,7 +69,9 @@ impl Preference {
                 channel: c.channel,
                 status: c.status,
                 updated_at: c.updated_at,
-                source: c.source.clone(),
+                source: c.source.as_deref().map(|s| {
+                    crate::graphql::free_text::shown(ctx, &self.customer_id, "preferences.consents.source", s)
+                }),
             })
             .collect()
     }

@@ -1,7 +1,10 @@
-//! The anomaly detector: each request's observations of a principal recorded and checked
-//! against the rules (two statements: an upsert and an aggregate read), a detection
-//! recorded once per (principal, rule) while open, logged as a security event and counted
-//! for `/metrics`; and, when blocking is on, whether a principal's PII is blocked.
+//! The anomaly detector: each request's observations of a principal are queued in memory
+//! (no statement on the request's path) and judged in batches — every
+//! `CUSTOMERS_ANOMALY_JUDGE_INTERVAL_MS` in the background, and at shutdown — against the
+//! rules: one upsert for every principal's counters and one aggregate read per 500
+//! principals. A detection is recorded once per (principal, rule) while open, logged as a
+//! security event and counted for `/metrics`; and, when blocking is on, whether a
+//! principal's PII is blocked.
 //!
 //! The open rules of a principal are cached in memory for [`OPEN_CACHE`]: a block (or a
 //! clear) made on another replica takes effect here within that delay; on this replica at
@@ -11,7 +14,7 @@ mod detections;
 
 use super::Services;
 use crate::domain::Result;
-use crate::domain::anomaly::{AnomalyRule, Detection, Observations, Policy, evaluate, spans};
+use crate::domain::anomaly::{AnomalyRule, Detection, Observations, Policy, Tally, evaluate, spans};
 use crate::domain::identity::IdentitySpec;
 use crate::store::{Store, StoreResult, anomalies, anomaly_detections, now};
 use chrono::{DateTime, Utc};
@@ -27,6 +30,9 @@ pub const OPEN_CACHE: Duration = Duration::from_secs(5);
 const PRUNE_EVERY_SECS: i64 = 600;
 /// Cached principals beyond which expired entries are swept.
 const CACHE_SWEEP_AT: usize = 10_000;
+/// Counter rows queued beyond which new observations are dropped (and counted) until the
+/// next judgement: memory stays bounded if the database is away.
+const QUEUE_LIMIT: usize = 1_000_000;
 
 type OpenRules = Arc<BTreeSet<AnomalyRule>>;
 
@@ -36,11 +42,29 @@ pub struct Detector {
     open: Mutex<HashMap<String, (Instant, OpenRules)>>,
     detected: [AtomicU64; AnomalyRule::ALL.len()],
     last_prune: AtomicI64,
+    /// Observations not judged yet: counter rows per principal.
+    queue: Mutex<Queue>,
+    /// Observations dropped because the queue was full.
+    dropped: AtomicU64,
+}
+
+#[derive(Default)]
+struct Queue {
+    rows: usize,
+    by_principal: HashMap<String, Vec<Tally>>,
 }
 
 impl Detector {
     pub fn new(store: Store, policy: Policy) -> Self {
-        Self { store, policy, open: Mutex::default(), detected: Default::default(), last_prune: AtomicI64::new(0) }
+        Self {
+            store,
+            policy,
+            open: Mutex::default(),
+            detected: Default::default(),
+            last_prune: AtomicI64::new(0),
+            queue: Mutex::default(),
+            dropped: AtomicU64::new(0),
+        }
     }
 
     pub fn policy(&self) -> &Policy {
@@ -62,27 +86,71 @@ impl Detector {
         }
     }
 
-    /// Record one request's observations at the current time and detect what they cross.
-    pub async fn observe(&self, principal: &str, observations: &Observations) -> Result<Vec<Detection>> {
-        self.observe_at(principal, observations, now()).await
+    /// Queue one request's observations of `principal`, made now, for the next judgement.
+    /// No I/O: the request does not wait for the detector.
+    pub fn observe(&self, principal: &str, observations: &Observations) {
+        self.queue_at(principal, observations, now());
     }
 
-    /// [`Detector::observe`] at `at` (another replica's clock, or history in tests).
+    fn queue_at(&self, principal: &str, observations: &Observations, at: DateTime<Utc>) {
+        if !self.policy.enabled {
+            return;
+        }
+        let tallies = observations.tallies(&self.policy, at);
+        let mut queue = self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if queue.rows + tallies.len() > QUEUE_LIMIT {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        queue.rows += tallies.len();
+        queue.by_principal.entry(principal.to_owned()).or_default().extend(tallies);
+    }
+
+    /// Observations dropped since start because the queue was full (for `/metrics`).
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Queue `observations` made at `at` (another replica's clock, or history in tests) and
+    /// judge at once.
     pub async fn observe_at(
         &self,
         principal: &str,
         observations: &Observations,
         at: DateTime<Utc>,
     ) -> Result<Vec<Detection>> {
-        if !self.policy.enabled {
+        self.queue_at(principal, observations, at);
+        self.judge_at(at).await
+    }
+
+    /// Judge every queued observation now: record the counters, count each principal's
+    /// windows, open what a rule crosses. Runs as background work (its statements are
+    /// counted apart from the requests'). If the database fails, the batch is lost and the
+    /// error returned: detection never fails a request.
+    pub async fn judge(&self) -> Result<Vec<Detection>> {
+        self.judge_at(now()).await
+    }
+
+    async fn judge_at(&self, at: DateTime<Utc>) -> Result<Vec<Detection>> {
+        let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        if batch.by_principal.is_empty() {
             return Ok(vec![]);
         }
+        crate::store::in_background(crate::store::Background::AnomalyJudge, self.judge_batch(batch.by_principal, at))
+            .await
+    }
+
+    async fn judge_batch(&self, batch: HashMap<String, Vec<Tally>>, at: DateTime<Utc>) -> Result<Vec<Detection>> {
         let db = &self.store.db;
-        anomalies::record(db, principal, &observations.tallies(&self.policy, at)).await?;
-        let counts = anomalies::counts(db, principal, &spans(&self.policy, at)).await?;
-        let findings = evaluate(&self.policy, &counts);
+        let principals: Vec<&str> = batch.keys().map(String::as_str).collect();
+        anomalies::record_many(db, batch.iter().map(|(p, t)| (p.as_str(), t.as_slice()))).await?;
+        let counts = anomalies::counts_many(db, &principals, &spans(&self.policy, at)).await?;
         let mut opened = Vec::new();
-        if !findings.is_empty() {
+        for (principal, counts) in &counts {
+            let findings = evaluate(&self.policy, counts);
+            if findings.is_empty() {
+                continue;
+            }
             let open = self.open_rules(principal).await?;
             let new: Vec<_> = findings.into_iter().filter(|f| !open.contains(&f.rule)).collect();
             for finding in &new {
@@ -99,6 +167,22 @@ impl Detector {
         }
         self.prune_now_and_then(at).await;
         Ok(opened)
+    }
+
+    /// Judge every `interval` in the background. A failed round is logged; the next one
+    /// judges what arrived since.
+    pub fn spawn_judge(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let detector = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Err(e) = detector.judge().await {
+                    tracing::error!(error = format!("{e:#}"), "could not judge access observations");
+                }
+            }
+        })
     }
 
     fn announce(&self, d: &Detection) {
@@ -172,7 +256,12 @@ impl Services {
     /// What the detector counts for an identifier looked up: a digest of its blind-index
     /// key, so the counters can neither reveal the identifier nor be joined to identities.
     pub fn identifier_digest(&self, ident: &IdentitySpec) -> String {
-        let key = self.store.codec.lookup_key(ident.channel, &ident.value);
-        Sha256::digest(key.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
+        lookup_key_digest(&self.store.codec.lookup_key(ident.channel, &ident.value))
     }
+}
+
+/// The digest the detector keeps for a blind-index key (erasure forgets the counters of
+/// an erased person's identifiers by it).
+pub fn lookup_key_digest(key: &str) -> String {
+    Sha256::digest(key.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
 }

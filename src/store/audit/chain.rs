@@ -11,9 +11,10 @@
 use super::super::entity::audit::{self, chain as head};
 use super::super::error::DbContext;
 use super::super::{PiiCodec, StoreResult};
-use crate::domain::audit::{Tamper, TamperFinding, Verification};
+use crate::domain::audit::{Tamper, TamperFinding, Verification, entry_customers};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeSet, HashSet};
 
 /// Verification reads this many entries per statement.
 const VERIFY_PAGE: u64 = 1000;
@@ -134,6 +135,17 @@ pub async fn verify(db: &impl ConnectionTrait, codec: &PiiCodec) -> StoreResult<
     let mut report = Verification::default();
     let mut previous: Option<String> = None;
     let mut expected = 1i64;
+    // After a retention purge the chain starts at its anchor (`purge`), if the anchor's own
+    // MAC checks out: nobody without the key can move it.
+    if let Some(anchor) = super::purge::anchor(db).await? {
+        if anchor.seal != super::purge::anchor_seal(codec, anchor.seq, &anchor.mac) {
+            report.finding = Some(TamperFinding { id: None, seq: Some(anchor.seq), tamper: Tamper::Broken });
+            return Ok(report);
+        }
+        report.purged_through = Some(anchor.seq);
+        previous = Some(anchor.mac);
+        expected = anchor.seq + 1;
+    }
     loop {
         let rows = audit::Entity::find()
             .filter(audit::Column::Seq.gte(expected))
@@ -145,6 +157,7 @@ pub async fn verify(db: &impl ConnectionTrait, codec: &PiiCodec) -> StoreResult<
         if rows.is_empty() {
             break;
         }
+        let unindexed = unindexed(db, &rows).await?;
         for row in rows {
             let seq = row.seq.unwrap_or_default();
             let found = |tamper| Some(TamperFinding { id: Some(row.id.clone()), seq: Some(seq), tamper });
@@ -155,6 +168,8 @@ pub async fn verify(db: &impl ConnectionTrait, codec: &PiiCodec) -> StoreResult<
                 report.finding = found(Tamper::Missing { expected_seq: expected });
             } else if row.chain_mac.as_deref() != Some(chain_mac(codec, previous.as_deref(), seq, &own).as_str()) {
                 report.finding = found(Tamper::Broken);
+            } else if unindexed.contains(&row.id) {
+                report.finding = found(Tamper::Unindexed);
             }
             if report.finding.is_some() {
                 return Ok(report);
@@ -180,11 +195,13 @@ pub async fn verify(db: &impl ConnectionTrait, codec: &PiiCodec) -> StoreResult<
         .all(db)
         .await
         .context("read unsealed audit entries")?;
+    let unindexed = unindexed(db, &pending).await?;
     for row in pending {
         let tamper = match row.entry_mac.as_deref() {
             None if adopted => Some(Tamper::Unsigned),
             None => None,
             Some(mac) if mac != entry_mac(codec, &row) => Some(Tamper::Edited),
+            Some(_) if unindexed.contains(&row.id) => Some(Tamper::Unindexed),
             Some(_) => None,
         };
         if let Some(tamper) = tamper {
@@ -194,4 +211,45 @@ pub async fn verify(db: &impl ConnectionTrait, codec: &PiiCodec) -> StoreResult<
         report.pending += 1;
     }
     Ok(report)
+}
+
+/// Profile ids per statement when looking up the per-profile index.
+const SUBJECTS_PER_QUERY: usize = 500;
+
+/// The entries of `rows` about several profiles for which a listed profile is missing from
+/// the per-profile index (`audit_subjects`): its row was deleted to hide the entry from that
+/// profile's log. One statement per 500 profiles listed.
+async fn unindexed(db: &impl ConnectionTrait, rows: &[audit::Model]) -> StoreResult<HashSet<String>> {
+    let listed: Vec<(&audit::Model, Vec<String>)> = rows
+        .iter()
+        .filter(|r| r.customer_id.is_none())
+        .map(|r| (r, entry_customers(None, &super::stored_details(r))))
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect();
+    let (Some(from), Some(to)) = (listed.iter().map(|(r, _)| r.at).min(), listed.iter().map(|(r, _)| r.at).max())
+    else {
+        return Ok(HashSet::new());
+    };
+    let customers: Vec<&str> = listed
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().map(String::as_str))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut present: HashSet<(String, String)> = HashSet::new();
+    for chunk in customers.chunks(SUBJECTS_PER_QUERY) {
+        let found = audit::subject::Entity::find()
+            .filter(audit::subject::Column::CustomerId.is_in(chunk.iter().copied()))
+            .filter(audit::subject::Column::At.gte(from))
+            .filter(audit::subject::Column::At.lte(to))
+            .all(db)
+            .await
+            .context("read the audit log's per-profile index")?;
+        present.extend(found.into_iter().map(|s| (s.entry_id, s.customer_id)));
+    }
+    Ok(listed
+        .into_iter()
+        .filter(|(r, ids)| ids.iter().any(|id| !present.contains(&(r.id.clone(), id.clone()))))
+        .map(|(r, _)| r.id.clone())
+        .collect())
 }

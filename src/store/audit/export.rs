@@ -21,6 +21,9 @@ pub struct ExportedEntry {
     pub action: String,
     pub operation: Option<String>,
     pub customer_id: Option<String>,
+    /// Every profile the entry is about (added in the same version: absent reads as empty).
+    #[serde(default)]
+    pub customer_ids: Vec<String>,
     pub entity_id: String,
     pub fields: Vec<String>,
     pub details: serde_json::Value,
@@ -34,6 +37,7 @@ impl From<audit::Model> for ExportedEntry {
             v: 1,
             fields: super::stored_fields(&r),
             details: super::stored_details(&r),
+            customer_ids: crate::domain::audit::entry_customers(r.customer_id.as_deref(), &super::stored_details(&r)),
             id: r.id,
             seq: r.seq,
             at: r.at,

@@ -5,15 +5,19 @@
 
 pub mod chain;
 pub mod export;
+pub mod purge;
 
 use super::entity::audit;
 use super::error::DbContext;
 use super::{PiiCodec, StoreResult};
-use crate::domain::audit::{Actor, AuditEntry, AuditFilter, Change};
-use crate::domain::id::new_id;
+use crate::domain::audit::{Actor, AuditEntry, AuditFilter, Change, entry_customers};
+use crate::domain::id::{CustomerId, new_id};
 use chrono::{DateTime, SubsecRound as _, Utc};
-use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::sea_query::{Condition, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 /// Rows per INSERT: far below PostgreSQL's 65,535 bind parameters.
 const ROWS_PER_INSERT: usize = 1000;
@@ -29,9 +33,9 @@ pub async fn record(
     if changes.is_empty() {
         return Ok(());
     }
-    // Microseconds: what both databases keep, so the MAC checks out after a round trip.
-    let at = Utc::now().trunc_subsecs(6);
-    let rows: Vec<audit::ActiveModel> = changes.into_iter().map(|change| new_row(codec, actor, at, change)).collect();
+    let at = now();
+    let rows: Vec<audit::ActiveModel> =
+        changes.into_iter().map(|change| new_row(codec, actor, at, new_id(), change)).collect();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
@@ -40,9 +44,39 @@ pub async fn record(
     Ok(())
 }
 
-fn new_row(codec: &PiiCodec, actor: &Actor, at: DateTime<Utc>, change: Change) -> audit::ActiveModel {
+/// Record one response's `pii.read` entry in `tx`, and index it under each of `subjects`
+/// (the profiles of an entry about several; see `PiiReads::into_entry`): two statements
+/// (one per thousand profiles more), one commit.
+pub async fn record_read(
+    tx: &DatabaseTransaction,
+    codec: &PiiCodec,
+    actor: &Actor,
+    entry: Change,
+    subjects: &[CustomerId],
+) -> StoreResult<()> {
+    let at = now();
+    let entry_id = new_id();
+    let row = new_row(codec, actor, at, entry_id.clone(), entry);
+    for chunk in subjects.chunks(ROWS_PER_INSERT) {
+        let rows = chunk.iter().map(|id| audit::subject::ActiveModel {
+            customer_id: Set(id.as_str().to_owned()),
+            at: Set(at),
+            entry_id: Set(entry_id.clone()),
+        });
+        audit::subject::Entity::insert_many(rows).exec_without_returning(tx).await.context("index an audit entry")?;
+    }
+    audit::Entity::insert(row).exec_without_returning(tx).await.context("record an audit entry")?;
+    Ok(())
+}
+
+/// Now, to the microsecond: what both databases keep, so the MAC checks out after a round trip.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+fn new_row(codec: &PiiCodec, actor: &Actor, at: DateTime<Utc>, id: String, change: Change) -> audit::ActiveModel {
     let mut row = audit::Model {
-        id: new_id(),
+        id,
         at,
         actor: actor.subject.clone(),
         action: change.action.to_owned(),
@@ -88,7 +122,15 @@ pub async fn page(
 ) -> StoreResult<Vec<AuditEntry>> {
     let mut cond = Condition::all();
     if let Some(id) = &filter.customer_id {
-        cond = cond.add(audit::Column::CustomerId.eq(id.as_str()));
+        // Entries naming the profile, and entries about several profiles indexed under it.
+        let indexed = Query::select()
+            .column(audit::subject::Column::EntryId)
+            .from(audit::subject::Entity)
+            .and_where(audit::subject::Column::CustomerId.eq(id.as_str()))
+            .to_owned();
+        cond = cond.add(
+            Condition::any().add(audit::Column::CustomerId.eq(id.as_str())).add(audit::Column::Id.in_subquery(indexed)),
+        );
     }
     if let Some(principal) = &filter.principal {
         cond = cond.add(audit::Column::Actor.eq(principal.as_str()));
@@ -180,6 +222,7 @@ fn stored_details(r: &audit::Model) -> serde_json::Value {
 fn entry(r: audit::Model) -> AuditEntry {
     let (fields, details) = (stored_fields(&r), stored_details(&r));
     AuditEntry {
+        customer_ids: entry_customers(r.customer_id.as_deref(), &details),
         id: r.id,
         seq: r.seq,
         at: r.at,

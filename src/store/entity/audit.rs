@@ -50,3 +50,25 @@ pub mod chain {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// The per-profile index of entries about several profiles (`audit_subjects`): a row per
+/// (profile, entry).
+pub mod subject {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_subjects")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub customer_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub at: DateTimeUtc,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub entry_id: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

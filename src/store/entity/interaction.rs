@@ -17,6 +17,11 @@ pub struct Model {
     pub summary: Option<String>,
     pub agent_id: Option<String>,
     pub created_at: DateTimeUtc,
+    pub outcome: Option<String>,
+    pub topic: Option<String>,
+    pub sentiment: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub idempotency_digest: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -134,6 +134,11 @@ mod undo {
                 summary: Set(None),
                 agent_id: Set(None),
                 created_at: Set(Utc::now()),
+                outcome: Set(None),
+                topic: Set(None),
+                sentiment: Set(None),
+                idempotency_key: Set(None),
+                idempotency_digest: Set(None),
             }
             .insert(db)
             .await

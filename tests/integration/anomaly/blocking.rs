@@ -67,19 +67,30 @@ async fn detections_page_newest_first(app: &mut TestApp) {
     assert_eq!(rest["pageInfo"]["hasNextPage"], false);
 }
 
-/// The detector costs two statements per request (record, count), whatever the page size,
-/// and its log of work says nothing a customer could be recognised by.
-async fn the_detector_costs_two_statements_per_request_and_keeps_no_pii(app: &mut TestApp) {
+/// The detector costs a request no statement (it queues what the request observed); its
+/// judgement costs two (record, count) whatever the number of requests, principals and
+/// profiles shown since the last; what it keeps says nothing a customer could be recognised by.
+async fn the_detector_costs_requests_nothing_and_a_judgement_two_statements_and_keeps_no_pii(app: &mut TestApp) {
     app.restart(|_| {}).await; // default thresholds, no blocking
     app.named_profiles(5).await;
-    for first in [1, 5] {
-        let before = app.anomaly_statements();
-        let query =
-            "query($first: Int) { customers(first: $first) { edges { node { displayName identities { value } } } } }";
-        app.as_subject("reader", "customers:read pii:read", query, json!({ "first": first })).await;
-        assert_eq!(app.anomaly_statements() - before, 2, "page of {first}");
+    app.services.anomaly.judge().await.unwrap();
+    let query =
+        "query($first: Int) { customers(first: $first) { edges { node { displayName identities { value } } } } }";
+    let before = app.anomaly_statements();
+    for (reader, first) in [("reader", 1), ("reader", 5), ("another-reader", 5)] {
+        let token = token_for(reader, "customers:read pii:read");
+        let body = app.post(Some(&token), query, json!({ "first": first })).await.1;
+        assert!(body.get("errors").is_none(), "{body:#}");
     }
+    assert_eq!(app.anomaly_statements() - before, 0, "nothing on the requests' path");
+    let before = app.anomaly_statements();
+    app.services.anomaly.judge().await.unwrap();
+    assert_eq!(app.anomaly_statements() - before, 2, "one judgement of three requests by two principals");
+    let before = app.anomaly_statements();
+    app.services.anomaly.judge().await.unwrap();
+    assert_eq!(app.anomaly_statements() - before, 0, "nothing queued, nothing sent");
     let raw = raw_anomaly_tables(app).await;
+    assert!(raw.contains("another-reader"), "the judgement recorded both principals: {raw}");
     assert!(!raw.contains("Zarina") && !raw.contains("300123"), "{raw}");
 }
 
@@ -97,6 +108,6 @@ on_both_databases_small!(
     a_detection_blocks_pii_across_a_restart_until_cleared,
     anomalies_are_for_privacy_officers_only,
     detections_page_newest_first,
-    the_detector_costs_two_statements_per_request_and_keeps_no_pii,
+    the_detector_costs_requests_nothing_and_a_judgement_two_statements_and_keeps_no_pii,
     detections_are_counted_per_rule_in_metrics,
 );

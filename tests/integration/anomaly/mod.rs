@@ -49,9 +49,12 @@ pub(crate) use on_both_databases_small;
 const NAMES: &str = "{ customers(first: 10) { edges { node { id displayName } } } }";
 
 impl TestApp {
-    /// A request as `subject` with `scopes`; the whole body.
+    /// A request as `subject` with `scopes`, then the detector's judgement of what it
+    /// observed (the background judge's work, done at once); the whole body.
     pub async fn as_subject(&self, subject: &str, scopes: &str, query: &str, variables: Value) -> Value {
-        self.post(Some(&token_for(subject, scopes)), query, variables).await.1
+        let body = self.post(Some(&token_for(subject, scopes)), query, variables).await.1;
+        self.services.anomaly.judge().await.expect("judge the observations");
+        body
     }
 
     /// The detections of `principal`, newest first (asked with every scope).

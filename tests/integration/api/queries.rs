@@ -34,9 +34,11 @@ async fn the_360_view_costs_the_same_statements_for_1_10_and_100_customers(app: 
             assert!(node["preferences"]["preferredIdentity"]["id"].is_string());
         }
     }
-    assert_eq!(counts[0], counts[1], "statements for 1 and 10 customers: {counts:?}");
+    // The audit of the PII shown: one INSERT for a response about one profile; about
+    // several, the entry and its per-profile index (two INSERTs, one commit).
+    assert_eq!(counts[0] + 1, counts[1], "statements for 1 and 10 customers: {counts:?}");
     assert_eq!(counts[1], counts[2], "statements for 10 and 100 customers: {counts:?}");
-    assert!(counts[2] <= 8, "the 360° view took {} statements", counts[2]);
+    assert!(counts[2] <= 9, "the 360° view took {} statements", counts[2]);
 }
 
 async fn customers_page_forward_to_the_last_page(app: &TestApp) {

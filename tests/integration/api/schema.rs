@@ -29,7 +29,8 @@ async fn schema_graphql_is_what_the_app_serves() {
 fn the_sdl_without_auth_directives_has_none_and_imports_none() {
     let sdl = federation_sdl(&build_schema(None), SdlOptions { without_auth_directives: true, ..Default::default() });
     assert!(!sdl.contains("@requiresScopes") && !sdl.contains("@authenticated"), "{sdl}");
-    assert!(sdl.contains("import: [\"@key\", \"@tag\"]"), "{}", &sdl[..200]);
+    // `@shareable`: the activity value types, which a subgraph that `@requires` them declares too.
+    assert!(sdl.contains("import: [\"@key\", \"@tag\", \"@shareable\"]"), "{}", &sdl[..200]);
 }
 
 #[test]

@@ -96,8 +96,11 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         graphiql: true,
         metrics: true,
         audit_seal_interval: std::time::Duration::from_secs(1),
+        anomaly_judge_interval: std::time::Duration::from_secs(1),
         access: Default::default(),
         anomaly: Default::default(),
+        retention: Default::default(),
+        events: Default::default(),
     }
 }
 
@@ -109,9 +112,14 @@ pub async fn test_codec() -> PiiCodec {
         .expect("a key store in memory")
 }
 
+/// What the app is built into: its router, its store, its services.
+type Built = (axum::Router, Store, customers::service::Services);
+
 pub struct TestApp {
     pub router: axum::Router,
     pub store: Store,
+    /// The service layer the router runs on (its anomaly detector's queue and live-update hub).
+    pub services: customers::service::Services,
     /// Dropped with the app (a PostgreSQL database is dropped, a SQLite folder removed).
     database: TestDatabase,
 }
@@ -144,13 +152,14 @@ impl TestApp {
     /// A restart: a new app (new process state, new connections) over the same database,
     /// with settings changed by `configure`.
     pub async fn restart(&mut self, configure: impl FnOnce(&mut Settings)) {
-        let (router, store) = self.try_restart(configure).await.expect("restart the app");
+        let (router, store, services) = self.try_restart(configure).await.expect("restart the app");
         self.router = router;
         self.store = store;
+        self.services = services;
     }
 
     /// A restart that may fail (a wrong master key refuses to start).
-    pub async fn try_restart(&self, configure: impl FnOnce(&mut Settings)) -> anyhow::Result<(axum::Router, Store)> {
+    pub async fn try_restart(&self, configure: impl FnOnce(&mut Settings)) -> anyhow::Result<Built> {
         let db = &self.database;
         Self::try_app_for(db.url(), db.data_dir(), db.keystore_url(), configure).await
     }
@@ -165,9 +174,9 @@ impl TestApp {
     }
 
     async fn build_with(database: TestDatabase, configure: impl FnOnce(&mut Settings)) -> Self {
-        let (router, store) =
+        let (router, store, services) =
             Self::app_for(database.url(), database.data_dir(), database.keystore_url(), configure).await;
-        TestApp { router, store, database }
+        TestApp { router, store, services, database }
     }
 
     /// The app on a database at `url` (already migrated from the template), with its key
@@ -177,7 +186,7 @@ impl TestApp {
         data_dir: PathBuf,
         keystore_url: String,
         configure: impl FnOnce(&mut Settings),
-    ) -> (axum::Router, Store) {
+    ) -> Built {
         Self::try_app_for(url, data_dir, keystore_url, configure).await.expect("build the app")
     }
 
@@ -186,7 +195,7 @@ impl TestApp {
         data_dir: PathBuf,
         keystore_url: String,
         configure: impl FnOnce(&mut Settings),
-    ) -> anyhow::Result<(axum::Router, Store)> {
+    ) -> anyhow::Result<Built> {
         let mut settings = settings(url, data_dir);
         settings.keystore_url = Some(keystore_url);
         configure(&mut settings);
@@ -195,7 +204,8 @@ impl TestApp {
         // registers the master key in a new key store).
         store.check_master_key().await?;
         let state = customers::startup::state_with_store(&settings, store.clone()).await?;
-        Ok((customers::app(state), store))
+        let services = state.services.clone();
+        Ok((customers::app(state), store, services))
     }
 
     /// The app alone, on a database reached at `url` (a proxy in front of a test database).
@@ -203,8 +213,19 @@ impl TestApp {
         Self::app_for(url, data_dir, keystore_url, |_| {}).await.0
     }
 
+    /// The SQLite database file (`None` on PostgreSQL), to read its bytes.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let rest = self.database.url().strip_prefix("sqlite://")?;
+        Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.database.is_postgres()
+    }
+
+    /// The test database's URL and data folder (to run the service binary on it).
+    pub fn database_url(&self) -> &str {
+        self.database.url()
     }
 
     pub fn token(&self, scopes: &str) -> String {

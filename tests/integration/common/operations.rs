@@ -44,3 +44,6 @@ pub const ACCESS_ANOMALIES: &str = operation!("access_anomalies.graphql");
 pub const CLEAR_ACCESS_ANOMALY: &str = operation!("clear_access_anomaly.graphql");
 /// graphql-js's standard introspection query (what GraphiQL, codegen and Postman send).
 pub const INTROSPECTION: &str = operation!("introspection.graphql");
+pub const ERASE_CUSTOMER: &str = operation!("erase_customer.graphql");
+pub const EXPORT_CUSTOMER: &str = operation!("export_customer.graphql");
+pub const SET_LEGAL_HOLD: &str = operation!("set_legal_hold.graphql");

@@ -7,7 +7,8 @@ use crate::api::fixtures::{RAW_PII, define_schema, full_customer};
 on_both_databases!(
     a_root_read_with_pii_is_recorded_with_its_principal_operation_and_fields,
     a_read_of_non_pii_fields_or_without_pii_read_is_not_recorded,
-    a_page_of_profiles_records_one_entry_per_profile_in_one_statement,
+    a_page_of_profiles_is_one_entry_found_under_each_profile,
+    a_response_showing_profiles_different_fields_says_which,
     an_entities_read_is_recorded,
     a_mutation_result_that_shows_pii_is_recorded,
     a_response_whose_record_cannot_be_written_is_withheld,
@@ -52,7 +53,7 @@ async fn a_read_of_non_pii_fields_or_without_pii_read_is_not_recorded(app: &Test
     assert_eq!(pii_reads(app, &id).await.len(), before);
 }
 
-async fn a_page_of_profiles_records_one_entry_per_profile_in_one_statement(app: &TestApp) {
+async fn a_page_of_profiles_is_one_entry_found_under_each_profile(app: &TestApp) {
     define_schema(app).await;
     let mut ids = Vec::new();
     for n in 1..=3 {
@@ -60,22 +61,70 @@ async fn a_page_of_profiles_records_one_entry_per_profile_in_one_statement(app: 
     }
     let token = token_for("supervisor-1", "customers:read pii:read");
     let masked = token_for("supervisor-2", "customers:read");
-    // The statements of the masked page are the baseline: the audited page adds one INSERT.
+    // The statements of the masked page are the baseline: the audited page adds the entry
+    // and its per-profile index, two INSERTs in one transaction.
     let before = app.statements();
     app.post(Some(&masked), CUSTOMER_360, json!({ "first": 10 })).await;
     let unaudited = app.statements() - before;
     let before = app.statements();
     let body = app.post(Some(&token), CUSTOMER_360, json!({ "first": 10 })).await.1;
     assert!(body.get("errors").is_none(), "{body:#}");
-    assert_eq!(app.statements() - before, unaudited + 1);
+    assert_eq!(app.statements() - before, unaudited + 2);
 
     let recorded = entries(app, json!({ "principal": "supervisor-1" })).await;
-    let mut customers: Vec<String> = recorded.iter().map(|e| e["customerId"].as_str().unwrap().to_owned()).collect();
-    customers.sort();
+    assert_eq!(recorded.len(), 1, "one entry for the response: {recorded:#?}");
+    let entry = &recorded[0];
+    assert_eq!((&entry["operation"], &entry["action"]), (&json!("Customer360"), &json!("pii.read")));
+    assert_eq!((&entry["customerId"], &entry["entityId"]), (&Value::Null, &json!("response")));
+    let mut listed: Vec<String> =
+        entry["customerIds"].as_array().unwrap().iter().map(|id| id.as_str().unwrap().to_owned()).collect();
+    listed.sort();
     ids.sort();
-    assert_eq!(customers, ids);
-    assert!(recorded.iter().all(|e| e["operation"] == "Customer360" && e["action"] == "pii.read"));
+    assert_eq!(listed, ids);
+    assert_eq!(entry["details"]["customerIds"], entry["customerIds"], "the MAC-covered list");
+    // Every profile shown the same fields: no per-profile breakdown needed.
+    assert!(entry["fields"].as_array().unwrap().contains(&json!("displayName")), "{entry:#}");
+    assert!(entry["details"].get("fieldsByCustomer").is_none(), "{entry:#}");
+    // The entry is in each profile's log, and only once.
+    for id in &ids {
+        let reads: Vec<Value> =
+            pii_reads(app, id).await.into_iter().filter(|e| e["principal"] == "supervisor-1").collect();
+        assert_eq!(reads.len(), 1, "{id}: {reads:#?}");
+        assert_eq!(reads[0]["id"], entry["id"]);
+    }
     assert!(entries(app, json!({ "principal": "supervisor-2" })).await.is_empty());
+}
+
+/// A response showing profiles different fields says which profile was shown what.
+async fn a_response_showing_profiles_different_fields_says_which(app: &TestApp) {
+    let shown = app
+        .create_customer(json!({
+            "displayName": "Ayesha Khan",
+            "identities": [{ "channel": "PHONE", "value": "+923001234567" }],
+        }))
+        .await;
+    let other = app
+        .create_customer(json!({
+            "displayName": "Bilal Ahmed",
+            "identities": [{ "channel": "EMAIL", "value": "bilal@example.com" }],
+        }))
+        .await;
+    let query = "query Two($a: ID!, $b: ID!) { a: customer(id: $a) { displayName identities { value } } b: customer(id: $b) { id status } }";
+    let token = token_for("two-reader", "customers:read pii:read");
+    app.post(Some(&token), query, json!({ "a": shown, "b": other })).await;
+    let both = "query Both($a: ID!, $b: ID!) { a: customer(id: $a) { displayName } b: customer(id: $b) { displayName identities { value } } }";
+    let body = app.post(Some(&token), both, json!({ "a": shown, "b": other })).await.1;
+    assert!(body.get("errors").is_none(), "{body:#}");
+
+    let recorded = entries(app, json!({ "principal": "two-reader" })).await;
+    assert_eq!(recorded.len(), 2, "{recorded:#?}");
+    // Newest first: the response about both, then the one that showed one profile only.
+    let (several, one) = (&recorded[0], &recorded[1]);
+    assert_eq!(one["customerId"], json!(shown));
+    assert_eq!(one["customerIds"], json!([shown]));
+    assert_eq!(several["fields"], json!(["displayName", "identities.value"]));
+    assert_eq!(several["details"]["fieldsByCustomer"][&shown], json!(["displayName"]));
+    assert_eq!(several["details"]["fieldsByCustomer"][&other], json!(["displayName", "identities.value"]));
 }
 
 async fn an_entities_read_is_recorded(app: &TestApp) {

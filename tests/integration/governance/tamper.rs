@@ -14,6 +14,7 @@ on_both_databases!(
     a_deleted_entry_is_found_where_the_gap_is,
     an_inserted_entry_is_found,
     deleting_the_newest_entries_is_found,
+    hiding_a_read_from_a_profiles_log_is_found,
     the_export_round_trips_and_honours_since,
 );
 
@@ -60,6 +61,34 @@ async fn an_untouched_log_verifies_and_entries_are_sealed_in_order(app: &TestApp
     app.customer(listed[0]["customerId"].as_str().unwrap(), "displayName").await;
     let report = services(app).verify_audit().await.unwrap();
     assert_eq!((report.finding, report.pending), (None, 1));
+}
+
+/// Deleting a profile's row from the per-profile index would hide a page's read from that
+/// profile's log: verify names the entry, sealed or not.
+async fn hiding_a_read_from_a_profiles_log_is_found(app: &TestApp) {
+    let a = app.create_customer(json!({ "displayName": "Ayesha Khan" })).await;
+    let b = app.create_customer(json!({ "displayName": "Bilal Ahmed" })).await;
+    let page = "query Page { customers(first: 10) { edges { node { id displayName } } } }";
+    let body = app.post(Some(&token_for("pager", "customers:read pii:read")), page, json!({})).await.1;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    let read = entries(app, json!({ "principal": "pager" })).await.remove(0);
+    let read_id = read["id"].as_str().unwrap().to_owned();
+    assert_eq!(pii_reads(app, &b).await.len(), 1);
+    assert_eq!(services(app).verify_audit().await.unwrap().finding, None, "untouched: pending and indexed");
+
+    sql(app, &format!("DELETE FROM audit_subjects WHERE customer_id = '{b}'")).await;
+    assert!(pii_reads(app, &b).await.is_empty(), "hidden from the profile's log");
+    assert_eq!(pii_reads(app, &a).await.len(), 1);
+
+    let finding = services(app).verify_audit().await.unwrap().finding.expect("found while pending");
+    assert_eq!(
+        (finding.seq, finding.id.as_deref(), &finding.tamper),
+        (None, Some(read_id.as_str()), &Tamper::Unindexed)
+    );
+    services(app).seal_audit().await.expect("seal");
+    let finding = services(app).verify_audit().await.unwrap().finding.expect("found once sealed");
+    assert_eq!((finding.id.as_deref(), finding.tamper), (Some(read_id.as_str()), Tamper::Unindexed));
+    assert!(finding.seq.is_some());
 }
 
 async fn an_edited_entry_is_found_at_its_position(app: &TestApp) {

@@ -1,0 +1,147 @@
+//! Change events on their way out: the dispatcher that drains the outbox (written by
+//! `Services::record` in each write's transaction) to NATS JetStream and signed webhooks,
+//! at least once and in order per customer, and feeds live updates (`customerChanged`).
+//! Event catalogue and guarantees: `docs/events.md`; why: decision 0011.
+
+pub mod nats;
+pub mod webhook;
+
+use crate::config::EventSettings;
+use crate::domain::event::StoredEvent;
+use crate::service::Services;
+use crate::service::events::{Deliver, Delivery, LiveUpdates, RetryPolicy, Round};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Where events go: NATS and/or webhooks (neither: they only feed live updates).
+pub struct Transports {
+    pub nats: Option<nats::Nats>,
+    pub webhooks: webhook::Webhooks,
+    pub source: String,
+}
+
+impl Deliver for Transports {
+    async fn deliver(&self, events: &[StoredEvent]) -> Vec<Delivery> {
+        let mut results = match &self.nats {
+            Some(nats) => nats.publish(events, &self.source).await,
+            None => vec![Delivery::Delivered; events.len()],
+        };
+        if !self.webhooks.is_empty() {
+            // Webhooks get what NATS took (in order): a NATS failure holds the customer back.
+            let accepted: Vec<StoredEvent> = events
+                .iter()
+                .zip(&results)
+                .filter(|(_, r)| **r == Delivery::Delivered)
+                .map(|(e, _)| e.clone())
+                .collect();
+            let mut by_hook = self.webhooks.deliver(&accepted, &self.source).await.into_iter();
+            for result in results.iter_mut().filter(|r| **r == Delivery::Delivered) {
+                *result = by_hook.next().unwrap_or(Delivery::Held);
+            }
+        }
+        results
+    }
+}
+
+/// The outbox's dispatcher: one per replica (they share the outbox, see
+/// `Services::dispatch_round`).
+pub struct Dispatcher {
+    services: Services,
+    transports: Transports,
+    batch: u64,
+    retry: RetryPolicy,
+    poll: std::time::Duration,
+}
+
+impl Dispatcher {
+    /// Connect the transports `settings` configures (NATS: the stream is ensured; a NATS
+    /// that cannot be reached fails start-up) and, with NATS, start the live-update fan-out.
+    pub async fn start(services: Services, settings: &EventSettings) -> anyhow::Result<Self> {
+        let nats = match &settings.nats_url {
+            Some(url) => {
+                let nats = nats::Nats::connect(url, settings).await?;
+                nats.spawn_fanout(services.live.clone()).await?;
+                Some(nats)
+            }
+            None => None,
+        };
+        let webhooks = webhook::Webhooks::new(settings.webhooks.clone(), settings.webhook_timeout)?;
+        tracing::info!(
+            nats = nats.is_some(),
+            webhooks = settings.webhooks.len(),
+            "change events: dispatching from the outbox"
+        );
+        Ok(Self {
+            services,
+            transports: Transports { nats, webhooks, source: settings.source.clone() },
+            batch: settings.batch,
+            retry: RetryPolicy {
+                max_attempts: settings.max_attempts,
+                base: settings.retry_base,
+                max: settings.retry_max,
+            },
+            poll: settings.poll,
+        })
+    }
+
+    /// One round (see `Services::dispatch_round`); notices of first tries go to this
+    /// replica's live updates when NATS does not carry them to every replica.
+    pub async fn round(&self) -> crate::domain::Result<Round> {
+        let round = self.services.dispatch_round(&self.transports, self.batch, self.retry).await?;
+        let live = &self.services.live;
+        live.delivered.fetch_add(round.delivered as u64, Ordering::Relaxed);
+        live.failed.fetch_add(round.failed as u64, Ordering::Relaxed);
+        live.dead.fetch_add(round.dead as u64, Ordering::Relaxed);
+        if self.transports.nats.is_none() {
+            for notice in &round.first_tries {
+                live.publish(notice.clone());
+            }
+        }
+        Ok(round)
+    }
+
+    /// Run rounds until aborted: back to back while there is a backlog, every `poll` when idle.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                match self.round().await {
+                    Ok(round) if round.read as u64 >= self.batch && round.delivered + round.failed + round.dead > 0 => {
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(error = %error, "an event dispatcher round failed; retrying"),
+                }
+                tokio::time::sleep(self.poll).await;
+            }
+        })
+    }
+}
+
+/// Start what `settings` asks for in a serving process: the live-update fan-out from NATS
+/// (when configured) and the dispatcher (unless `CUSTOMERS_EVENTS_DISPATCH=false`).
+pub async fn start(
+    services: &Services,
+    settings: &EventSettings,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    if settings.dispatch {
+        return Ok(Some(Dispatcher::start(services.clone(), settings).await?.spawn()));
+    }
+    if let Some(url) = &settings.nats_url {
+        nats::Nats::connect(url, settings).await?.spawn_fanout(services.live.clone()).await?;
+    }
+    Ok(None)
+}
+
+/// The dispatcher's counters for `/metrics` (this replica's).
+pub fn metrics(live: &Arc<LiveUpdates>) -> String {
+    format!(
+        "# HELP customers_events_total Change events this replica's dispatcher delivered, failed (to retry) or dead-lettered.\n\
+         # TYPE customers_events_total counter\n\
+         customers_events_total{{outcome=\"delivered\"}} {}\n\
+         customers_events_total{{outcome=\"failed\"}} {}\n\
+         customers_events_total{{outcome=\"dead_letter\"}} {}\n",
+        live.delivered.load(Ordering::Relaxed),
+        live.failed.load(Ordering::Relaxed),
+        live.dead.load(Ordering::Relaxed)
+    )
+}
