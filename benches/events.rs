@@ -17,7 +17,7 @@ use axum::http::Request;
 use customers::config::{EventSettings, Secret, Settings};
 use customers::domain::audit::Actor;
 use customers::domain::event::{EventData, EventDraft};
-use customers::store::{PiiCodec, Store};
+use customers::store::Store;
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use std::time::Instant;
@@ -84,6 +84,8 @@ async fn run() {
         jwt_audience: None,
         jwt_max_lifetime_secs: customers::config::DEFAULT_JWT_MAX_LIFETIME_SECS,
         master_key: None,
+        new_master_key: None,
+        keystore_url: std::env::var("BENCH_KEYSTORE_URL").ok(),
         data_dir: dir.path().to_path_buf(),
         default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),
         log_format: None,
@@ -102,8 +104,8 @@ async fn run() {
         retention: Default::default(),
         events: Default::default(),
     };
-    let key = customers::startup::master_key(&settings).unwrap();
-    let store = Store::connect(&url, PiiCodec::new(&key)).await.unwrap();
+    let codec = customers::startup::codec(&settings).await.unwrap();
+    let store = Store::connect(&url, codec).await.unwrap();
     store.migrate().await.unwrap();
     store.check_master_key().await.unwrap();
     let with = customers::startup::state_with_store(&settings, store.clone()).await.unwrap();
