@@ -60,6 +60,8 @@ const ACTIONS: &[(&str, Emits)] = &[
     // A subject-access export reads; a retention purge is a policy run over many profiles
     // (recorded in the audit log, not an event per profile).
     ("customer.export", Emits::Nothing),
+    // Re-sealing every value of an attribute definition is a catalogue change.
+    ("attribute.classify", Emits::Nothing),
     ("retention.purge", Emits::Nothing),
     (PII_READ, Emits::Nothing),
 ];

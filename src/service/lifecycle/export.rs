@@ -165,32 +165,91 @@ async fn interactions_of(tx: &DatabaseTransaction, codec: &PiiCodec, ids: &[Cust
         .collect())
 }
 
-/// A ledger keeps rows as stored: names, identity values and PII attribute values sealed,
-/// each bound to the row it came from. Values sealed the first way (`v1:`) are opened; a
-/// value under a customer's data key is a copy of one exported above (the profile's own,
-/// or a merged profile's) and is shown as such rather than opened out of its row.
-/// What the export shows for a sealed copy inside a ledger.
-const SEALED_COPY: &str = "(a sealed copy of a value exported with the profile it belongs to)";
+/// What the export shows for a sealed value inside a ledger it cannot place (none is
+/// expected: every sealed column of a ledger row is known below).
+const SEALED_COPY: &str = "(sealed)";
 
-fn open_all(codec: &PiiCodec, value: &mut Value) {
+/// Where a sealed value of a ledger row sits and what it is bound to.
+enum Bound {
+    Name(String),
+    Identity(String, String),
+    Attribute(String, String),
+    Consents(String),
+    ExternalId(String, String),
+}
+
+/// The sealed values of a ledger (rows kept as stored, each value bound to its row), by
+/// JSON pointer, with what opens them.
+fn sealed_in(value: &Value, at: &str, out: &mut Vec<(String, Option<Bound>)>) {
+    let text = |o: &serde_json::Map<String, Value>, k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
     match value {
-        Value::String(s) if crate::store::codec::is_sealed(s) => {
-            *s = match codec.open_legacy(s) {
-                Ok(plain) => plain.expose().to_owned(),
-                Err(_) => SEALED_COPY.to_owned(),
-            };
+        Value::Object(o) => {
+            for (k, v) in o {
+                let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                if let Value::String(s) = v
+                    && crate::store::codec::is_sealed(s)
+                {
+                    let bound = match k.as_str() {
+                        "display_name" => text(o, "id").map(Bound::Name),
+                        "value" if o.contains_key("lookup_key") => {
+                            text(o, "id").zip(text(o, "lookup_key")).map(|(i, l)| Bound::Identity(i, l))
+                        }
+                        "value" => text(o, "customer_id").zip(text(o, "key")).map(|(c, k)| Bound::Attribute(c, k)),
+                        "consents" => text(o, "customer_id").map(Bound::Consents),
+                        "external_id" => {
+                            text(o, "id").zip(text(o, "external_key")).map(|(i, k)| Bound::ExternalId(i, k))
+                        }
+                        _ => None,
+                    };
+                    out.push((here, bound));
+                } else {
+                    sealed_in(v, &here, out);
+                }
+            }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| open_all(codec, v)),
-        Value::Object(fields) => fields.values_mut().for_each(|v| open_all(codec, v)),
+        Value::Array(items) => {
+            for (n, v) in items.iter().enumerate() {
+                sealed_in(v, &format!("{at}/{n}"), out);
+            }
+        }
         _ => {}
     }
+}
+
+/// Open every sealed value of a ledger in place, each with the row it is bound to.
+async fn open_all(codec: &PiiCodec, ledger: &mut Value) -> Result<()> {
+    use crate::store::codec::Aad;
+    let mut found = Vec::new();
+    sealed_in(ledger, "", &mut found);
+    for (pointer, bound) in found {
+        let Some(Value::String(stored)) = ledger.pointer(&pointer).cloned() else { continue };
+        let opened = match &bound {
+            Some(Bound::Name(id)) => codec.open(Aad::display_name(id), &stored).await,
+            Some(Bound::Identity(id, key)) => codec.open(Aad::identity(id, key), &stored).await,
+            Some(Bound::Attribute(c, k)) => codec.open(Aad::attribute(c, k), &stored).await,
+            Some(Bound::Consents(c)) => codec.open(Aad::consents(c), &stored).await,
+            Some(Bound::ExternalId(i, k)) => codec.open(Aad::external_id(i, k), &stored).await,
+            None => codec.open_legacy(&stored),
+        };
+        let shown = match opened {
+            Ok(plain) => plain.expose().to_owned(),
+            // A value sealed the first way opens without its row; anything else that does
+            // not open is an error (a tampered ledger), not an omission.
+            Err(_) if bound.is_none() => SEALED_COPY.to_owned(),
+            Err(e) => return Err(Error::Internal(e.context("open a value inside a merge ledger"))),
+        };
+        if let Some(slot) = ledger.pointer_mut(&pointer) {
+            *slot = Value::String(shown);
+        }
+    }
+    Ok(())
 }
 
 async fn merges_of(tx: &DatabaseTransaction, codec: &PiiCodec, ids: &[CustomerId]) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for m in rows::ledgers_of(tx, codec, ids).await? {
         let mut ledger = serde_json::to_value(&m.ledger).map_err(|e| Error::Internal(e.into()))?;
-        open_all(codec, &mut ledger);
+        open_all(codec, &mut ledger).await?;
         let merged: Value = serde_json::from_str(&m.row.merged_ids).unwrap_or_default();
         out.push(json!({
             "id": m.row.id, "survivorId": m.row.survivor_id, "mergedIds": merged,

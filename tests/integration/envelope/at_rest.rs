@@ -63,9 +63,11 @@ async fn free_text_is_not_in_clear_in_the_database(app: &TestApp) {
     }
 
     let full = app.admin(HISTORY, json!({ "id": id })).await;
-    assert_eq!(summaries(&full), [json!(SUMMARY)]);
+    // Card numbers are redacted for everyone (PCI DSS); the rest reads back.
+    let redacted = "Customer read out card [card number] zebra-summary";
+    assert_eq!(summaries(&full), [json!(redacted)]);
     let masked = app.as_scopes("customers:read", HISTORY, json!({ "id": id })).await;
-    assert_eq!(summaries(&masked["data"]), [json!("***")], "{masked}");
+    assert_eq!(summaries(&masked["data"]), [json!(redacted)], "{masked}");
     assert_no_raw_pii(&masked);
     assert!(!masked.to_string().contains("4111"), "{masked}");
 
