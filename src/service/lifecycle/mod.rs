@@ -51,6 +51,8 @@ impl Services {
         if current.status == CustomerStatus::Erased {
             let receipt = receipt_of(&tx, &current).await?;
             rollback(tx).await?;
+            // Finishes an erasure whose key destruction failed (destroying twice is a no-op).
+            self.after_erasure(std::slice::from_ref(id)).await?;
             return Ok(receipt);
         }
         // Takes the row lock: writers to this profile wait, then find a tombstone.
@@ -67,7 +69,7 @@ impl Services {
         }
         let receipt = self.erase_in(&tx, actor, &ids, reason).await?;
         commit(tx).await?;
-        self.after_erasure(&ids).await;
+        self.after_erasure(&ids).await?;
         tracing::info!(customer = %id, profiles = ids.len(), by = %actor.subject, "customer erased");
         Ok(receipt)
     }
@@ -104,13 +106,16 @@ impl Services {
     }
 
     /// After an erasure committed: what else must forget the erased profiles.
-    pub(super) async fn after_erasure(&self, erased: &[CustomerId]) {
+    /// Crypto-shredding: the erased profiles' data keys are destroyed, so that no copy of
+    /// their values (a backup taken before) opens any more. A failure is an error: the
+    /// erasure is committed, and erasing again finishes it.
+    pub(super) async fn after_erasure(&self, erased: &[CustomerId]) -> Result<()> {
         if erased.is_empty() {
-            return;
+            return Ok(());
         }
-        // keys: destroyed by the key store once envelope encryption lands
-        let _ = erased;
+        self.destroy_data_keys(erased).await?;
         self.store.flush_erased().await;
+        Ok(())
     }
 
     /// Put a legal hold on profile `id` (`on`) or release it. Audited with its reason.

@@ -108,7 +108,7 @@ impl Services {
                 return Ok(total);
             }
             commit(tx).await?;
-            self.after_erasure(&erased).await;
+            self.after_erasure(&erased).await?;
             if (candidates.len() as u64) < ANONYMOUS_BATCH {
                 return Ok(total);
             }

@@ -5,6 +5,7 @@
 //! free text. Idempotent, audited, refused while a legal hold is on.
 
 use super::*;
+use customers::store::codec::Aad;
 
 on_both_databases!(
     an_erased_customer_leaves_nothing_stored_anywhere_and_answers_as_a_tombstone,
@@ -122,8 +123,25 @@ async fn an_erased_customer_leaves_nothing_stored_anywhere_and_answers_as_a_tomb
     needles.extend(stored_secrets(app, &p).await);
     // The separate person keeps what is theirs.
     let others_name = stored(app, &format!("SELECT display_name AS v FROM customers WHERE id = '{}'", p.other)).await;
+    // What a backup taken now holds of their names: it opens now, and must not after.
+    let backup = [&p.id, &p.merged].map(|id| async move {
+        let sealed = stored(app, &format!("SELECT display_name AS v FROM customers WHERE id = '{id}'")).await;
+        (id.clone(), sealed.into_iter().next().expect("a sealed name"))
+    });
+    let mut backed_up = Vec::new();
+    for copy in backup {
+        backed_up.push(copy.await);
+    }
+    for (id, sealed) in &backed_up {
+        assert!(app.store.codec.open(Aad::display_name(id), sealed).await.is_ok(), "the copy opens before");
+    }
 
     let receipt = erase(app, &p.id, "GDPR request ticket 4711").await;
+
+    // Crypto-shredding: the erased profiles' data keys are gone, so the copy no longer opens.
+    for (id, sealed) in &backed_up {
+        assert!(app.store.codec.open(Aad::display_name(id), sealed).await.is_err(), "{id}: the backup still opens");
+    }
 
     assert_eq!(receipt["customerId"], p.id.as_str());
     assert_eq!(receipt["mergedProfiles"], json!([p.merged]));
