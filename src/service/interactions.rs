@@ -8,6 +8,7 @@ use crate::domain::id::{CustomerId, InteractionId};
 use crate::domain::interaction::{Interaction, InteractionSpec};
 use crate::domain::{Error, Result};
 use crate::store::{Constraint, StoreError, activity, commit, customers, history, interactions};
+use sea_orm::DatabaseTransaction;
 use serde_json::json;
 
 impl Services {
@@ -112,6 +113,7 @@ impl Services {
                 customers::touch(&tx, &self.store.codec, id, None).await.on("customer", field)?;
             }
             interactions::move_to(&tx, std::slice::from_ref(interaction_id), &current.customer_id, to).await?;
+            self.reseal_for_new_owner(&tx, interaction_id).await?;
             activity::rebuild(&tx, &[current.customer_id.clone(), to.clone()]).await?;
             let details = json!({ "from": current.customer_id, "to": to });
             let changes = [&current.customer_id, to].map(|id| {
@@ -124,6 +126,23 @@ impl Services {
         let moved = interactions::get(&tx, &self.store.codec, interaction_id).await?.ok_or(StoreError::NotFound)?;
         commit(tx).await?;
         Ok(moved)
+    }
+}
+
+impl Services {
+    /// Re-seal a relinked interaction's free text (summary, metadata) under its new
+    /// profile's data key: erasing the profile it came from (crypto-shredding its key) must
+    /// not make another person's history unreadable.
+    async fn reseal_for_new_owner(&self, tx: &DatabaseTransaction, id: &InteractionId) -> Result<()> {
+        let codec = &self.store.codec;
+        let moved = interactions::get(tx, codec, id).await?.ok_or(StoreError::NotFound)?;
+        if moved.spec.summary.is_some() {
+            interactions::update(tx, codec, &moved).await?;
+        }
+        if let Some(metadata) = history::metadata_of(tx, codec, std::slice::from_ref(id)).await?.remove(id) {
+            history::put_metadata(tx, codec, &moved.customer_id, id, Some(&metadata)).await?;
+        }
+        Ok(())
     }
 }
 

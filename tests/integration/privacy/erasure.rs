@@ -13,7 +13,29 @@ on_both_databases!(
     a_legal_hold_refuses_erasure_until_it_is_released,
     a_merged_profile_or_an_unknown_id_cannot_be_erased_and_a_tombstone_takes_no_writes,
     erasure_needs_privacy_admin,
+    erasing_the_profile_an_interaction_was_relinked_from_leaves_its_history_readable,
 );
+
+/// A relinked interaction's free text is re-sealed under its new profile's key: erasing
+/// (crypto-shredding) the profile it came from leaves the other person's history readable.
+async fn erasing_the_profile_an_interaction_was_relinked_from_leaves_its_history_readable(app: &TestApp) {
+    let wrong = app.create_customer(json!({ "displayName": "Wrong Person" })).await;
+    let right = app.create_customer(json!({ "displayName": "Right Person" })).await;
+    let mut talk = conversation("conv-relinked-1", "2026-01-05T10:00:00Z");
+    talk["summary"] = json!("asked about the relinked parcel");
+    talk["metadata"] = json!({ "parcel": "RELINK-7" });
+    let interaction = id_of(&app.link(&wrong, talk).await);
+    app.admin(RELINK_INTERACTION, json!({ "interactionId": interaction, "toCustomerId": right })).await;
+
+    erase(app, &wrong, "linked by mistake, then erased").await;
+
+    let history = "query($id: ID!) { customer(id: $id) { interactions { edges { node { id summary metadata } } } } }";
+    let data = app.admin(history, json!({ "id": right })).await;
+    let node = &data["customer"]["interactions"]["edges"][0]["node"];
+    assert_eq!(node["id"], json!(interaction), "{data}");
+    assert_eq!(node["summary"], "asked about the relinked parcel");
+    assert_eq!(node["metadata"], json!({ "parcel": "RELINK-7" }));
+}
 
 const ENTITIES: &str = "query($r: [_Any!]!) { _entities(representations: $r) { __typename
     ... on Customer { id status displayName identities { id } labels { id } attributes { key }
