@@ -72,12 +72,18 @@ pub struct RetentionPolicy {
     pub anonymous_days: Option<u32>,
     /// Audit entries older than this are purged (a prefix of the chain; see decision 0010).
     pub audit_days: Option<u32>,
+    /// Delivered change events older than this leave the outbox (`events replay --since`
+    /// reaches back this far at most). Pending and dead-lettered events stay.
+    pub events_days: Option<u32>,
 }
 
 impl RetentionPolicy {
     /// Whether any kind of data is purged at all.
     pub fn any(&self) -> bool {
-        self.interactions_days.is_some() || self.anonymous_days.is_some() || self.audit_days.is_some()
+        self.interactions_days.is_some()
+            || self.anonymous_days.is_some()
+            || self.audit_days.is_some()
+            || self.events_days.is_some()
     }
 
     /// The instant before which data kept `days` days is purged, at `now`.
@@ -96,6 +102,8 @@ pub struct RetentionReport {
     pub audit_entries: u64,
     /// The last audit position purged (the chain's new anchor), when entries were.
     pub audit_purged_through: Option<i64>,
+    /// Delivered change events removed from the outbox.
+    pub events: u64,
 }
 
 #[cfg(test)]

@@ -26,9 +26,11 @@ impl ExtensionFactory for RequestAccess {
     }
 }
 
-/// One request's extension. A subscription's updates do not pass through `execute`: the
-/// request's access log is kept here when it is prepared, so that each update's PII reveals
-/// are recorded (or the update withheld) as a query's are.
+/// One request's extension. async-graphql runs `execute` around each update of a
+/// subscription too (its subscription macro does; that is where the anomaly detector is
+/// given the update's reveals), but the update reaches the client through `subscribe`: the
+/// request's access log is kept here when it is prepared, so that whatever an update
+/// revealed is recorded before it is sent (or the update withheld) as a query's is.
 /// Who acts in a subscription: the subject, and the operation name the request gave.
 type SubscriptionActor = Option<(String, Option<String>)>;
 

@@ -38,6 +38,12 @@ pub struct SdlOptions {
 const RESOLVE_EITHER: &str = r#"@requiresScopes(scopes: [["customers:resolve"], ["customers:read"]])"#;
 const RESOLVE_ONLY: &str = r#"@requiresScopes(scopes: [["customers:resolve"]])"#;
 
+/// The scopes of subscription fields, which async-graphql cannot declare with
+/// `requires_scopes` (its subscription macro has no such attribute): printed here so the
+/// router checks them as it checks queries'. The resolvers' guards check the same.
+const SUBSCRIPTION_SCOPES: [(&str, &str); 1] =
+    [("customerChanged", r#"@requiresScopes(scopes: [["customers:read"]])"#)];
+
 pub fn federation_sdl<Q, M, S>(schema: &async_graphql::Schema<Q, M, S>, opts: SdlOptions) -> String
 where
     Q: async_graphql::ObjectType + 'static,
@@ -53,6 +59,7 @@ fn finalize(raw: &str, opts: SdlOptions) -> String {
     // A description block is held back until we see what it describes.
     let mut pending = String::new();
     let mut in_description = false;
+    let mut in_subscription = false;
     let mut lines = raw.lines();
     while let Some(line) = lines.next() {
         if line.starts_with("extend schema @link(") {
@@ -80,7 +87,19 @@ fn finalize(raw: &str, opts: SdlOptions) -> String {
         }
         body.push_str(&pending);
         pending.clear();
+        if line.starts_with("type Subscription") {
+            in_subscription = true;
+        } else if line.starts_with('}') {
+            in_subscription = false;
+        }
         body.push_str(line);
+        if in_subscription {
+            let field = line.trim_start().split(['(', ':']).next().unwrap_or_default();
+            if let Some((_, directive)) = SUBSCRIPTION_SCOPES.iter().find(|(name, _)| *name == field) {
+                body.push(' ');
+                body.push_str(directive);
+            }
+        }
         body.push('\n');
     }
     if opts.resolve_requires_scope {
@@ -182,6 +201,20 @@ mod tests {
             "type Q {\n\ta: Int @requiresScopes(scopes: [[\"x:y\"]]) @tag(name: \"pii\")\n\tb: Int @authenticated\n}\n";
         let out = strip_directive(&strip_directive(sdl, "@requiresScopes"), "@authenticated");
         assert_eq!(out, "type Q {\n\ta: Int @tag(name: \"pii\")\n\tb: Int\n}\n");
+    }
+
+    #[test]
+    fn subscription_fields_carry_their_scopes() {
+        let out = finalize("type Subscription {\n\tcustomerChanged(id: ID!): Customer!\n}\n", SdlOptions::default());
+        assert!(
+            out.contains("\tcustomerChanged(id: ID!): Customer! @requiresScopes(scopes: [[\"customers:read\"]])\n"),
+            "{out}"
+        );
+        let bare = finalize(
+            "type Subscription {\n\tcustomerChanged(id: ID!): Customer!\n}\n",
+            SdlOptions { without_auth_directives: true, ..SdlOptions::default() },
+        );
+        assert!(!bare.contains("@requiresScopes"), "{bare}");
     }
 
     #[test]

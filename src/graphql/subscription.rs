@@ -2,7 +2,8 @@
 //! events (through NATS when configured, so that a change made on any replica reaches every
 //! subscriber; in-process otherwise). Each update is the profile read afresh, through the
 //! same types, guards and PII masking as a query; the PII it shows is audited per update
-//! (`graphql::access`).
+//! and counted by the anomaly detector as a response's is: async-graphql runs the
+//! extensions' `execute` hook around each update (`graphql::access`).
 
 use super::context::{Require, caller, loaders, services};
 use super::error::IntoGql;
@@ -25,8 +26,9 @@ impl Subscription {
     /// relinked, a merge or an unmerge). Nothing is sent at subscription; a subscriber that
     /// falls far behind gets the current profile once for the changes it missed.
     /// `id`: the customer's id; `NOT_FOUND` when there is no such customer.
-    /// Needs `customers:read` (checked here: async-graphql cannot print `@requiresScopes`
-    /// on a subscription field, so the router does not check it).
+    /// Needs `customers:read`.
+    // Checked by the guard, and declared to the router by `graphql::sdl` (async-graphql's
+    // subscription macro has no `requires_scopes`).
     #[graphql(guard = "Require(Some(Scope::CustomersRead))")]
     async fn customer_changed<'ctx>(
         &self,

@@ -13,7 +13,8 @@ use crate::domain::id::new_id;
 use chrono::{DateTime, SubsecRound as _, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait as _, QueryFilter, QueryOrder,
+    QuerySelect, Statement, Value,
 };
 
 /// How many partitions `event_partitions` holds (the migration creates 0..16).
@@ -182,6 +183,22 @@ pub async fn replay(db: &impl ConnectionTrait, since: DateTime<Utc>) -> StoreRes
         .exec(db)
         .await
         .context("replay events")?;
+    Ok(result.rows_affected)
+}
+
+/// Delivered events written before `cutoff` (retention: `replay` cannot reach further back
+/// than what is kept); pending and dead-lettered events stay. With `count_only`, counts
+/// them instead. Returns how many.
+pub async fn purge_delivered_before(
+    db: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+    count_only: bool,
+) -> StoreResult<u64> {
+    let done = Condition::all().add(Column::Status.eq(DELIVERED)).add(Column::Time.lt(cutoff));
+    if count_only {
+        return Entity::find().filter(done).count(db).await.context("count delivered events to purge");
+    }
+    let result = Entity::delete_many().filter(done).exec(db).await.context("purge delivered events")?;
     Ok(result.rows_affected)
 }
 

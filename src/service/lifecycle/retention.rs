@@ -8,6 +8,7 @@ use crate::domain::Result;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::lifecycle::{RetentionPolicy, RetentionReport};
 use crate::store::audit::purge;
+use crate::store::events;
 use crate::store::lifecycle::{self, holds, retention};
 use crate::store::{commit, now, rollback};
 use serde_json::json;
@@ -40,11 +41,16 @@ impl Services {
                 report.audit_purged_through = Some(through);
             }
         }
+        if let Some(days) = policy.events_days {
+            let cutoff = RetentionPolicy::cutoff(days, at);
+            report.events = events::purge_delivered_before(&self.store.db, cutoff, dry_run).await?;
+        }
         if !dry_run {
             tracing::info!(
                 interactions = report.interactions,
                 anonymous_profiles = report.anonymous_profiles,
                 audit_entries = report.audit_entries,
+                events = report.events,
                 "retention run"
             );
         }

@@ -12,12 +12,16 @@ use super::super::entity::audit::{self, chain as head};
 use super::super::error::DbContext;
 use super::super::{PiiCodec, StoreResult};
 use crate::domain::audit::{Tamper, TamperFinding, Verification, entry_customers};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeSet, HashSet};
 
 /// Verification reads this many entries per statement.
 const VERIFY_PAGE: u64 = 1000;
+
+/// Sealing gives this many entries their place per UPDATE (three parameters each, well
+/// under either database's limit).
+const PLACES_PER_UPDATE: usize = 500;
 
 /// The MAC of an entry's content (everything but its place in the chain).
 pub fn entry_mac(codec: &PiiCodec, row: &audit::Model) -> String {
@@ -77,6 +81,7 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64) -> Sto
         .await
         .context("read unsealed audit entries")?;
     let mut outcome = Sealed::default();
+    let mut places = Vec::with_capacity(pending.len());
     for row in pending {
         let Some(mac) = row.entry_mac.as_deref().filter(|mac| *mac == entry_mac(codec, &row)) else {
             outcome.refused.push(row.id);
@@ -84,17 +89,14 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64) -> Sto
         };
         let seq = state.seq + 1;
         let chained = chain_mac(codec, state.mac.as_deref(), seq, mac);
-        audit::Entity::update_many()
-            .col_expr(audit::Column::Seq, Expr::value(seq))
-            .col_expr(audit::Column::ChainMac, Expr::value(chained.clone()))
-            .filter(audit::Column::Id.eq(row.id.as_str()))
-            .exec(tx)
-            .await
-            .context("seal an audit entry")?;
         state.seq = seq;
-        state.mac = Some(chained);
-        outcome.sealed += 1;
+        state.mac = Some(chained.clone());
+        places.push((row.id, seq, chained));
     }
+    for chunk in places.chunks(PLACES_PER_UPDATE) {
+        place(tx, chunk).await?;
+    }
+    outcome.sealed = places.len() as u64;
     if outcome.sealed > 0 || !state.adopted {
         head::Entity::update_many()
             .col_expr(head::Column::Seq, Expr::value(state.seq))
@@ -106,6 +108,25 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64) -> Sto
             .context("advance the audit chain")?;
     }
     Ok(outcome)
+}
+
+/// Give each entry of `places` (id, position, chained MAC) its place in one statement:
+/// `UPDATE … SET seq = CASE id WHEN … END, chain_mac = CASE id WHEN … END WHERE id IN (…)`.
+/// A round of a thousand entries is two UPDATEs, not a thousand.
+async fn place(tx: &DatabaseTransaction, places: &[(String, i64, String)]) -> StoreResult<()> {
+    let (mut seq, mut mac) = (CaseStatement::new(), CaseStatement::new());
+    for (id, position, chained) in places {
+        seq = seq.case(audit::Column::Id.eq(id.as_str()), Expr::value(*position));
+        mac = mac.case(audit::Column::Id.eq(id.as_str()), Expr::value(chained.as_str()));
+    }
+    audit::Entity::update_many()
+        .col_expr(audit::Column::Seq, seq.into())
+        .col_expr(audit::Column::ChainMac, mac.into())
+        .filter(audit::Column::Id.is_in(places.iter().map(|(id, _, _)| id.as_str())))
+        .exec(tx)
+        .await
+        .context("seal audit entries")?;
+    Ok(())
 }
 
 /// The first seal after the upgrade signs the entries the first release wrote (they had

@@ -14,6 +14,10 @@ on_both_databases!(
     an_update_through_another_replica_reaches_the_subscriber_through_nats,
 );
 
+on_both_databases_with!(crate::anomaly::small =>
+    profiles_revealed_by_subscription_updates_count_for_the_anomaly_detector,
+);
+
 const SUBSCRIPTION: &str = "subscription Watch($id: ID!) { customerChanged(id: $id) { id displayName labels { name } preferences { doNotContact } } }";
 
 /// Serve `router` on a free port; returns its WebSocket URL.
@@ -167,4 +171,35 @@ async fn an_update_through_another_replica_reaches_the_subscriber_through_nats(a
     assert_eq!(update["payload"]["data"]["customerChanged"]["displayName"], "Ayesha K.", "{update}");
     let client = async_nats::connect(nats_url()).await.unwrap();
     async_nats::jetstream::new(client).delete_stream(&stream).await.unwrap();
+}
+
+async fn profiles_revealed_by_subscription_updates_count_for_the_anomaly_detector(app: &TestApp) {
+    // The small thresholds: more than 3 distinct profiles revealed within the hour is a detection.
+    let mut ids = Vec::new();
+    for name in ["Ayesha Khan", "Bilal Ahmed", "Chen Wei", "Dara Okafor"] {
+        ids.push(app.create_customer(json!({ "displayName": name })).await);
+    }
+    let url = serve(app.router.clone()).await;
+    let dispatcher = Dispatcher::start(app.services.clone(), &event_settings(|_| {})).await.unwrap();
+    drain(&dispatcher, Duration::from_secs(5)).await;
+    let token = token_for("watcher", "customers:read pii:read");
+    let mut sockets = Vec::new();
+    for id in &ids {
+        sockets.push(subscribe(&url, &token, id).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.services.anomaly.judge().await.expect("judge");
+    assert!(app.rules_of("watcher").await.is_empty(), "subscribing reveals nothing yet");
+
+    for id in &ids {
+        app.admin(UPDATE_CUSTOMER, json!({ "id": id, "input": { "displayName": "Renamed" } })).await;
+    }
+    drain(&dispatcher, Duration::from_secs(5)).await;
+    for socket in &mut sockets {
+        let update = next(socket, Duration::from_secs(5)).await.expect("an update");
+        assert_eq!(update["payload"]["data"]["customerChanged"]["displayName"], "Renamed", "{update}");
+    }
+    app.services.anomaly.judge().await.expect("judge");
+
+    assert_eq!(app.rules_of("watcher").await, ["MANY_PROFILES"], "four profiles revealed through updates");
 }

@@ -76,3 +76,39 @@ fn an_operator_exports_erases_and_runs_retention_from_the_command_line() {
     let verify = run(dir.path(), &["audit", "verify"], &[]);
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
 }
+
+#[test]
+fn an_operator_rotates_the_generated_master_key_and_every_profile_stays_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["seed-demo"], &[]).status.success());
+    let id = a_named_customer(dir.path());
+    let name = json_of(&run(dir.path(), &["export", "--customer", &id], &[]))["customer"]["displayName"].clone();
+    assert!(name.is_string(), "{name}");
+    let key_file = dir.path().join("master-key");
+    let old = std::fs::read_to_string(&key_file).unwrap().trim().to_owned();
+    let new = "bmV3LW1hc3Rlci1rZXktMDEyMzQ1Njc4OWFiY2RlZmc=";
+
+    let rotated = run(dir.path(), &["rotate-master-key"], &[("CUSTOMERS_NEW_MASTER_KEY", new)]);
+
+    assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+    assert!(String::from_utf8_lossy(&rotated.stdout).contains("the new key is in force"));
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap().trim(), new, "the generated key file holds the new key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let after = json_of(&run(dir.path(), &["export", "--customer", &id], &[]));
+    assert_eq!(after["customer"]["displayName"], name, "readable under the new key from the file");
+    let resealed = run(dir.path(), &["reseal"], &[]);
+    assert!(resealed.status.success(), "{}", String::from_utf8_lossy(&resealed.stderr));
+    assert!(String::from_utf8_lossy(&resealed.stdout).contains("0 left in the old form"));
+
+    let with_old = run(dir.path(), &["export", "--customer", &id], &[("CUSTOMERS_MASTER_KEY", &old)]);
+    assert!(!with_old.status.success(), "the retired key no longer opens anything");
+    assert!(
+        String::from_utf8_lossy(&with_old.stderr).contains("master key"),
+        "{}",
+        String::from_utf8_lossy(&with_old.stderr)
+    );
+}

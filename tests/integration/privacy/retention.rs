@@ -13,6 +13,7 @@ on_both_databases!(
     old_audit_entries_are_purged_as_an_anchored_prefix_and_the_chain_still_verifies,
     a_legal_hold_stops_the_audit_purge_before_the_held_profiles_entries,
     the_background_task_runs_the_policy_on_its_interval,
+    delivered_events_leave_the_outbox_after_their_days_but_pending_and_dead_ones_stay,
 );
 
 const LONG_AGO: &str = "2020-01-01T00:00:00+00:00";
@@ -188,4 +189,37 @@ async fn the_background_task_runs_the_policy_on_its_interval(app: &TestApp) {
 
     assert_eq!(app.history(&a, None).await, [recent]);
     assert!(app.store.background_statements.get() > 0, "its statements count as background work");
+}
+
+async fn delivered_events_leave_the_outbox_after_their_days_but_pending_and_dead_ones_stay(app: &TestApp) {
+    let id = app.create_customer(json!({ "displayName": "Evented" })).await;
+    for n in 0..3 {
+        app.admin(UPDATE_CUSTOMER, json!({ "id": id, "input": { "displayName": format!("Name {n}") } })).await;
+    }
+    let seqs: Vec<i64> = column(app, "SELECT CAST(seq AS TEXT) AS v FROM event_outbox ORDER BY seq")
+        .await
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(seqs.len() >= 4, "every change wrote an event: {seqs:?}");
+    let (old_delivered, old_pending, old_dead, recent_delivered) = (seqs[0], seqs[1], seqs[2], seqs[3]);
+    sql(app, &format!("UPDATE event_outbox SET status = 1, time = '{LONG_AGO}' WHERE seq = {old_delivered}")).await;
+    sql(app, &format!("UPDATE event_outbox SET status = 0, time = '{LONG_AGO}' WHERE seq = {old_pending}")).await;
+    sql(app, &format!("UPDATE event_outbox SET status = 2, time = '{LONG_AGO}' WHERE seq = {old_dead}")).await;
+    sql(app, &format!("UPDATE event_outbox SET status = 1 WHERE seq = {recent_delivered}")).await;
+    let policy = RetentionPolicy { events_days: Some(7), ..Default::default() };
+
+    let dry = run(app, policy, true).await;
+
+    assert_eq!(dry.events, 1);
+    assert_eq!(app.count_rows("event_outbox").await, seqs.len() as i64, "a dry run deletes nothing");
+
+    let report = run(app, policy, false).await;
+
+    assert_eq!(report.events, 1);
+    let left: Vec<String> = column(app, "SELECT CAST(seq AS TEXT) AS v FROM event_outbox ORDER BY seq").await;
+    assert!(!left.contains(&old_delivered.to_string()), "the old delivered event is gone");
+    for kept in [old_pending, old_dead, recent_delivered] {
+        assert!(left.contains(&kept.to_string()), "event {kept} stays: {left:?}");
+    }
 }
