@@ -36,6 +36,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+/// The advisory lock replicas take turns on to migrate a PostgreSQL database (any
+/// constant; "cust").
+const MIGRATION_LOCK: i64 = 0x6375_7374;
+
 /// Counts every SQL statement the service sends: exported on `/metrics` and used by the
 /// tests that bound statements per query.
 #[derive(Clone, Debug, Default)]
@@ -155,16 +159,29 @@ impl Store {
         Ok(Self { db, codec, statements, anomaly_statements, background_statements, dispatcher_statements })
     }
 
+    /// Apply pending migrations. On PostgreSQL, replicas starting together take turns: the
+    /// first holds an advisory lock while it migrates, the others then find nothing to do
+    /// (instead of failing on a table another created a moment before).
     pub async fn migrate(&self) -> anyhow::Result<()> {
         use migration::MigratorTrait as _;
-        migration::Migrator::up(&self.db, None).await.context("Failed to apply migrations")
+        use sea_orm::TransactionTrait as _;
+        if self.backend() != DbBackend::Postgres {
+            return migration::Migrator::up(&self.db, None).await.context("Failed to apply migrations");
+        }
+        let tx = self.db.begin().await.context("Failed to begin the migrations")?;
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await
+            .context("Failed to wait for another replica's migrations")?;
+        migration::Migrator::up(&tx, None).await.context("Failed to apply migrations")?;
+        tx.commit().await.context("Failed to commit the migrations")
     }
 
     /// Refuse to run with a master key other than the one this database was written with
     /// (which would make every PII value unreadable and mix keys in new writes).
     pub async fn check_master_key(&self) -> anyhow::Result<()> {
         use entity::key_check;
-        use sea_orm::{ActiveModelTrait as _, EntityTrait as _, Set};
+        use sea_orm::sea_query::OnConflict;
+        use sea_orm::{EntityTrait as _, Set};
         const PROBE: &str = "customers master key check";
         match key_check::Entity::find_by_id("pii".to_owned()).one(&self.db).await? {
             // Sealed with the key of values written before envelope encryption, which the
@@ -177,10 +194,19 @@ impl Store {
                 ),
             },
             None => {
-                key_check::ActiveModel { id: Set("pii".into()), sealed: Set(self.codec.seal_legacy(&Pii::new(PROBE))) }
-                    .insert(&self.db)
+                // Replicas starting together on a new database: the first probe written wins,
+                // and the others check theirs against it.
+                let probe = key_check::ActiveModel {
+                    id: Set("pii".into()),
+                    sealed: Set(self.codec.seal_legacy(&Pii::new(PROBE))),
+                };
+                key_check::Entity::insert(probe)
+                    .on_conflict(OnConflict::column(key_check::Column::Id).do_nothing().to_owned())
+                    .do_nothing()
+                    .exec(&self.db)
                     .await
                     .context("Failed to record the master key check")?;
+                return Box::pin(self.check_master_key()).await;
             }
         }
         self.codec.register_if_new().await

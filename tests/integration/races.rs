@@ -155,3 +155,29 @@ on_both_databases!(
     concurrent_creations_with_one_crm_record_create_one_profile_and_refuse_the_others,
     concurrent_resolves_of_a_new_identifier_create_one_profile,
 );
+
+/// Replicas of a new deployment start together on an empty PostgreSQL database and an
+/// empty key store: each migrates (or finds it done), creates the key store's tables (or
+/// finds them), writes the master key's probe (or checks it), and starts; none fails on what
+/// another created a moment before. Several rounds, so the race really happens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_starting_together_on_an_empty_postgres_database_all_start() {
+    for _round in 0..3 {
+        let Some(database) = TestDatabase::empty_postgres().await else { return };
+        let starts = (0..4).map(|_| {
+            let mut settings = settings(database.url(), database.data_dir());
+            settings.keystore_url = Some(database.keystore_url());
+            tokio::spawn(async move { customers::startup::state(&settings).await.map(|_| ()) })
+        });
+        for started in futures_util::future::join_all(starts).await {
+            started.expect("the start did not panic").expect("every replica starts");
+        }
+        let mut settings = settings(database.url(), database.data_dir());
+        settings.keystore_url = Some(database.keystore_url());
+        let state = customers::startup::state(&settings).await.expect("a later start");
+        let token = token_for("ops", ALL_SCOPES);
+        let request = graphql_request(Some(&token), "{ customers(first: 1) { totalCount } }", &json!({}));
+        let (status, body) = call(customers::app(state), request).await;
+        assert_eq!((status.as_u16(), &body["data"]["customers"]["totalCount"]), (200, &json!(0)), "{body}");
+    }
+}

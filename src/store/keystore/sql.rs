@@ -54,12 +54,25 @@ pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement
     Statement::from_sql_and_values(backend, placeholders(backend, sql), values)
 }
 
+/// Create the key store's tables if they are missing. On PostgreSQL under an advisory
+/// lock: `CREATE TABLE IF NOT EXISTS` run by two replicas at once can still collide.
 pub async fn create_tables(db: &DatabaseConnection) -> anyhow::Result<()> {
-    for sql in SCHEMA {
-        db.execute_unprepared(sql).await.context("Failed to create the key store's tables")?;
+    use sea_orm::TransactionTrait as _;
+    let tx = db.begin().await.context("Failed to begin creating the key store's tables")?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({SCHEMA_LOCK})"))
+            .await
+            .context("Failed to wait for another replica creating the key store's tables")?;
     }
-    Ok(())
+    for sql in SCHEMA {
+        tx.execute_unprepared(sql).await.context("Failed to create the key store's tables")?;
+    }
+    tx.commit().await.context("Failed to create the key store's tables")
 }
+
+/// The advisory lock taken while the key store's tables are created (any constant: it
+/// only has to differ from the data migrations' lock).
+const SCHEMA_LOCK: i64 = 0x6b65_7973; // "keys"
 
 /// Run a statement; returns the rows it affected.
 pub async fn run(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> anyhow::Result<u64> {

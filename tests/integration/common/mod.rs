@@ -321,7 +321,7 @@ pub fn all_scopes_but(scope: &str) -> String {
     ALL_SCOPES.split(' ').filter(|s| *s != scope).collect::<Vec<_>>().join(" ")
 }
 
-fn graphql_request(auth: Option<&str>, query: &str, variables: &Value) -> Request<Body> {
+pub fn graphql_request(auth: Option<&str>, query: &str, variables: &Value) -> Request<Body> {
     let mut req = Request::post("/graphql").header("content-type", "application/json");
     if let Some(auth) = auth {
         req = req.header("authorization", format!("Bearer {auth}"));
@@ -330,7 +330,7 @@ fn graphql_request(auth: Option<&str>, query: &str, variables: &Value) -> Reques
     req.body(Body::from(body)).expect("request")
 }
 
-async fn call(router: axum::Router, req: Request<Body>) -> (StatusCode, Value) {
+pub async fn call(router: axum::Router, req: Request<Body>) -> (StatusCode, Value) {
     let resp = router.oneshot(req).await.expect("the app answers");
     let status = resp.status();
     let bytes = resp.into_body().collect().await.expect("body").to_bytes();

@@ -42,6 +42,16 @@ impl TestDatabase {
     /// A clone of the migrated PostgreSQL template, dropped with this value. `None` (after
     /// saying so on stderr) when PostgreSQL is not reachable, unless it is required.
     pub async fn postgres() -> Option<Self> {
+        Self::postgres_database(true).await
+    }
+
+    /// An empty PostgreSQL database (nothing migrated, an empty key store), dropped with
+    /// this value: what replicas of a new deployment start on.
+    pub async fn empty_postgres() -> Option<Self> {
+        Self::postgres_database(false).await
+    }
+
+    async fn postgres_database(migrated: bool) -> Option<Self> {
         let admin_url = std::env::var("CUSTOMERS_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
         let admin = match reachable(&admin_url).await {
             Ok(admin) => admin,
@@ -60,9 +70,13 @@ impl TestDatabase {
                 return None;
             }
         };
-        let template = postgres_template(&admin, &admin_url).await;
         let name = format!("customers_test_{}", uuid::Uuid::now_v7().simple());
-        execute(&admin, &format!("CREATE DATABASE {name} TEMPLATE {template}")).await;
+        if migrated {
+            let template = postgres_template(&admin, &admin_url).await;
+            execute(&admin, &format!("CREATE DATABASE {name} TEMPLATE {template}")).await;
+        } else {
+            execute(&admin, &format!("CREATE DATABASE {name}")).await;
+        }
         // The key store: a database of its own, as in a PostgreSQL deployment.
         execute(&admin, &format!("CREATE DATABASE {name}_keys")).await;
         admin.close().await.ok();
