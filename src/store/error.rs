@@ -114,9 +114,58 @@ impl<T> DbContext<T> for Result<T, DbErr> {
     fn context(self, operation: &'static str) -> StoreResult<T> {
         self.map_err(|err| match violated(&err) {
             Some(constraint) => StoreError::Duplicate(constraint),
-            None => StoreError::Database(anyhow::Error::new(err).context(operation)),
+            None => StoreError::Database(loggable(err).context(operation)),
         })
     }
+}
+
+/// A database error as it may be logged. The database's own message can quote the value
+/// it refused (PostgreSQL: `invalid input syntax for type uuid: "…"`, `value "…" is out of
+/// range`), which can be PII: what is kept is its SQLSTATE, the constraint, table and
+/// column it names, and the message with every quoted literal blanked. Other errors
+/// (connection, pool, decoding) keep their text: they quote no stored value.
+fn loggable(err: DbErr) -> anyhow::Error {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = &err
+    else {
+        return anyhow::Error::new(err);
+    };
+    let sea_orm::sqlx::Error::Database(db) = e.as_ref() else { return anyhow::Error::new(err) };
+    let mut text = format!("database error {}: {}", db.code().unwrap_or_default(), without_literals(db.message()));
+    if let Some(table) = db.table() {
+        text.push_str(&format!(" (table {table})"));
+    }
+    if let Some(constraint) = db.constraint() {
+        text.push_str(&format!(" (constraint {constraint})"));
+    }
+    anyhow::Error::msg(text)
+}
+
+/// `message` with the content of every quoted literal (`"…"`, `'…'`) replaced by `…`.
+fn without_literals(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut open: Option<char> = None;
+    for c in message.chars() {
+        match open {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                open = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '"' || c == '\'' {
+                    open = Some(c);
+                }
+            }
+        }
+    }
+    if open.is_some() {
+        out.push('…');
+    }
+    out
 }
 
 impl<T> DbContext<T> for anyhow::Result<T> {
@@ -135,7 +184,7 @@ impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
         match violated(&err) {
             Some(constraint) => StoreError::Duplicate(constraint),
-            None => StoreError::Database(anyhow::Error::new(err)),
+            None => StoreError::Database(loggable(err)),
         }
     }
 }
@@ -149,6 +198,20 @@ impl fmt::Display for Constraint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_values_in_database_messages_are_blanked() {
+        assert_eq!(
+            without_literals(r#"invalid input syntax for type uuid: "Ayesha Khan""#),
+            r#"invalid input syntax for type uuid: "…""#
+        );
+        assert_eq!(without_literals("value 'x' and 'y' too long"), "value '…' and '…' too long");
+        assert_eq!(without_literals(r#"unterminated "+92300"#), r#"unterminated "…"#);
+        assert_eq!(
+            without_literals("canceling statement due to statement timeout"),
+            "canceling statement due to statement timeout"
+        );
+    }
 
     #[test]
     fn violations_are_mapped_by_index_name_or_by_its_columns() {
