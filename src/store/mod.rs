@@ -180,7 +180,6 @@ impl Store {
     /// (which would make every PII value unreadable and mix keys in new writes).
     pub async fn check_master_key(&self) -> anyhow::Result<()> {
         use entity::key_check;
-        use sea_orm::sea_query::OnConflict;
         use sea_orm::{EntityTrait as _, Set};
         const PROBE: &str = "customers master key check";
         match key_check::Entity::find_by_id("pii".to_owned()).one(&self.db).await? {
@@ -201,8 +200,7 @@ impl Store {
                     sealed: Set(self.codec.seal_legacy(&Pii::new(PROBE))),
                 };
                 key_check::Entity::insert(probe)
-                    .on_conflict(OnConflict::column(key_check::Column::Id).do_nothing().to_owned())
-                    .do_nothing()
+                    .on_conflict_do_nothing_on([key_check::Column::Id])
                     .exec(&self.db)
                     .await
                     .context("Failed to record the master key check")?;
