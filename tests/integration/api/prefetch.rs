@@ -75,20 +75,21 @@ async fn a_mutation_result_waits_no_loader_batch(app: &TestApp) {
 }
 
 /// The measure can fail: a level the prefetch does not cover (an interaction's metadata,
-/// three levels down) still waits one batch.
-async fn a_level_not_prefetched_still_waits_one_batch(app: &TestApp) {
+/// three levels down) still waits the delay (once, or more when a busy machine splits the
+/// batch).
+async fn a_level_not_prefetched_still_waits_the_delay(app: &TestApp) {
     define_schema(app).await;
     let id = full_customer(app, 1, &[], 2).await;
 
     let (waited, _, data) = cost(app, HISTORY_WITH_METADATA, json!({ "id": id })).await;
 
     assert_eq!(data["customer"]["interactions"]["edges"].as_array().unwrap().len(), 2);
-    assert_eq!(waited, 1);
+    assert!(waited >= 1, "the metadata batch waited the delay");
 }
 
 on_both_databases!(
     the_360_view_of_one_customer_waits_no_loader_batch,
     resolve_customer_and_entities_and_pages_wait_no_loader_batch,
     a_mutation_result_waits_no_loader_batch,
-    a_level_not_prefetched_still_waits_one_batch,
+    a_level_not_prefetched_still_waits_the_delay,
 );
