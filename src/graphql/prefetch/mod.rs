@@ -54,7 +54,10 @@ fn ids_wanting(parts: &[(&Lookahead<'_>, &[CustomerId])], wants: impl Fn(&Lookah
 /// `customer`, `suggestedMatches` and `matches { customer }`): each child kind is loaded
 /// once, for the ids of the selections that ask for it.
 pub async fn selections(ctx: &Context<'_>, parts: &[(&Lookahead<'_>, &[CustomerId])]) -> async_graphql::Result<()> {
-    if parts.iter().all(|(_, ids)| ids.is_empty()) {
+    // Nothing for a caller who may not read customers (`resolveCustomer` with
+    // `customers:resolve` alone): the fields would refuse what was loaded.
+    let may_read = super::context::caller(ctx).is_ok_and(|p| p.has(crate::domain::Scope::CustomersRead));
+    if !may_read || parts.iter().all(|(_, ids)| ids.is_empty()) {
         return Ok(());
     }
     let l = loaders(ctx);
