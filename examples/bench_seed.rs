@@ -199,10 +199,10 @@ async fn capture(settings: &Settings, store: &Store, out: &std::path::Path, n: u
     let sink = recorded.clone();
     capturing.db.set_metric_callback(move |info| {
         let sql = info.statement.to_string();
-        if sql.trim_start().to_ascii_uppercase().starts_with("SELECT") {
-            if let Ok(mut r) = sink.lock() {
-                r.push(sql);
-            }
+        if sql.trim_start().to_ascii_uppercase().starts_with("SELECT")
+            && let Ok(mut r) = sink.lock()
+        {
+            r.push(sql);
         }
     });
     let state = customers::startup::state_with_store(settings, capturing).await?;
