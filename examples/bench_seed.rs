@@ -158,7 +158,9 @@ async fn seed(services: &Services, target: usize, k: usize, out: &std::path::Pat
     let ids = Arc::new(Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(out.join("ids.txt"))?));
     let next = Arc::new(AtomicUsize::new(existing));
     let started = std::time::Instant::now();
-    let workers = (customers::config::cores() * 2).max(4);
+    // SQLite has one writer: parallel seeding would only meet busy errors.
+    let sqlite = services.store.backend() == sea_orm::DbBackend::Sqlite;
+    let workers = if sqlite { 1 } else { (customers::config::cores() * 2).max(4) };
     let tasks: Vec<_> = (0..workers)
         .map(|_| {
             let (services, labels, next, ids, admin) =
