@@ -3,10 +3,12 @@
 
 mod access;
 mod events;
+mod pool;
 mod retention;
 
 pub use access::AccessSettings;
 pub use events::{EventSettings, WebhookTarget, parse_webhooks};
+pub use pool::{PoolSettings, cores, local_without_sslmode};
 pub use retention::RetentionSettings;
 
 use crate::domain::identity::parse_region;
@@ -119,6 +121,8 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// Change events: NATS, webhooks, retries (`config/events.rs`, `docs/events.md`).
     pub events: EventSettings,
+    /// The database pool and the runtime's threads (`config/pool.rs`, decision 0016).
+    pub pool: PoolSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -298,6 +302,7 @@ impl Settings {
             anomaly: anomaly_from_env()?,
             retention: RetentionSettings::from_env()?,
             events: EventSettings::from_env()?,
+            pool: PoolSettings::from_env()?,
         })
     }
 

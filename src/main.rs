@@ -131,10 +131,18 @@ enum EventsCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::from_env()?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(threads) = settings.pool.worker_threads {
+        runtime.worker_threads(threads);
+    }
+    runtime.build().context("Failed to start the runtime")?.block_on(run(cli, settings))
+}
+
+async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     customers::telemetry::init(settings.log_format);
     // The default hook prints a panic's message, which could quote input (PII): log where
     // it happened only. Requests that panic are answered with a reference (http::protect).

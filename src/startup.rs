@@ -87,7 +87,8 @@ pub async fn codec(settings: &Settings) -> anyhow::Result<PiiCodec> {
 pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
     settings.ensure_sqlite_folder()?;
     let timeout = std::time::Duration::from_millis(settings.limits.statement_timeout_ms);
-    let store = Store::connect_with(&settings.database_url, codec(settings).await?, Some(timeout)).await?;
+    let store =
+        Store::connect_pooled(&settings.database_url, codec(settings).await?, Some(timeout), &settings.pool).await?;
     store.migrate().await?;
     store.check_master_key().await?;
     state_with_store(settings, store).await

@@ -6,6 +6,7 @@
 
 use super::context::Caller;
 use super::loaders::{CustomerById, IdentityById, InteractionById, LabelById, Loaders};
+use super::prefetch::prime;
 use crate::domain::Scope;
 use crate::domain::id::{CustomerId, IdentityId, InteractionId, LabelId};
 use async_graphql::extensions::{
@@ -104,8 +105,8 @@ pub(super) fn representations(doc: &ExecutableDocument, variables: &Variables) -
     out
 }
 
-/// Load the representations' entities, one call per type. Errors are left for the
-/// resolvers to report.
+/// Load the representations' entities, one statement per type, the types at once and
+/// without the loader's delay. Errors are left for the resolvers to report.
 async fn load(loaders: &Loaders, representations: &[Value]) {
     let mut by_type: HashMap<&str, Vec<&str>> = HashMap::new();
     for item in representations {
@@ -117,22 +118,11 @@ async fn load(loaders: &Loaders, representations: &[Value]) {
         };
         by_type.entry(typename.as_str()).or_default().push(id.as_str());
     }
-    for (typename, ids) in by_type {
-        let _ = match typename {
-            "Customer" => {
-                loaders.load_many(ids.iter().filter_map(|id| CustomerId::lookup(id)).map(CustomerById)).await.map(drop)
-            }
-            "ChannelIdentity" => {
-                loaders.load_many(ids.iter().filter_map(|id| IdentityId::lookup(id)).map(IdentityById)).await.map(drop)
-            }
-            "Label" => {
-                loaders.load_many(ids.iter().filter_map(|id| LabelId::lookup(id)).map(LabelById)).await.map(drop)
-            }
-            "InteractionRef" => loaders
-                .load_many(ids.iter().filter_map(|id| InteractionId::lookup(id)).map(InteractionById))
-                .await
-                .map(drop),
-            _ => Ok(()),
-        };
-    }
+    let ids = |typename: &str| by_type.get(typename).map(Vec::as_slice).unwrap_or_default();
+    let _ = futures_util::join!(
+        prime(loaders, ids("Customer").iter().filter_map(|id| CustomerId::lookup(id)).map(CustomerById)),
+        prime(loaders, ids("ChannelIdentity").iter().filter_map(|id| IdentityId::lookup(id)).map(IdentityById)),
+        prime(loaders, ids("Label").iter().filter_map(|id| LabelId::lookup(id)).map(LabelById)),
+        prime(loaders, ids("InteractionRef").iter().filter_map(|id| InteractionId::lookup(id)).map(InteractionById)),
+    );
 }

@@ -27,16 +27,36 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub type Loaders = DataLoader<StoreLoader, HashMapCache>;
 pub type LoadError = Arc<Error>;
 
+/// Batches the DataLoaders sent after waiting their delay, in this process (see
+/// [`delayed_batches`]).
+static DELAYED_BATCHES: AtomicU64 = AtomicU64::new(0);
+
+/// How many loader batches waited the batching delay so far. The prefetch
+/// ([`super::prefetch`]) keeps the paths it covers at zero; tests assert it.
+pub fn delayed_batches() -> u64 {
+    DELAYED_BATCHES.load(Ordering::Relaxed)
+}
+
 pub fn new_loaders(store: Store) -> Loaders {
-    DataLoader::with_cache(StoreLoader { store }, tokio::spawn, HashMapCache::default())
+    let loader = StoreLoader { store, entities_prefetched: Default::default() };
+    // The DataLoader spawns a task for each batch it collects (and waits its delay in it).
+    let spawn = |batch| {
+        DELAYED_BATCHES.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(batch);
+    };
+    DataLoader::with_cache(loader, spawn, HashMapCache::default())
 }
 
 pub struct StoreLoader {
     store: Store,
+    /// Set once the children of this request's `_entities` customers are loaded
+    /// ([`super::prefetch::entities`]): the entity resolvers run concurrently, one loads.
+    pub entities_prefetched: tokio::sync::OnceCell<()>,
 }
 
 /// Lookups by id answer every key, `None` for ids that do not exist, so that a miss is

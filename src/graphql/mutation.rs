@@ -10,6 +10,7 @@ use super::loaders::clear;
 use super::pagination::history_page;
 use super::types::{AttributeDefinition, Customer, InteractionRef, Label};
 use crate::domain::Scope;
+use crate::domain::customer::Customer as CustomerRecord;
 use crate::domain::id::{CustomerId, IdentityId, InteractionId, LabelId, MergeId};
 use crate::domain::text::Located;
 use crate::service::merge::MergeOutcome;
@@ -20,6 +21,21 @@ pub struct Mutation;
 fn written<T>(ctx: &Context<'_>, value: T) -> T {
     clear(loaders(ctx));
     value
+}
+
+/// A mutation's resulting profiles: the cache is cleared, then what the query selects under
+/// them is loaded at once (decision 0016). The write is done: a failed read here is left for
+/// the fields to report, it does not fail the mutation.
+async fn written_customers(ctx: &Context<'_>, records: Vec<CustomerRecord>) -> Result<Vec<Customer>> {
+    clear(loaders(ctx));
+    let _ = super::prefetch::roots(ctx, &[(&ctx.look_ahead(), &records)]).await;
+    Ok(records.into_iter().map(Customer).collect())
+}
+
+async fn written_customer(ctx: &Context<'_>, record: CustomerRecord) -> Result<Customer> {
+    clear(loaders(ctx));
+    let _ = super::prefetch::roots(ctx, &[(&ctx.look_ahead(), std::slice::from_ref(&record))]).await;
+    Ok(Customer(record))
 }
 
 #[Object]
@@ -35,7 +51,7 @@ impl Mutation {
         let input = input.parse("input", &services.normalize).gql()?;
         caller(ctx)?.authorize(input.needs("input")).gql()?;
         let r = services.create_customer(&actor(ctx)?, input).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Change the profile itself. With `expectedVersion`, a profile changed since is a `CONFLICT`.
@@ -52,7 +68,7 @@ impl Mutation {
         let id = CustomerId::parse("id", &id).gql()?;
         let update = input.parse("input", expected_version).gql()?;
         let r = services(ctx).update_customer(&actor(ctx)?, &id, update).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Add an identifier to a profile, normalised first. `customerId`: the profile (`NOT_FOUND`, or `CONFLICT` when
@@ -69,7 +85,7 @@ impl Mutation {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let identity = Located::new("identity", identity.parse("identity", &services.normalize).gql()?);
         let r = services.add_identity(&actor(ctx)?, &customer_id, identity).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Remove an identifier from its profile and return the profile.
@@ -78,7 +94,7 @@ impl Mutation {
     async fn remove_channel_identity(&self, ctx: &Context<'_>, identity_id: ID) -> Result<Customer> {
         let identity_id = IdentityId::parse("identityId", &identity_id).gql()?;
         let r = services(ctx).remove_identity(&actor(ctx)?, &identity_id).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Change preferences; omitted fields stay as they are. Consent and do-not-contact need
@@ -95,7 +111,7 @@ impl Mutation {
         let patch = Located::new("input", input.parse("input").gql()?);
         caller(ctx)?.authorize(patch.value.needs("input")).gql()?;
         let r = services(ctx).set_preferences(&actor(ctx)?, &customer_id, patch).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Set attribute values, validated against their definitions; `value: null` removes one.
@@ -111,7 +127,7 @@ impl Mutation {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let changes = attribute_changes("attributes", attributes).gql()?;
         let r = services(ctx).set_attributes(&actor(ctx)?, &customer_id, changes).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Add a label to the catalogue. `input`: its name (one already taken, regardless of case and spacing, is a
@@ -149,7 +165,7 @@ impl Mutation {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let label_ids = super::inputs::label_ids("labelIds", &label_ids).gql()?;
         let r = services(ctx).assign_labels(&actor(ctx)?, &customer_id, &label_ids).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Remove labels from a profile; labels it does not carry are ignored. `customerId`: the profile (`NOT_FOUND`,
@@ -162,7 +178,7 @@ impl Mutation {
         let label_ids = super::inputs::label_ids("labelIds", &label_ids).gql()?;
         let may_remove_crm = caller(ctx)?.has(Scope::LabelsManage);
         let r = services(ctx).unassign_labels(&actor(ctx)?, &customer_id, &label_ids, may_remove_crm).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Link a conversation or activity to a profile. Linking the same conversation to the
@@ -218,7 +234,7 @@ impl Mutation {
     async fn set_identity_shared(&self, ctx: &Context<'_>, identity_id: ID, shared: bool) -> Result<Customer> {
         let identity_id = IdentityId::parse("identityId", &identity_id).gql()?;
         let r = services(ctx).set_identity_shared(&actor(ctx)?, &identity_id, shared).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Move an interaction to another profile. Audited.
@@ -263,7 +279,7 @@ impl Mutation {
         let outcome = services(ctx).merge_customers(&actor(ctx)?, &survivor, &merged, preview).await.gql()?;
         clear(loaders(ctx));
         Ok(match outcome {
-            MergeOutcome::Merged { survivor, .. } => Customer(survivor),
+            MergeOutcome::Merged { survivor, .. } => return written_customer(ctx, survivor).await,
             MergeOutcome::Preview(p) => {
                 let survivor = p.survivor.clone();
                 super::prefetch::preview(loaders(ctx), *p).await;
@@ -281,7 +297,7 @@ impl Mutation {
     async fn unmerge_customer(&self, ctx: &Context<'_>, merge_id: ID) -> Result<Vec<Customer>> {
         let merge_id = MergeId::parse("mergeId", &merge_id).gql()?;
         let r = services(ctx).unmerge_customer(&actor(ctx)?, &merge_id).await.gql()?;
-        Ok(written(ctx, r.into_iter().map(Customer).collect()))
+        written_customers(ctx, r).await
     }
 
     /// Create or update the profile linked to a CRM record (the system of record): a new
@@ -309,7 +325,7 @@ impl Mutation {
             caller(ctx)?.authorize([(Scope::LabelsAssign, "syncLabels")]).gql()?;
         }
         let (r, _created) = services.sync_by_external_ref(&actor(ctx)?, &reference, input, sync_labels).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 
     /// Define an attribute, or change its definition (stored values must stay valid).
@@ -373,6 +389,6 @@ impl Mutation {
     ) -> Result<Customer> {
         let customer_id = CustomerId::parse("customerId", &customer_id).gql()?;
         let r = services(ctx).set_legal_hold(&actor(ctx)?, &customer_id, on, reason.as_deref()).await.gql()?;
-        Ok(written(ctx, Customer(r)))
+        written_customer(ctx, r).await
     }
 }

@@ -32,7 +32,7 @@ impl Query {
     ) -> Result<Option<Customer>> {
         let reference = crate::domain::external_ref::ExternalRef::from_arguments(&system, &external_id).gql()?;
         let Some(id) = services(ctx).customer_by_external_ref(&reference).await.gql()? else { return Ok(None) };
-        Ok(loaders(ctx).load_one(CustomerById(id)).await.gql()?.flatten().map(Customer))
+        super::prefetch::one(ctx, id).await
     }
 
     /// One profile by id: the 360° view. `null` when there is no such customer.
@@ -41,7 +41,7 @@ impl Query {
     #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
     async fn customer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
         let Some(id) = CustomerId::lookup(&id) else { return Ok(None) };
-        Ok(loaders(ctx).load_one(CustomerById(id)).await.gql()?.flatten().map(Customer))
+        super::prefetch::one(ctx, id).await
     }
 
     /// Customers in creation order, a page at a time.
@@ -117,6 +117,7 @@ impl Query {
         if create_if_missing && !may_create && resolution.customer.is_none() {
             return Err(Error::forbidden(Scope::CustomersWrite)).gql();
         }
+        super::prefetch::resolution(ctx, &resolution).await?;
         Ok(CustomerResolution(resolution))
     }
 
@@ -207,7 +208,9 @@ impl Query {
     #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]
     async fn find_customer_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Customer>> {
         let Some(id) = CustomerId::lookup(&id) else { return Ok(None) };
-        Ok(loaders(ctx).load_one(CustomerById(id)).await.gql()?.flatten().map(Customer))
+        let customer = loaders(ctx).load_one(CustomerById(id)).await.gql()?.flatten().map(Customer);
+        super::prefetch::entities(ctx).await;
+        Ok(customer)
     }
 
     #[graphql(entity, guard = "Require(Some(Scope::CustomersRead))")]

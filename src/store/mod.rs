@@ -105,22 +105,48 @@ impl Store {
     /// Like [`Store::connect`], with a statement timeout on PostgreSQL (`statement_timeout`
     /// per connection), so that no statement holds a connection longer than that.
     pub async fn connect_with(url: &str, codec: PiiCodec, statement_timeout: Option<Duration>) -> anyhow::Result<Self> {
+        Self::connect_pooled(url, codec, statement_timeout, &crate::config::PoolSettings::default()).await
+    }
+
+    /// Like [`Store::connect_with`], with the pool sized and tuned by `pool` (decision 0016).
+    pub async fn connect_pooled(
+        url: &str,
+        codec: PiiCodec,
+        statement_timeout: Option<Duration>,
+        pool: &crate::config::PoolSettings,
+    ) -> anyhow::Result<Self> {
         let mut opts = ConnectOptions::new(url.to_owned());
-        if let Some(timeout) = statement_timeout {
-            let ms = timeout.as_millis().to_string();
-            opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", ms.clone())]));
-        }
+        let local = crate::config::local_without_sslmode(url);
+        let cache = pool.statement_cache;
+        opts.map_sqlx_postgres_opts(move |mut o| {
+            if let Some(timeout) = statement_timeout {
+                o = o.options([("statement_timeout", timeout.as_millis().to_string())]);
+            }
+            if local {
+                // No sslmode in the URL and the server on this machine: no TLS (decision 0016).
+                o = o.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable);
+            }
+            o.statement_cache_capacity(cache)
+        });
         opts.sqlx_logging(false) // statements carry PII parameters: never log them
             .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(10))
+            .idle_timeout(pool.idle_timeout)
+            .max_lifetime(pool.max_lifetime)
+            .max_connections(pool.max_connections_for(url))
+            .min_connections(pool.min_connections.min(pool.max_connections_for(url)));
+        // sqlx pings a connection when it is given back anyway; a second ping on every
+        // checkout doubled the round trips of a request. Only a connection idle long enough
+        // to have been dropped by the server or a proxy is checked before use.
+        if pool.ping_idle.is_zero() {
+            opts.test_before_acquire(true);
+        } else {
+            opts.test_before_acquire_if_idle_for(pool.ping_idle);
+        }
         if url.starts_with("sqlite:") {
-            // SQLite allows one writer; a small pool avoids busy waits between our own writers.
-            opts.max_connections(4).min_connections(1);
             // Deleted content is overwritten, not left in free pages: an erased customer's
             // data must not stay readable in the file (decision 0010).
-            opts.map_sqlx_sqlite_opts(|o| o.pragma("secure_delete", "ON"));
-        } else {
-            opts.max_connections(20).min_connections(1);
+            opts.map_sqlx_sqlite_opts(move |o| o.pragma("secure_delete", "ON").statement_cache_capacity(cache));
         }
         let mut db = sea_orm::Database::connect(opts).await.context("Failed to connect to the database")?;
         if db.get_database_backend() == DbBackend::Sqlite {

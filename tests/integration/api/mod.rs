@@ -10,6 +10,7 @@ mod entities;
 mod health;
 mod identification;
 mod mfa;
+mod prefetch;
 mod profile;
 mod queries;
 mod schema;
