@@ -18,6 +18,7 @@ pub mod pagination;
 pub mod pii;
 pub mod prefetch;
 pub mod query;
+mod search;
 mod sdl;
 pub mod subscription;
 pub mod types;
