@@ -148,7 +148,7 @@ async fn a_search_costs_the_same_statements_for_3_or_30_matching_profiles(app: &
     for (round, total) in [(0, 3), (1, 30)] {
         let start = if round == 0 { 0 } else { 3 };
         for n in start..total {
-            let phone = format!("+44 7700 9{n:05}");
+            let phone = format!("+44 7911 1{n:05}");
             person(app, &format!("Quinn Person{n}"), json!([{ "channel": "PHONE", "value": phone }]), json!([])).await;
         }
         let before = app.statements();

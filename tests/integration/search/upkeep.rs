@@ -12,7 +12,7 @@ on_both_databases!(
     reindex_rebuilds_every_profile_and_marking_an_attribute_searchable_indexes_its_values,
 );
 
-const ONE_PHONE: &str = "+44 7911 555001";
+const ONE_PHONE: &str = "+44 7911 123457";
 
 async fn tokens_of(app: &TestApp, id: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) AS n FROM customer_search_tokens WHERE customer_id = '{id}'");
@@ -23,16 +23,16 @@ async fn tokens_of(app: &TestApp, id: &str) -> i64 {
 
 async fn the_database_holds_no_plaintext_name_phone_or_email_after_indexing(app: &TestApp) {
     let identities = json!([
-        { "channel": "PHONE", "value": "+44 7911 654321" },
+        { "channel": "PHONE", "value": "+44 7911 165432" },
         { "channel": "EMAIL", "value": "zoltan.quixby@example.com" }
     ]);
     let id = person(app, "Zoltan Quixby", identities, json!([{ "system": "crm", "externalId": "QX-99812" }])).await;
     app.services.reindex_all(|_| {}).await.unwrap();
     assert!(tokens_of(app, &id).await > 20, "names, prefixes, phone suffixes, e-mail parts are indexed");
     assert_eq!(names(app, "zoltan").await, ["Zoltan Quixby"]);
-    assert_eq!(names(app, "654321").await, ["Zoltan Quixby"]);
+    assert_eq!(names(app, "165432").await, ["Zoltan Quixby"]);
     let needles: Vec<String> =
-        ["Zoltan", "zoltan", "Quixby", "quixby", "7911654321", "654321", "zoltan.quixby", "QX-99812", "qx-99812"]
+        ["Zoltan", "zoltan", "Quixby", "quixby", "7911165432", "165432", "zoltan.quixby", "QX-99812", "qx-99812"]
             .map(String::from)
             .to_vec();
     crate::privacy::assert_stored_nowhere(app, &needles).await;
@@ -45,10 +45,10 @@ async fn a_changed_name_or_identity_is_found_by_its_new_tokens_and_not_by_its_ol
     assert!(names(app, "oldname").await.is_empty(), "the old name's tokens are gone");
     assert!(names(app, "harriet oldname").await.is_empty());
     assert_eq!(names(app, "newname harr").await, ["Harriet Newname"]);
-    assert_eq!(names(app, "555001").await, ["Harriet Newname"]);
+    assert_eq!(names(app, "123457").await, ["Harriet Newname"]);
     let identity = app.identity_id(&id, "PHONE").await;
     app.admin("mutation($i: ID!) { removeChannelIdentity(identityId: $i) { id } }", json!({ "i": identity })).await;
-    assert!(names(app, "555001").await.is_empty(), "a removed phone no longer finds the profile");
+    assert!(names(app, "123457").await.is_empty(), "a removed phone no longer finds the profile");
     let add = json!({ "customerId": id, "identity": { "channel": "EMAIL", "value": "h.new@example.com" } });
     app.admin(ADD_CHANNEL_IDENTITY, add).await;
     assert_eq!(names(app, "h.new").await, ["Harriet Newname"]);
@@ -60,7 +60,7 @@ async fn erasure_removes_the_tokens(app: &TestApp) {
     app.admin(ERASE_CUSTOMER, json!({ "id": id, "reason": "asked to be forgotten" })).await;
     assert_eq!(tokens_of(app, &id).await, 0);
     assert!(names(app, "ingrid").await.is_empty());
-    assert!(search_with(app, "555001", json!({ "filter": { "status": "ERASED" } })).await["edges"]
+    assert!(search_with(app, "123457", json!({ "filter": { "status": "ERASED" } })).await["edges"]
         .as_array()
         .unwrap()
         .is_empty());
@@ -71,13 +71,13 @@ async fn merged_profiles_are_found_as_their_survivor_only_until_the_merge_is_und
     let survivor = person(app, "Blair Survivor", json!([]), json!([])).await;
     let data = app.admin(MERGE_CUSTOMERS, json!({ "survivorId": survivor, "mergedIds": [merged] })).await;
     assert_eq!(data["mergeCustomers"]["id"], survivor.as_str());
-    assert_eq!(names(app, "555001").await, ["Blair Survivor"], "the merged phone finds the survivor");
+    assert_eq!(names(app, "123457").await, ["Blair Survivor"], "the merged phone finds the survivor");
     assert!(names(app, "alexis").await.is_empty(), "the merged profile is not a result");
     assert_eq!(tokens_of(app, &merged).await, 0);
     let merges = app.customer(&survivor, "merges { id }").await;
     let merge_id = merges["merges"][0]["id"].as_str().unwrap().to_owned();
     app.admin(UNMERGE_CUSTOMER, json!({ "mergeId": merge_id })).await;
-    assert_eq!(names(app, "555001").await, ["Alexis Merged"]);
+    assert_eq!(names(app, "123457").await, ["Alexis Merged"]);
     assert_eq!(names(app, "alexis").await, ["Alexis Merged"]);
 }
 
