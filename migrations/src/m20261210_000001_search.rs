@@ -61,9 +61,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.get_connection().execute_unprepared("DROP INDEX IF EXISTS ux_attribute_definitions_key_lower").await?;
-        manager
-            .alter_table(Table::alter().table("attribute_definitions").drop_column("searchable").to_owned())
-            .await?;
+        manager.alter_table(Table::alter().table("attribute_definitions").drop_column("searchable").to_owned()).await?;
         manager.drop_table(Table::drop().table("customer_search_tokens").if_exists().to_owned()).await
     }
 }

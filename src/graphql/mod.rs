@@ -18,8 +18,8 @@ pub mod pagination;
 pub mod pii;
 pub mod prefetch;
 pub mod query;
-mod search;
 mod sdl;
+mod search;
 pub mod subscription;
 pub mod types;
 

@@ -117,8 +117,9 @@ impl Services {
             let holders = crate::store::search::holders_of(&tx, &def.key).await?;
             self.reindex_in(&tx, &holders).await?;
         }
-        let change = Change::to_catalogue("attribute.define", def.key.clone(), vec!["definition".into()])
-            .with_details(serde_json::json!({ "pii": def.pii, "required": def.required, "searchable": def.searchable }));
+        let change = Change::to_catalogue("attribute.define", def.key.clone(), vec!["definition".into()]).with_details(
+            serde_json::json!({ "pii": def.pii, "required": def.required, "searchable": def.searchable }),
+        );
         changes.insert(0, change);
         self.record(&tx, actor, changes).await?;
         let saved = attributes::definition(&tx, &def.key).await?.ok_or(crate::store::StoreError::NotFound)?;

@@ -1,8 +1,8 @@
 //! A search text, checked, and the tokens it looks up.
 
 use super::{MAX_TERMS, MAX_TEXT, MIN_SUFFIX, PlainToken, TokenKind, fold, prefix, words};
-use crate::domain::identity::{NormalizeOptions, normalize};
 use crate::domain::id::CustomerId;
+use crate::domain::identity::{NormalizeOptions, normalize};
 use crate::domain::{Channel, Error, Pii, Result};
 
 /// A search text as an agent typed it: 1–200 characters with a letter or digit, at most

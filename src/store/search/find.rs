@@ -71,7 +71,9 @@ pub async fn find(
         let id = Expr::col((customer::Entity, customer::Column::Id));
         stmt.and_where(m("rank").lt(after.rank).or(m("rank").eq(after.rank).and(id.gt(after.id.as_str()))));
     }
-    stmt.order_by_expr(m("rank"), Order::Desc).order_by((customer::Entity, customer::Column::Id), Order::Asc).limit(limit);
+    stmt.order_by_expr(m("rank"), Order::Desc)
+        .order_by((customer::Entity, customer::Column::Id), Order::Asc)
+        .limit(limit);
     let rows = db.query_all(&stmt).await.context("search customers")?;
     let mut models = Vec::with_capacity(rows.len());
     let mut ranks = Vec::with_capacity(rows.len());

@@ -10,10 +10,10 @@ pub use find::{SearchHit, count, find};
 use super::entity::{attribute_definition as def, customer_attribute as attr, search_token};
 use super::error::DbContext;
 use super::{PiiCodec, StoreResult, attributes, customers, external_refs, identities};
+use crate::domain::Channel;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::id::CustomerId;
 use crate::domain::search::{IdentityShape, SearchDoc, tokens};
-use crate::domain::Channel;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, Set};
 use std::collections::{BTreeSet, HashMap};
@@ -69,8 +69,10 @@ pub async fn rebuild(db: &impl ConnectionTrait, codec: &PiiCodec, ids: &[Custome
             external_ids: refs.remove(id).unwrap_or_default().into_iter().map(|r| r.external_id).collect(),
             attribute_values: values.remove(id).unwrap_or_default(),
         };
-        let keyed: BTreeSet<(i64, &'static str)> =
-            tokens(&doc).into_iter().map(|(kind, text)| (codec.search_token(kind.as_str(), &text), kind.as_str())).collect();
+        let keyed: BTreeSet<(i64, &'static str)> = tokens(&doc)
+            .into_iter()
+            .map(|(kind, text)| (codec.search_token(kind.as_str(), &text), kind.as_str()))
+            .collect();
         rows.extend(keyed.into_iter().map(|(token, kind)| search_token::ActiveModel {
             token: Set(token),
             kind: Set(kind.to_owned()),
@@ -112,7 +114,10 @@ async fn searchable_values(
     ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Vec<String>>> {
     let rows = attr::Entity::find()
-        .join(JoinType::InnerJoin, attr::Entity::belongs_to(def::Entity).from(attr::Column::Key).to(def::Column::Key).into())
+        .join(
+            JoinType::InnerJoin,
+            attr::Entity::belongs_to(def::Entity).from(attr::Column::Key).to(def::Column::Key).into(),
+        )
         .filter(attr::Column::CustomerId.is_in(ids.iter().map(|id| id.as_str().to_owned())))
         .filter(def::Column::Searchable.eq(true))
         .all(db)
@@ -145,7 +150,11 @@ pub async fn holders_of(db: &impl ConnectionTrait, key: &str) -> StoreResult<Vec
 }
 
 /// A page of profile ids in id order after `after` (for `customers reindex`).
-pub async fn ids_after(db: &impl ConnectionTrait, after: Option<&CustomerId>, limit: u64) -> StoreResult<Vec<CustomerId>> {
+pub async fn ids_after(
+    db: &impl ConnectionTrait,
+    after: Option<&CustomerId>,
+    limit: u64,
+) -> StoreResult<Vec<CustomerId>> {
     use super::entity::customer;
     use sea_orm::QueryOrder as _;
     let mut q = customer::Entity::find().select_only().column(customer::Column::Id).order_by_asc(customer::Column::Id);

@@ -20,7 +20,8 @@ async fn crm_shaped_keys_are_defined_as_written_and_used_in_values_and_filters(a
         assert!(defined.contains(&format!("\"{key}\"")), "{key} kept as written: {defined}");
     }
     let id = app.create_customer(json!({ "displayName": "Kai" })).await;
-    let attributes = json!([{ "key": "Renewal_Date__c", "value": "2027-01-31" }, { "key": "renewalDate", "value": "soon" }]);
+    let attributes =
+        json!([{ "key": "Renewal_Date__c", "value": "2027-01-31" }, { "key": "renewalDate", "value": "soon" }]);
     let set = app.admin(SET_ATTRIBUTES, json!({ "customerId": id, "attributes": attributes })).await;
     let keys: Vec<&str> =
         set["setAttributes"]["attributes"].as_array().unwrap().iter().map(|a| a["key"].as_str().unwrap()).collect();
@@ -29,7 +30,9 @@ async fn crm_shaped_keys_are_defined_as_written_and_used_in_values_and_filters(a
     let listed = app.admin(CUSTOMERS, filter).await;
     assert_eq!(listed["customers"]["edges"].as_array().unwrap().len(), 1, "{listed}");
     // Redefining a key as written is a change of that definition, not a conflict.
-    let again = app.attempt(DEFINE_ATTRIBUTE, json!({ "input": { "key": "renewalDate", "type": "STRING", "label": "Renewal" } })).await;
+    let again = app
+        .attempt(DEFINE_ATTRIBUTE, json!({ "input": { "key": "renewalDate", "type": "STRING", "label": "Renewal" } }))
+        .await;
     assert!(again["errors"].is_null(), "{again}");
 }
 

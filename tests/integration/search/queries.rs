@@ -100,16 +100,18 @@ async fn pages_follow_the_ranking_without_gaps_or_repeats(app: &TestApp) {
 async fn filters_combine_with_the_search(app: &TestApp) {
     app.define_attribute(json!({ "key": "tier", "type": "STRING" })).await;
     let vip = app.create_label("VIP").await;
-    let input = |name: &str, labels: Vec<&str>, tier: &str| {
-        json!({ "displayName": name, "labelIds": labels, "attributes": [{ "key": "tier", "value": tier }] })
-    };
+    let input = |name: &str, labels: Vec<&str>, tier: &str| json!({ "displayName": name, "labelIds": labels, "attributes": [{ "key": "tier", "value": tier }] });
     app.create_customer(input("Kim Labelled", vec![vip.as_str()], "gold")).await;
     app.create_customer(input("Kim Plain", vec![], "gold")).await;
     app.create_customer(input("Kim Silver", vec![vip.as_str()], "silver")).await;
     let found = |filter: Value| async move {
         let page = search_with(app, "kim", json!({ "filter": filter })).await;
-        let mut names: Vec<String> =
-            page["edges"].as_array().unwrap().iter().map(|e| e["node"]["displayName"].as_str().unwrap().into()).collect();
+        let mut names: Vec<String> = page["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["displayName"].as_str().unwrap().into())
+            .collect();
         names.sort();
         (names, page["totalCount"].as_i64().unwrap())
     };

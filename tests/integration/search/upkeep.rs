@@ -60,10 +60,12 @@ async fn erasure_removes_the_tokens(app: &TestApp) {
     app.admin(ERASE_CUSTOMER, json!({ "id": id, "reason": "asked to be forgotten" })).await;
     assert_eq!(tokens_of(app, &id).await, 0);
     assert!(names(app, "ingrid").await.is_empty());
-    assert!(search_with(app, "123457", json!({ "filter": { "status": "ERASED" } })).await["edges"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        search_with(app, "123457", json!({ "filter": { "status": "ERASED" } })).await["edges"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn merged_profiles_are_found_as_their_survivor_only_until_the_merge_is_undone(app: &TestApp) {
@@ -83,7 +85,8 @@ async fn merged_profiles_are_found_as_their_survivor_only_until_the_merge_is_und
 
 async fn reindex_rebuilds_every_profile_and_marking_an_attribute_searchable_indexes_its_values(app: &TestApp) {
     app.define_attribute(json!({ "key": "Member_No__c", "type": "STRING" })).await;
-    let input = json!({ "displayName": "Ravi Reindexed", "attributes": [{ "key": "Member_No__c", "value": "M-4471" }] });
+    let input =
+        json!({ "displayName": "Ravi Reindexed", "attributes": [{ "key": "Member_No__c", "value": "M-4471" }] });
     let id = app.create_customer(input).await;
     assert!(names(app, "m-4471").await.is_empty(), "not searchable yet");
     app.define_attribute(json!({ "key": "Member_No__c", "type": "STRING", "searchable": true })).await;
