@@ -25,6 +25,9 @@ use customers::service::search::Search;
 use customers::store::{Store, customers as repo, identities, search};
 use std::time::{Duration, Instant};
 
+/// The text of the i-th search of a kind.
+type TextOf = Box<dyn Fn(usize) -> String>;
+
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -135,7 +138,7 @@ async fn run() {
         println!("{held} profiles already seeded");
     }
     let iterations = env_or("BENCH_ITERATIONS", 300).max(1);
-    let kinds: [(&str, Box<dyn Fn(usize) -> String>); 6] = [
+    let kinds: [(&str, TextOf); 6] = [
         ("full name", Box::new(move |i| name(i * 7919 % profiles))),
         ("surname word", Box::new(move |i| name(i * 7919 % profiles).split(' ').nth(1).unwrap_or("").to_owned())),
         ("2-letter prefix", Box::new(|i| FIRST[i % 30][..2].to_owned())),
@@ -196,7 +199,7 @@ async fn seed(store: &Store, from: usize, to: usize) {
         search::rebuild(&tx, &store.codec, &ids).await.unwrap();
         customers::store::commit(tx).await.unwrap();
         next = end;
-        if next % 10_000 == 0 || next == to {
+        if next.is_multiple_of(10_000) || next == to {
             let rate = (next - from) as f64 / started.elapsed().as_secs_f64();
             eprintln!("seeded {next}/{to} ({rate:.0} profiles/s)");
         }

@@ -18,7 +18,7 @@ pub struct SearchHit {
 }
 
 fn m(col: &str) -> Expr {
-    Expr::col((Alias::new("m"), Alias::new(col))).into()
+    Expr::col((Alias::new("m"), Alias::new(col)))
 }
 
 /// The matches of `plan` among the profiles `q` selects, one row per profile with its
