@@ -58,6 +58,10 @@ enum Command {
     /// Re-seal values written before envelope encryption (`v1:`, or free text in clear)
     /// under each customer's data key. Also runs in the background at every start.
     Reseal,
+    /// Rebuild every profile's search tokens (`searchCustomers`) from its current data: after
+    /// upgrading to a release with search, or to repair. Batches of 500 profiles, one
+    /// transaction each: safe to interrupt and run again; servers may keep running.
+    Reindex,
     /// Change events: replay them, list dead letters.
     Events {
         #[command(subcommand)]
@@ -198,6 +202,12 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let services = startup::state(&settings).await?.services;
             let n = services.reseal_legacy(customers::service::keys::RESEAL_BATCH).await?;
             println!("{n} values re-sealed; {} left in the old form", services.legacy_remaining().await?);
+            Ok(())
+        }
+        Command::Reindex => {
+            let services = startup::state(&settings).await?.services;
+            let n = services.reindex_all(|done| eprintln!("{done} profiles re-indexed")).await?;
+            println!("{n} profiles re-indexed");
             Ok(())
         }
         Command::Erase { customer, reason } => {

@@ -39,6 +39,7 @@ pub async fn demo(services: &Services) -> anyhow::Result<()> {
             attr_type,
             pii,
             required: false,
+            searchable: false,
             confirm_pii_removal: false,
             enum_values: enum_values.map(|v| v.into_iter().map(String::from).collect()),
         };

@@ -17,6 +17,8 @@ pub struct AttributeDefinition {
     pub pii: bool,
     pub required: bool,
     pub enum_values: Option<Vec<String>>,
+    /// Values are found by `searchCustomers` (through blind-index tokens, like names).
+    pub searchable: bool,
 }
 
 /// An attribute value of a customer, with the PII flag of its definition.
@@ -43,15 +45,16 @@ pub struct AttributeChange {
     pub value: Option<Value>,
 }
 
-/// Keys are stable identifiers used in filters and by CRM mappings: `^[a-z][a-z0-9_]{0,63}$`.
+/// Keys are stable identifiers used in filters and by CRM mappings, written as integrations
+/// write them: `^[A-Za-z][A-Za-z0-9_]{0,63}$` (`renewalDate`, `Renewal_Date__c`,
+/// `shoe_size`). The case is kept; uniqueness ignores it (a unique index on `lower(key)`).
 pub fn parse_key(field: &str, raw: &str) -> Result<String> {
     let key = raw.trim();
-    let mut chars = key.chars();
-    let starts_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
-    if !starts_ok || key.len() > 64 || !key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    let starts_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    if !starts_ok || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(Error::bad_input(
             field,
-            "an attribute key is 1–64 characters of a–z, 0–9 and _, starting with a letter",
+            "an attribute key is 1–64 characters of A–Z, a–z, 0–9 and _, starting with a letter",
         ));
     }
     Ok(key.to_owned())
@@ -100,7 +103,13 @@ impl AttributeDefinition {
             }
             (_, None) => None,
         };
-        Ok(Self { key, label, attr_type, pii, required, enum_values })
+        Ok(Self { key, label, attr_type, pii, required, enum_values, searchable: false })
+    }
+
+    /// The same definition, with values found by search (`true`) or not.
+    pub fn with_searchable(mut self, searchable: bool) -> Self {
+        self.searchable = searchable;
+        self
     }
 
     /// Validate a value for this attribute. The error never quotes the value: it may be PII.
@@ -224,10 +233,13 @@ mod tests {
     }
 
     #[test]
-    fn keys_must_be_snake_case_identifiers() {
-        assert!(parse_key("k", "lifetime_value").is_ok());
-        for bad in ["", "Tier", "9lives", "a-b", "a b", &"x".repeat(65)] {
-            assert!(parse_key("k", bad).is_err(), "{bad:?} accepted");
+    fn keys_are_identifiers_as_integrations_write_them_with_their_case_kept() {
+        for good in ["lifetime_value", "renewalDate", "Renewal_Date__c", "shoe_size", "X", &"x".repeat(64)] {
+            assert_eq!(parse_key("k", good).unwrap(), good, "{good:?} refused or changed");
+        }
+        for bad in ["", "9lives", "_tier", "a-b", "a b", "tïer", "a.b", &"x".repeat(65)] {
+            let err = parse_key("k", bad).unwrap_err();
+            assert_eq!(err.field(), Some("k"), "{bad:?}");
         }
     }
 

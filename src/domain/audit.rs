@@ -75,6 +75,10 @@ impl Change {
 /// The action of an entry recording that a response revealed PII.
 pub const PII_READ: &str = "pii.read";
 
+/// The action of an entry recording a search (`searchCustomers`): never the text itself
+/// (it is PII), only a keyed token of it, the kinds of reading it had and the result count.
+pub const SEARCH: &str = "customer.search";
+
 /// The PII one response revealed: per profile, which fields. Recorded once per request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PiiReads(BTreeMap<CustomerId, BTreeSet<String>>);

@@ -64,6 +64,7 @@ const ACTIONS: &[(&str, Emits)] = &[
     ("attribute.classify", Emits::Nothing),
     ("retention.purge", Emits::Nothing),
     (PII_READ, Emits::Nothing),
+    (super::audit::SEARCH, Emits::Nothing),
 ];
 
 /// Every action the table knows (for the test that scans the sources).

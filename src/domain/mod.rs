@@ -23,6 +23,7 @@ pub mod merge;
 pub mod pii;
 pub mod preference;
 pub mod redact;
+pub mod search;
 pub mod text;
 
 pub use access::{Principal, Scope};

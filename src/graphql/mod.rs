@@ -19,6 +19,7 @@ pub mod pii;
 pub mod prefetch;
 pub mod query;
 mod sdl;
+mod search;
 pub mod subscription;
 pub mod types;
 

@@ -65,6 +65,19 @@ pub fn decode_customer_cursor(field: &str, raw: &str) -> Result<CustomerId> {
     CustomerId::parse(field, decode(field, raw, &mut buf, "c:")?)
 }
 
+/// A `searchCustomers` cursor: the rank and id of the last result seen.
+pub fn search_cursor(rank: i32, id: &CustomerId) -> String {
+    URL_SAFE_NO_PAD.encode(format!("s:{rank}|{id}"))
+}
+
+pub fn decode_search_cursor(field: &str, raw: &str) -> Result<crate::domain::search::SearchCursor> {
+    let mut buf = String::new();
+    let rest = decode(field, raw, &mut buf, "s:")?;
+    let (rank, id) = rest.split_once('|').ok_or_else(|| Error::bad_input(field, "not a valid cursor"))?;
+    let rank = rank.parse::<i32>().map_err(|_| Error::bad_input(field, "not a valid cursor"))?;
+    Ok(crate::domain::search::SearchCursor { rank, id: CustomerId::parse(field, id)? })
+}
+
 pub fn anomaly_cursor(id: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("a:{id}"))
 }
@@ -128,6 +141,14 @@ mod tests {
         assert_eq!(decode_customer_cursor("after", &customer_cursor(&id)).unwrap(), id);
         assert!(history_page(None, Some(&customer_cursor(&id)), None).is_err());
         assert_eq!(decode_customer_cursor("after", "!!").unwrap_err().field(), Some("after"));
+    }
+
+    #[test]
+    fn search_cursors_round_trip_and_belong_to_their_list() {
+        let id = CustomerId::generate();
+        let cursor = decode_search_cursor("after", &search_cursor(3, &id)).unwrap();
+        assert_eq!((cursor.rank, cursor.id), (3, id.clone()));
+        assert_eq!(decode_search_cursor("after", &customer_cursor(&id)).unwrap_err().field(), Some("after"));
     }
 
     #[test]

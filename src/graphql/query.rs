@@ -76,6 +76,31 @@ impl Query {
         Ok(CustomerConnection::new(rows, first, query))
     }
 
+    /// Find customers as an agent types: a name (whole words and prefixes, in any order, case and accents
+    /// ignored), a phone number in any format or its last 4+ digits, an e-mail address or its local part, a CRM
+    /// record's id, or the value of an attribute defined `searchable`. Best matches first: an exact identifier, then
+    /// the full name, then whole words and partial identifiers, then prefixes. Names and identifiers are matched
+    /// through keyed blind-index tokens: the database holds none of them in clear. Every search is audited
+    /// (`customer.search`, without its text) and counted by the anomaly detector.
+    /// `text`: 1–200 characters with a letter or digit, at most 8 words. `filter`: as for `customers`.
+    /// `first`: the page size, 0–100. `after`: the `endCursor` of the previous page of the same search.
+    /// `totalCount` stops counting at 1000.
+    #[graphql(
+        guard = "Require(Some(Scope::CustomersRead))",
+        requires_scopes = "customers:read",
+        complexity = "super::pagination::list_complexity(first, child_complexity)"
+    )]
+    async fn search_customers(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        filter: Option<CustomerFilter>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CustomerConnection> {
+        super::search::search_customers(ctx, &text, filter, first, after).await
+    }
+
     /// Get Customer by Channel Identifier: the identification step of every interaction.
     /// The identifier is normalised first, so any common format finds the same profile.
     /// Creating the anonymous profile needs `customers:write` as well. `alsoKnownAs`: other

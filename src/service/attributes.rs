@@ -1,6 +1,6 @@
 //! Attribute values of customers, and the attribute schema (administrators, `schema:manage`).
 
-use super::Services;
+use super::{On, Services};
 use crate::domain::access::Scope;
 use crate::domain::attribute::{AttributeChange, AttributeDefinition, check_changes, check_required};
 use crate::domain::audit::{Actor, Change};
@@ -81,7 +81,9 @@ impl Services {
     ) -> Result<AttributeDefinition> {
         let tx = self.store.begin_write().await?;
         let mut changes = Vec::new();
-        if let Some(old) = attributes::definition(&tx, &def.key).await? {
+        let old = attributes::definition(&tx, &def.key).await?;
+        let searchable_changed = old.as_ref().is_some_and(|o| o.searchable != def.searchable);
+        if let Some(old) = old {
             if old.pii != def.pii {
                 if !reclassify.allowed {
                     return Err(Error::forbidden_at(Scope::PrivacyAdmin, "input.pii"));
@@ -109,9 +111,15 @@ impl Services {
                 );
             }
         }
-        attributes::save_definition(&tx, &def).await?;
-        let change = Change::to_catalogue("attribute.define", def.key.clone(), vec!["definition".into()])
-            .with_details(serde_json::json!({ "pii": def.pii, "required": def.required }));
+        // A key equal but for case to another one: the unique index on lower(key) refuses it.
+        attributes::save_definition(&tx, &def).await.on("attribute definition", "input.key")?;
+        if searchable_changed {
+            let holders = crate::store::search::holders_of(&tx, &def.key).await?;
+            self.reindex_in(&tx, &holders).await?;
+        }
+        let change = Change::to_catalogue("attribute.define", def.key.clone(), vec!["definition".into()]).with_details(
+            serde_json::json!({ "pii": def.pii, "required": def.required, "searchable": def.searchable }),
+        );
         changes.insert(0, change);
         self.record(&tx, actor, changes).await?;
         let saved = attributes::definition(&tx, &def.key).await?.ok_or(crate::store::StoreError::NotFound)?;

@@ -119,6 +119,7 @@ impl Services {
         let fields = vec![format!("identities.{}", new.channel.as_str())];
         let change = Change::to_customer("customer.create", &id, fields)
             .with_details(serde_json::json!({ "status": "ANONYMOUS", "by": "identification" }));
+        self.reindex_in(&tx, std::slice::from_ref(&id)).await?;
         self.record(&tx, actor, vec![change]).await?;
         let record = customers::get_existing(&tx, &self.store.codec, &id).await?;
         commit(tx).await?;

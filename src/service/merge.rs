@@ -115,6 +115,7 @@ impl Services {
         let mut moved: Vec<CustomerId> = merged.iter().map(|m| m.value.clone()).collect();
         moved.push(survivor.clone());
         activity::rebuild(&tx, &moved).await?;
+        self.reindex_in(&tx, &moved).await?; // merged profiles are found as their survivor only
 
         if let Some(page) = preview {
             let preview = self.preview(&tx, survivor, page).await?;
@@ -180,6 +181,7 @@ impl Services {
         let mut ids = vec![survivor_id.clone()];
         ids.extend(entry.merge.merged_ids.iter().cloned());
         activity::rebuild(&tx, &ids).await?;
+        self.reindex_in(&tx, &ids).await?;
         let details = json!({ "merge_id": merge_id });
         let mut changes =
             vec![Change::to_customer("customer.unmerge", survivor_id, merge_fields()).with_details(details)];

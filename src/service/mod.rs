@@ -19,6 +19,7 @@ pub mod merge;
 pub mod preferences;
 pub mod profiles;
 pub mod reads;
+pub mod search;
 
 use crate::domain::identity::NormalizeOptions;
 use crate::store::Store;

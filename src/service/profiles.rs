@@ -98,6 +98,9 @@ impl Services {
     /// transaction, and commit.
     pub(crate) async fn finish(&self, tx: DatabaseTransaction, actor: &Actor, change: Change) -> Result<Customer> {
         let id = change.customer_id.clone().ok_or_else(|| anyhow::anyhow!("a profile change names its profile"))?;
+        if crate::domain::search::affects(&change.fields) {
+            self.reindex_in(&tx, std::slice::from_ref(&id)).await?; // in the write: never a stale token
+        }
         self.record(&tx, actor, vec![change]).await?;
         let record = customers::get_existing(&tx, &self.store.codec, &id).await?;
         crate::store::commit(tx).await?;

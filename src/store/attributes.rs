@@ -24,6 +24,7 @@ fn decode_def(m: def::Model) -> StoreResult<AttributeDefinition> {
         label: m.label,
         pii: m.pii,
         required: m.required,
+        searchable: m.searchable,
     })
 }
 
@@ -47,6 +48,7 @@ pub async fn save_definition(db: &impl ConnectionTrait, d: &AttributeDefinition)
         pii: Set(d.pii),
         required: Set(d.required),
         enum_values: Set(enum_values),
+        searchable: Set(d.searchable),
         created_at: Set(at),
         updated_at: Set(at),
     };
@@ -59,6 +61,7 @@ pub async fn save_definition(db: &impl ConnectionTrait, d: &AttributeDefinition)
                     def::Column::Pii,
                     def::Column::Required,
                     def::Column::EnumValues,
+                    def::Column::Searchable,
                     def::Column::UpdatedAt,
                 ])
                 .to_owned(),
@@ -70,7 +73,7 @@ pub async fn save_definition(db: &impl ConnectionTrait, d: &AttributeDefinition)
 }
 
 /// The stored text of a value in clear (opened when sealed).
-async fn plain_text(codec: &PiiCodec, m: &attr::Model) -> StoreResult<String> {
+pub(crate) async fn plain_text(codec: &PiiCodec, m: &attr::Model) -> StoreResult<String> {
     if is_sealed(&m.value) {
         let aad = Aad::attribute(&m.customer_id, &m.key);
         Ok(codec.open(aad, &m.value).await.context("open an attribute value")?.expose().to_owned())

@@ -85,7 +85,7 @@ pub async fn get_existing(db: &impl ConnectionTrait, codec: &PiiCodec, id: &Cust
     get(db, codec, id).await?.ok_or(StoreError::NotFound)
 }
 
-fn condition(q: &CustomerQuery) -> Condition {
+pub(crate) fn condition(q: &CustomerQuery) -> Condition {
     let mut cond = Condition::all();
     cond = match q.status {
         Some(status) => cond.add(customer::Column::Status.eq(status.as_str())),

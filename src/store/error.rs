@@ -22,16 +22,19 @@ pub enum Constraint {
     ExternalRef,
     /// `ux_interactions_idempotency`: an idempotency key names one interaction.
     IdempotencyKey,
+    /// `ux_attribute_definitions_key_lower`: attribute keys are unique regardless of case.
+    AttributeKey,
 }
 
 impl Constraint {
-    pub const ALL: [Constraint; 6] = [
+    pub const ALL: [Constraint; 7] = [
         Constraint::IdentityPerCustomer,
         Constraint::AnonymousIdentity,
         Constraint::LabelName,
         Constraint::ConversationLink,
         Constraint::ExternalRef,
         Constraint::IdempotencyKey,
+        Constraint::AttributeKey,
     ];
 
     /// The index name, as created by the migrations.
@@ -50,6 +53,8 @@ impl Constraint {
             Constraint::ConversationLink => ("ux_interactions_conversation", "interactions", &["conversation_id"]),
             Constraint::ExternalRef => ("ux_external_refs_key", "external_refs", &["system", "external_key"]),
             Constraint::IdempotencyKey => ("ux_interactions_idempotency", "interactions", &["idempotency_key"]),
+            // An expression index (`lower(key)`): SQLite names it rather than its columns.
+            Constraint::AttributeKey => ("ux_attribute_definitions_key_lower", "attribute_definitions", &[]),
         }
     }
 
@@ -61,6 +66,7 @@ impl Constraint {
         Self::ALL.into_iter().find(|c| {
             let (index, table, columns) = c.definition();
             name == Some(index)
+                || message.ends_with(&format!("index '{index}'"))
                 || sqlite_columns.as_ref().is_some_and(|found| {
                     found.len() == columns.len()
                         && columns.iter().all(|col| found.contains(&&*format!("{table}.{col}")))
@@ -232,5 +238,10 @@ mod tests {
             "a subset of an index's columns is not that index"
         );
         assert_eq!(Constraint::of_violation(Some("pk_something"), "whatever"), None);
+        assert_eq!(
+            Constraint::of_violation(None, "UNIQUE constraint failed: index 'ux_attribute_definitions_key_lower'"),
+            Some(Constraint::AttributeKey),
+            "an expression index is named by SQLite"
+        );
     }
 }

@@ -25,6 +25,7 @@ pub mod lifecycle;
 pub mod merges;
 pub mod preferences;
 pub mod reseal;
+pub mod search;
 
 pub use codec::{MasterKey, PiiCodec};
 pub use error::{Constraint, StoreError, StoreResult};

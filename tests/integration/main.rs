@@ -19,3 +19,4 @@ mod history;
 mod merging;
 mod privacy;
 mod races;
+mod search;

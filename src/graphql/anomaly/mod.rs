@@ -67,6 +67,22 @@ pub fn looked_up(ctx: &Context<'_>, digest: String, could_create: bool, missed: 
     }
 }
 
+/// A `searchCustomers` call: its text (a keyed digest) counts among distinct identifiers
+/// looked up, a search without results as a miss, and a page after the first as a page.
+pub fn searched(ctx: &Context<'_>, digest: String, page_after: bool, missed: bool) {
+    if let Some(w) = watch(ctx) {
+        w.note(|o| {
+            o.identifiers.insert(digest);
+            if missed {
+                o.misses += 1;
+            }
+            if page_after {
+                o.pages += 1;
+            }
+        });
+    }
+}
+
 /// Whether an open anomaly blocks this request's PII (`CUSTOMERS_ANOMALY_BLOCK`).
 pub fn blocked(ctx: &Context<'_>) -> bool {
     watch(ctx).is_some_and(|w| w.blocked.load(Ordering::Relaxed))

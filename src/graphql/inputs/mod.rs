@@ -175,7 +175,8 @@ pub struct InteractionInput {
 /// An attribute definition, created or replaced by `key`.
 #[derive(InputObject, Clone, Debug)]
 pub struct AttributeDefinitionInput {
-    /// The attribute to define or redefine: 1–64 characters of `a–z`, `0–9` and `_`, starting with a letter.
+    /// The attribute to define or redefine: 1–64 characters of `A–Z`, `a–z`, `0–9` and `_`, starting with a letter;
+    /// the case is kept, and a key that differs from an existing one only in case is a `CONFLICT` on `input.key`.
     pub key: String,
     /// Name shown to agents, at most 255 characters; blank means none.
     pub label: Option<String>,
@@ -190,6 +191,10 @@ pub struct AttributeDefinitionInput {
     pub required: bool,
     /// For `ENUM` only, and required there: 1–200 unique, non-empty values of at most 255 characters.
     pub enum_values: Option<Vec<String>>,
+    /// Values are found by `searchCustomers` (the exact value, case and accents folded); changing it re-indexes
+    /// every profile holding a value.
+    #[graphql(default = false)]
+    pub searchable: bool,
     /// Turning `pii` off on an existing attribute decrypts every stored value and shows it to `customers:read`:
     /// it must be confirmed with `true` (`BAD_USER_INPUT` on `input.confirmPiiRemoval` otherwise).
     #[graphql(default = false)]

@@ -211,6 +211,7 @@ impl InteractionInput {
 impl AttributeDefinitionInput {
     pub fn parse(self) -> Result<AttributeDefinition> {
         AttributeDefinition::new(&self.key, self.label, self.attr_type, self.pii, self.required, self.enum_values)
+            .map(|d| d.with_searchable(self.searchable))
     }
 }
 

@@ -49,8 +49,8 @@ impl Attribute {
 /// An administrator-defined attribute.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct AttributeDefinition {
-    /// Stable identifier, used in `setAttributes`, filters and CRM mappings: 1–64 characters of `a–z`, `0–9` and
-    /// `_`, starting with a letter.
+    /// Stable identifier, used in `setAttributes`, filters and CRM mappings: 1–64 characters of `A–Z`, `a–z`,
+    /// `0–9` and `_`, starting with a letter, as written when defined; unique regardless of case.
     pub key: String,
     /// Name shown to agents; `null` when none was given.
     pub label: Option<String>,
@@ -64,6 +64,8 @@ pub struct AttributeDefinition {
     pub required: bool,
     /// The allowed values of an `ENUM` attribute; `null` for other types.
     pub enum_values: Option<Vec<String>>,
+    /// Values are found by `searchCustomers` (exact value, case and accents folded).
+    pub searchable: bool,
 }
 
 impl From<AttributeDefinitionRecord> for AttributeDefinition {
@@ -75,6 +77,7 @@ impl From<AttributeDefinitionRecord> for AttributeDefinition {
             pii: d.pii,
             required: d.required,
             enum_values: d.enum_values,
+            searchable: d.searchable,
         }
     }
 }

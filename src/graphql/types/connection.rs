@@ -4,10 +4,12 @@ use super::{Customer, InteractionRef};
 use crate::domain::Scope;
 use crate::domain::customer::Customer as CustomerRecord;
 use crate::domain::interaction::Interaction;
+use crate::domain::search::SearchPlan;
 use crate::graphql::context::{Require, services};
 use crate::graphql::error::IntoGql;
-use crate::graphql::pagination::{PageInfo, customer_cursor, cut, interaction_cursor};
+use crate::graphql::pagination::{PageInfo, customer_cursor, cut, interaction_cursor, search_cursor};
 use crate::store::customers::CustomerQuery;
+use crate::store::search::SearchHit;
 use async_graphql::{Context, Object, Result, SimpleObject};
 
 /// One customer of a page, with its cursor.
@@ -22,7 +24,13 @@ pub struct CustomerEdge {
 pub struct CustomerConnection {
     pub edges: Vec<CustomerEdge>,
     pub page_info: PageInfo,
-    pub query: CustomerQuery,
+    pub total: Total,
+}
+
+/// What `totalCount` counts: a listing's filter, or a search (capped).
+pub enum Total {
+    List(CustomerQuery),
+    Search(Box<(SearchPlan, CustomerQuery)>),
 }
 
 impl CustomerConnection {
@@ -31,14 +39,22 @@ impl CustomerConnection {
         let (rows, page_info) = cut(rows, first, |r| customer_cursor(&r.id));
         let edges =
             rows.into_iter().map(|r| CustomerEdge { cursor: customer_cursor(&r.id), node: Customer(r) }).collect();
-        Self { edges, page_info, query }
+        Self { edges, page_info, total: Total::List(query) }
+    }
+
+    /// A page of search results (up to `first + 1` hits, best first).
+    pub fn search(hits: Vec<SearchHit>, first: usize, plan: SearchPlan, query: CustomerQuery) -> Self {
+        let cursor = |h: &SearchHit| search_cursor(h.rank, &h.customer.id);
+        let (hits, page_info) = cut(hits, first, cursor);
+        let edges = hits.into_iter().map(|h| CustomerEdge { cursor: cursor(&h), node: Customer(h.customer) }).collect();
+        Self { edges, page_info, total: Total::Search(Box::new((plan, query))) }
     }
 }
 
 /// A page of customers.
 #[Object(guard = "Require(Some(Scope::CustomersRead))")]
 impl CustomerConnection {
-    /// The customers of this page, in creation order.
+    /// The customers of this page: in creation order, or for a search best match first.
     async fn edges(&self) -> &[CustomerEdge] {
         &self.edges
     }
@@ -48,9 +64,13 @@ impl CustomerConnection {
         &self.page_info
     }
 
-    /// All customers matching the filter (one extra statement; ask only when shown).
+    /// All customers matching the filter (one extra statement; ask only when shown). For `searchCustomers`
+    /// it stops counting at 1000: `1000` means 1000 or more.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let n = services(ctx).count_customers(&self.query).await.gql()?;
+        let n = match &self.total {
+            Total::List(query) => services(ctx).count_customers(query).await.gql()?,
+            Total::Search(search) => services(ctx).count_search(&search.0, &search.1).await.gql()?,
+        };
         Ok(n as i64)
     }
 }

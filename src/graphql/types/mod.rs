@@ -17,7 +17,7 @@ mod preference;
 pub use activity::{ChannelActivity, CustomerActivity, LastContact};
 pub use attribute::{Attribute, AttributeDefinition};
 pub use audit::{AuditConnection, AuditEdge, AuditEntry};
-pub use connection::{CustomerConnection, InteractionConnection};
+pub use connection::{CustomerConnection, InteractionConnection, Total};
 pub use customer::Customer;
 pub use identification::{CustomerMatch, CustomerResolution, MergeRecord};
 pub use identity::ChannelIdentity;

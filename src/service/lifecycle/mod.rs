@@ -86,6 +86,7 @@ impl Services {
         let lookup_keys = lifecycle::lookup_keys_of(tx, ids).await?;
         let merges: Vec<String> = lifecycle::ledgers_mentioning(tx, ids).await?.into_iter().map(|(m, ..)| m).collect();
         let counts: ErasedCounts = lifecycle::erase(tx, ids, &merges).await?;
+        crate::store::search::delete(tx, ids).await?;
         let mut items: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
         items.extend(lookup_keys.iter().map(|k| super::anomaly::lookup_key_digest(k)));
         lifecycle::forget_observations(tx, items).await?;

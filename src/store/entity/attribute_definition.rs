@@ -12,6 +12,7 @@ pub struct Model {
     pub pii: bool,
     pub required: bool,
     pub enum_values: Option<String>,
+    pub searchable: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -21,3 +21,4 @@ pub mod label;
 pub mod legal_hold;
 pub mod merge;
 pub mod preference;
+pub mod search_token;

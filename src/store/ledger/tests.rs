@@ -102,6 +102,7 @@ mod undo {
                 pii: Set(false),
                 required: Set(false),
                 enum_values: Set(None),
+                searchable: Set(false),
                 created_at: Set(Utc::now()),
                 updated_at: Set(Utc::now()),
             }

@@ -4,6 +4,7 @@
 //! or malformed ids.
 
 mod attribute_definitions;
+mod attribute_keys;
 mod attribute_values;
 mod customer_filters;
 mod interactions;

@@ -55,7 +55,7 @@ async fn everything_stored(app: &TestApp) -> Vec<(String, String)> {
 
 /// Asserts that none of `needles` is stored anywhere: no table's text (on both databases)
 /// and, on SQLite, no byte of the database file or its log.
-async fn assert_stored_nowhere(app: &TestApp, needles: &[String]) {
+pub(crate) async fn assert_stored_nowhere(app: &TestApp, needles: &[String]) {
     assert!(!needles.is_empty());
     let stored = everything_stored(app).await;
     for needle in needles {

@@ -1,0 +1,180 @@
+//! What a search finds, in which order, a page at a time, for whom.
+
+use super::*;
+
+on_both_databases!(
+    every_kind_of_text_finds_the_right_profiles,
+    results_come_exact_identifier_then_full_name_then_words_then_prefixes,
+    pages_follow_the_ranking_without_gaps_or_repeats,
+    filters_combine_with_the_search,
+    callers_without_pii_read_find_the_same_profiles_masked_and_searches_are_audited_without_their_text,
+    a_search_costs_the_same_statements_for_3_or_30_matching_profiles,
+    bad_input_is_refused_on_its_argument,
+);
+
+async fn scene(app: &TestApp) {
+    app.define_attribute(json!({ "key": "accountCode", "type": "STRING", "searchable": true })).await;
+    app.define_attribute(json!({ "key": "passport", "type": "STRING", "pii": true, "searchable": true })).await;
+    app.define_attribute(json!({ "key": "notes", "type": "STRING" })).await;
+    let jose = person(
+        app,
+        "José García",
+        json!([
+            { "channel": "PHONE", "value": "+44 7911 123456" },
+            { "channel": "EMAIL", "value": "Jose.Garcia@Example.com" }
+        ]),
+        json!([{ "system": "Salesforce", "externalId": "SF-0031X" }]),
+    )
+    .await;
+    let attributes = json!([
+        { "key": "accountCode", "value": "ACC-778" },
+        { "key": "passport", "value": "PK998877" },
+        { "key": "notes", "value": "zebra" }
+    ]);
+    app.admin(SET_ATTRIBUTES, json!({ "customerId": jose, "attributes": attributes })).await;
+    person(app, "Ayesha Khan", json!([{ "channel": "PHONE", "value": "0300 1234567" }]), json!([])).await;
+    person(app, "Josephine Baker", json!([{ "channel": "EMAIL", "value": "jb@example.org" }]), json!([])).await;
+}
+
+/// Names (words, prefixes, any order, accents and case folded), phones (any format, last
+/// 4+ digits), e-mails (whole or local part), external ids and searchable attributes.
+async fn every_kind_of_text_finds_the_right_profiles(app: &TestApp) {
+    scene(app).await;
+    let jose = ["José García"];
+    for text in [
+        "garcia",
+        "GARCÍA jo",
+        "jose garcia",
+        "garc jos",
+        "+44 7911 123456",
+        "+447911123456",
+        "123456",
+        "3456",
+        "jose.garcia@example.com",
+        "JOSE.GARCIA",
+        "sf-0031x",
+        "acc-778",
+        "pk998877",
+    ] {
+        assert_eq!(names(app, text).await, jose, "{text}");
+    }
+    assert_eq!(names(app, "0300-123 4567").await, ["Ayesha Khan"], "a national number in the default region");
+    assert_eq!(names(app, "4567").await, ["Ayesha Khan"]);
+    assert_eq!(names(app, "jose").await, ["José García", "Josephine Baker"], "whole word before prefix");
+    assert_eq!(names(app, "jb").await, ["Josephine Baker"], "an e-mail's local part");
+    for nothing in ["zebra", "567", "garcia baker", "example", "jose.garcia@example.org", "salesforce"] {
+        assert!(names(app, nothing).await.is_empty(), "{nothing} found something");
+    }
+}
+
+async fn results_come_exact_identifier_then_full_name_then_words_then_prefixes(app: &TestApp) {
+    person(app, "Morgana Fay", json!([]), json!([])).await;
+    person(app, "Lee Morgan", json!([]), json!([])).await;
+    person(app, "Morgan", json!([]), json!([])).await;
+    person(app, "Casey Tran", json!([]), json!([{ "system": "crm", "externalId": "Morgan" }])).await;
+    assert_eq!(names(app, "morgan").await, ["Casey Tran", "Morgan", "Lee Morgan", "Morgana Fay"]);
+    assert_eq!(names(app, "lee morgan").await, ["Lee Morgan"]);
+}
+
+async fn pages_follow_the_ranking_without_gaps_or_repeats(app: &TestApp) {
+    for n in 0..5 {
+        person(app, &format!("Pat Number{n}"), json!([]), json!([])).await;
+    }
+    person(app, "Patricia Other", json!([]), json!([])).await;
+    person(app, "Robin Other", json!([]), json!([])).await;
+    let all = names(app, "pat").await;
+    assert_eq!(all.len(), 6);
+    assert_eq!(all.last().map(String::as_str), Some("Patricia Other"), "the prefix match comes last: {all:?}");
+    let (mut seen, mut after) = (Vec::new(), Value::Null);
+    for expected in [(2, true), (2, true), (2, false)] {
+        let page = search_with(app, "pat", json!({ "first": 2, "after": after })).await;
+        let edges = page["edges"].as_array().unwrap();
+        assert_eq!((edges.len(), page["pageInfo"]["hasNextPage"].as_bool().unwrap()), expected, "{page}");
+        assert_eq!(page["totalCount"], 6);
+        seen.extend(edges.iter().map(|e| e["node"]["displayName"].as_str().unwrap().to_owned()));
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, all);
+}
+
+async fn filters_combine_with_the_search(app: &TestApp) {
+    app.define_attribute(json!({ "key": "tier", "type": "STRING" })).await;
+    let vip = app.create_label("VIP").await;
+    let input = |name: &str, labels: Vec<&str>, tier: &str| json!({ "displayName": name, "labelIds": labels, "attributes": [{ "key": "tier", "value": tier }] });
+    app.create_customer(input("Kim Labelled", vec![vip.as_str()], "gold")).await;
+    app.create_customer(input("Kim Plain", vec![], "gold")).await;
+    app.create_customer(input("Kim Silver", vec![vip.as_str()], "silver")).await;
+    let found = |filter: Value| async move {
+        let page = search_with(app, "kim", json!({ "filter": filter })).await;
+        let mut names: Vec<String> = page["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["displayName"].as_str().unwrap().into())
+            .collect();
+        names.sort();
+        (names, page["totalCount"].as_i64().unwrap())
+    };
+    assert_eq!(found(json!({ "labelIds": [vip] })).await, (vec!["Kim Labelled".into(), "Kim Silver".into()], 2));
+    let both = json!({ "labelIds": [vip], "attribute": { "key": "tier", "value": "gold" } });
+    assert_eq!(found(both).await, (vec!["Kim Labelled".to_owned()], 1));
+    assert_eq!(found(json!({ "status": "MERGED" })).await, (vec![], 0));
+}
+
+async fn callers_without_pii_read_find_the_same_profiles_masked_and_searches_are_audited_without_their_text(
+    app: &TestApp,
+) {
+    scene(app).await;
+    let body = app.as_scopes("customers:read", SEARCH, json!({ "text": "+44 7911 123456" })).await;
+    let edges = body["data"]["searchCustomers"]["edges"].as_array().unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(edges.len(), 1);
+    let text = body.to_string();
+    for raw in ["José", "Garc", "7911", "123456", "jose.garcia"] {
+        assert!(!text.contains(raw), "{raw} shown without pii:read: {body}");
+    }
+    assert_eq!(edges[0]["node"]["displayName"], "J***", "{body}");
+
+    let log = app.admin(AUDIT_LOG, json!({ "action": "customer.search" })).await.to_string();
+    assert!(log.contains("customer.search"), "{log}");
+    for raw in ["7911", "123456", "+44"] {
+        assert!(!log.contains(raw), "the search text is in the audit log: {log}");
+    }
+    let before = app.admin(AUDIT_LOG, json!({ "action": "pii.read" })).await.to_string();
+    app.admin(SEARCH, json!({ "text": "garcia" })).await;
+    let after = app.admin(AUDIT_LOG, json!({ "action": "pii.read" })).await.to_string();
+    assert_ne!(before, after, "names shown unmasked are recorded as every PII read is");
+}
+
+async fn a_search_costs_the_same_statements_for_3_or_30_matching_profiles(app: &TestApp) {
+    let mut counts = Vec::new();
+    for (round, total) in [(0, 3), (1, 30)] {
+        let start = if round == 0 { 0 } else { 3 };
+        for n in start..total {
+            let phone = format!("+44 7911 1{n:05}");
+            person(app, &format!("Quinn Person{n}"), json!([{ "channel": "PHONE", "value": phone }]), json!([])).await;
+        }
+        let before = app.statements();
+        let page = search_with(app, "quinn", json!({ "first": 20 })).await;
+        counts.push(app.statements() - before);
+        assert_eq!(page["edges"].as_array().unwrap().len(), total.min(20));
+        assert_eq!(page["totalCount"], total);
+    }
+    assert_eq!(counts[0], counts[1], "statements per search: {counts:?}");
+    assert!(counts[0] <= 7, "search, count, identities, the search's audit entry and the PII read's: {counts:?}");
+}
+
+async fn bad_input_is_refused_on_its_argument(app: &TestApp) {
+    for (variables, field) in [
+        (json!({ "text": "" }), "text"),
+        (json!({ "text": "  -- " }), "text"),
+        (json!({ "text": "x".repeat(201) }), "text"),
+        (json!({ "text": "a b c d e f g h i" }), "text"),
+        (json!({ "text": "kim", "first": 101 }), "first"),
+        (json!({ "text": "kim", "first": -1 }), "first"),
+        (json!({ "text": "kim", "after": "not-a-cursor" }), "after"),
+    ] {
+        let body = app.attempt(SEARCH, variables.clone()).await;
+        assert_error(&body, "BAD_USER_INPUT", field);
+        assert!(!body.to_string().contains(&"x".repeat(50)), "the text is not repeated");
+    }
+}
