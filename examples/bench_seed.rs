@@ -71,6 +71,7 @@ async fn catalogue(services: &Services, admin: &Actor) -> anyhow::Result<Vec<ID>
             pii,
             required: false,
             confirm_pii_removal: false,
+            searchable: false,
             enum_values: values,
         };
         services.define_attribute(admin, input.parse()?).await?;
