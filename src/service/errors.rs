@@ -13,6 +13,7 @@ fn duplicate_message(c: Constraint) -> &'static str {
         Constraint::ConversationLink => "this conversation is linked to another customer; use relinkInteraction",
         Constraint::ExternalRef => "this external record is linked to another customer",
         Constraint::IdempotencyKey => "this idempotency key was used for another request",
+        Constraint::SuppressionListName => "a suppression list with this name already exists",
     }
 }
 

@@ -22,16 +22,19 @@ pub enum Constraint {
     ExternalRef,
     /// `ux_interactions_idempotency`: an idempotency key names one interaction.
     IdempotencyKey,
+    /// `ux_suppression_lists_name`: suppression list names are unique.
+    SuppressionListName,
 }
 
 impl Constraint {
-    pub const ALL: [Constraint; 6] = [
+    pub const ALL: [Constraint; 7] = [
         Constraint::IdentityPerCustomer,
         Constraint::AnonymousIdentity,
         Constraint::LabelName,
         Constraint::ConversationLink,
         Constraint::ExternalRef,
         Constraint::IdempotencyKey,
+        Constraint::SuppressionListName,
     ];
 
     /// The index name, as created by the migrations.
@@ -50,6 +53,7 @@ impl Constraint {
             Constraint::ConversationLink => ("ux_interactions_conversation", "interactions", &["conversation_id"]),
             Constraint::ExternalRef => ("ux_external_refs_key", "external_refs", &["system", "external_key"]),
             Constraint::IdempotencyKey => ("ux_interactions_idempotency", "interactions", &["idempotency_key"]),
+            Constraint::SuppressionListName => ("ux_suppression_lists_name", "suppression_lists", &["name"]),
         }
     }
 

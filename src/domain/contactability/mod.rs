@@ -50,6 +50,7 @@
 pub mod calling;
 pub mod caps;
 pub mod codes;
+pub mod commands;
 pub mod consent;
 pub mod evidence;
 mod outbound;
