@@ -17,5 +17,6 @@ mod graphql_http;
 mod hardening;
 mod history;
 mod merging;
+mod outbound;
 mod privacy;
 mod races;
