@@ -103,6 +103,7 @@ async fn run() {
         anomaly_judge_interval: std::time::Duration::from_secs(1),
         retention: Default::default(),
         events: Default::default(),
+        outbound: Default::default(),
     };
     let codec = customers::startup::codec(&settings).await.unwrap();
     let store = Store::connect(&url, codec).await.unwrap();

@@ -171,6 +171,7 @@ async fn run() {
         audit_seal_interval: std::time::Duration::from_secs(1),
         anomaly_judge_interval: std::time::Duration::from_secs(1),
         events: Default::default(),
+        outbound: Default::default(),
     };
     let codec = customers::startup::codec(&settings).await.unwrap();
     let store = Store::connect(&url, codec).await.unwrap();

@@ -3,10 +3,12 @@
 
 mod access;
 mod events;
+mod outbound;
 mod retention;
 
 pub use access::AccessSettings;
 pub use events::{EventSettings, WebhookTarget, parse_webhooks};
+pub use outbound::OutboundSettings;
 pub use retention::RetentionSettings;
 
 use crate::domain::identity::parse_region;
@@ -119,6 +121,9 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// Change events: NATS, webhooks, retries (`config/events.rs`, `docs/events.md`).
     pub events: EventSettings,
+    /// `CUSTOMERS_OUTBOUND_POLICY`, `CUSTOMERS_HOLIDAYS_DIR`: the outbound compliance rules
+    /// (`config/outbound.rs`, `docs/contactability.md`). Default: built in.
+    pub outbound: OutboundSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -296,6 +301,7 @@ impl Settings {
             )?),
             access: AccessSettings::from_env()?,
             anomaly: anomaly_from_env()?,
+            outbound: outbound::from_env()?,
             retention: RetentionSettings::from_env()?,
             events: EventSettings::from_env()?,
         })

@@ -27,7 +27,7 @@ impl Query {
     /// `customerIds`: up to 10,000, answered in that order (an unknown, merged or erased one: not allowed,
     /// `UNKNOWN_CUSTOMER`). `purpose`: `marketing`, `service`, `collections` or a configured one (`BAD_USER_INPUT`
     /// otherwise). `at`: when (default now). `record`: store the decisions as evidence with the rule versions
-    /// (`evidenceId`).
+    /// (`evidenceId`; default false).
     #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
     async fn contactability_of(
         &self,
@@ -35,9 +35,9 @@ impl Query {
         customer_ids: Vec<ID>,
         purpose: String,
         at: Option<DateTime<Utc>>,
-        #[graphql(default = false)] record: bool,
+        record: Option<bool>,
     ) -> Result<Vec<super::types::Contactability>> {
-        super::outbound::contactability_of(ctx, customer_ids, purpose, at, record).await
+        super::outbound::contactability_of(ctx, customer_ids, purpose, at, record.unwrap_or(false)).await
     }
 
     /// Every consent record of a customer, oldest first (`recordConsent`): the proof behind

@@ -60,7 +60,7 @@ impl ConsentRecord {
     /// A per-channel consent of the preferences, read as a channel-wide default.
     pub fn from_channel_default(customer_id: &CustomerId, c: &ChannelConsent) -> Self {
         ConsentRecord {
-            id: String::new(),
+            id: String::new(), // marks a channel default: see `is_channel_default`
             customer_id: customer_id.clone(),
             channel: c.channel,
             identity_id: None,
@@ -72,6 +72,12 @@ impl ConsentRecord {
             expires_at: None,
             recorded_at: c.updated_at,
         }
+    }
+
+    /// A per-channel consent of the preferences: it has no time it was given (only when it
+    /// was stored), so it counts at any instant, as it always did.
+    pub fn is_channel_default(&self) -> bool {
+        self.id.is_empty()
     }
 
     fn expired_at(&self, at: DateTime<Utc>) -> bool {
@@ -112,7 +118,10 @@ pub fn current(
         let latest = records
             .iter()
             .filter(|r| {
-                r.channel == channel && r.identity_id.as_ref() == *who && r.purpose == *what && r.given_at <= at
+                r.channel == channel
+                    && r.identity_id.as_ref() == *who
+                    && r.purpose == *what
+                    && (r.given_at <= at || r.is_channel_default())
             })
             .max_by(|a, b| (a.given_at, &a.id).cmp(&(b.given_at, &b.id)));
         let Some(latest) = latest else { continue };

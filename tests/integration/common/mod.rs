@@ -101,6 +101,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         anomaly: Default::default(),
         retention: Default::default(),
         events: Default::default(),
+        outbound: Default::default(),
     }
 }
 
