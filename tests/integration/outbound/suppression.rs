@@ -21,7 +21,7 @@ async fn suppression_lists_match_identities_by_blind_index_and_store_no_numbers(
     assert_eq!(app.admin(add, json!({ "l": list["id"], "e": entries })).await["addSuppressionEntries"], 2);
     app.admin(
         RECORD_CONSENT,
-        json!({ "input": { "customerId": id, "channel": "PHONE", "purpose": "*", "status": "OPT_IN" } }),
+        json!({ "input": { "customerId": id, "channel": "PHONE", "purpose": "*", "status": "OPT_IN", "givenAt": "2026-01-01T00:00:00Z" } }),
     )
     .await;
     let listed = decide(app, &id, "marketing", TUESDAY).await;
@@ -94,7 +94,7 @@ async fn calling_hours_holidays_and_caps_apply_to_phone_contact(app: &TestApp) {
     let id = uk_customer(app).await;
     app.admin(
         RECORD_CONSENT,
-        json!({ "input": { "customerId": id, "channel": "PHONE", "purpose": "*", "status": "OPT_IN" } }),
+        json!({ "input": { "customerId": id, "channel": "PHONE", "purpose": "*", "status": "OPT_IN", "givenAt": "2026-01-01T00:00:00Z" } }),
     )
     .await;
     // 07:00 BST: before the UK calling hours; they open at 08:00 BST (07:00Z).
