@@ -89,6 +89,9 @@ mod tests {
         assert!(!attempt("2026-01-01T00:00:00Z", Some("collections")).counts_for("marketing"));
     }
 
+    /// `(name, caps, attempts, (weekly, count, frees at))`.
+    type Case = (&'static str, Caps, Vec<Attempt>, Option<(bool, usize, &'static str)>);
+
     #[test]
     fn caps_follow_the_table() {
         let at = t("2026-03-10T12:00:00Z");
@@ -96,7 +99,7 @@ mod tests {
         let week = Caps { per_day: None, per_week: Some(3) };
         let both = Caps { per_day: Some(1), per_week: Some(3) };
         let h = |s| attempt(s, Some("marketing"));
-        let cases: Vec<(&str, Caps, Vec<Attempt>, Option<(bool, usize, &str)>)> = vec![
+        let cases: Vec<Case> = vec![
             ("no caps", Caps::default(), vec![h("2026-03-10T11:00:00Z"); 5], None),
             ("under the daily cap", day, vec![h("2026-03-10T11:00:00Z")], None),
             (
