@@ -136,7 +136,7 @@ async fn run() {
     for i in 0..=iterations {
         let before = store.statements.get();
         let started = Instant::now();
-        let data = call(&router, &token, query, json!({ "ids": ids, "at": "2026-06-02T10:00:00Z" })).await;
+        let data = call(&router, &token, query, json!({ "ids": ids, "at": "2026-12-01T10:00:00Z" })).await;
         let took = started.elapsed();
         let allowed = data["contactabilityOf"].as_array().unwrap().iter().filter(|d| d["allowed"] == true).count();
         let statements = store.statements.get() - before;
