@@ -104,6 +104,7 @@ async fn run() {
         retention: Default::default(),
         events: Default::default(),
         pool: Default::default(),
+        outbound: Default::default(),
     };
     let codec = customers::startup::codec(&settings).await.unwrap();
     let store = Store::connect(&url, codec).await.unwrap();

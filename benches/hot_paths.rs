@@ -172,6 +172,7 @@ async fn run() {
         anomaly_judge_interval: std::time::Duration::from_secs(1),
         events: Default::default(),
         pool: Default::default(),
+        outbound: Default::default(),
     };
     let codec = customers::startup::codec(&settings).await.unwrap();
     let store = Store::connect(&url, codec).await.unwrap();

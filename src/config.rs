@@ -4,11 +4,13 @@
 mod access;
 mod events;
 mod pool;
+mod outbound;
 mod retention;
 
 pub use access::AccessSettings;
 pub use events::{EventSettings, WebhookTarget, parse_webhooks};
 pub use pool::{PoolSettings, cores, local_without_sslmode};
+pub use outbound::OutboundSettings;
 pub use retention::RetentionSettings;
 
 use crate::domain::identity::parse_region;
@@ -123,6 +125,9 @@ pub struct Settings {
     pub events: EventSettings,
     /// The database pool and the runtime's threads (`config/pool.rs`, decision 0016).
     pub pool: PoolSettings,
+    /// `CUSTOMERS_OUTBOUND_POLICY`, `CUSTOMERS_HOLIDAYS_DIR`: the outbound compliance rules
+    /// (`config/outbound.rs`, `docs/contactability.md`). Default: built in.
+    pub outbound: OutboundSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -300,6 +305,7 @@ impl Settings {
             )?),
             access: AccessSettings::from_env()?,
             anomaly: anomaly_from_env()?,
+            outbound: outbound::from_env()?,
             retention: RetentionSettings::from_env()?,
             events: EventSettings::from_env()?,
             pool: PoolSettings::from_env()?,

@@ -95,7 +95,9 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
 }
 
 pub async fn state_with_store(settings: &Settings, store: Store) -> anyhow::Result<AppState> {
-    let services = Services::new(store, normalize_options(settings)).with_anomaly_policy(settings.anomaly.clone());
+    let services = Services::new(store, normalize_options(settings))
+        .with_anomaly_policy(settings.anomaly.clone())
+        .with_outbound_policy(settings.outbound.0.clone());
     let auth = Arc::new(authenticator(settings).await.context("Failed to set up JWT verification")?);
     Ok(AppState {
         schema: build_schema_with(Some(services.clone()), &settings.limits, &settings.access),

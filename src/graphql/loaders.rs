@@ -112,6 +112,7 @@ macro_rules! loaders {
         pub fn clear(loaders: &Loaders) {
             $(loaders.clear::<$key>();)+
             loaders.clear::<InteractionsOf>();
+            loaders.clear::<OutboundProfileOf>();
         }
     };
 }
@@ -176,5 +177,32 @@ impl Loader<InteractionsOf> for StoreLoader {
             }
         }
         Ok(out)
+    }
+}
+
+/// What a contactability decision reads about a customer, for decisions at `at` (the one
+/// loader keyed by an instant: a whole page of customers is still one batch, whose attempt
+/// history spans the instants asked about). `None`: not a live customer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OutboundProfileOf {
+    pub customer_id: CustomerId,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Loader<OutboundProfileOf> for StoreLoader {
+    type Value = Option<crate::domain::contactability::Profile>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[OutboundProfileOf]) -> Result<HashMap<OutboundProfileOf, Self::Value>, Self::Error> {
+        let (Some(from), Some(until)) = (keys.iter().map(|k| k.at).min(), keys.iter().map(|k| k.at).max()) else {
+            return Ok(HashMap::new());
+        };
+        let mut ids: Vec<CustomerId> = keys.iter().map(|k| k.customer_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let profiles = crate::store::outbound::load_profiles(&self.store.db, &self.store.codec, &ids, from, until)
+            .await
+            .map_err(|e| Arc::new(Error::from(e)))?;
+        Ok(keys.iter().map(|k| (k.clone(), profiles.get(&k.customer_id).cloned())).collect())
     }
 }

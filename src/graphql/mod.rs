@@ -14,6 +14,7 @@ pub mod limits;
 pub mod loaders;
 pub mod mutation;
 mod order;
+mod outbound;
 pub mod pagination;
 pub mod pii;
 pub mod prefetch;

@@ -40,6 +40,88 @@ async fn written_customer(ctx: &Context<'_>, record: CustomerRecord) -> Result<C
 
 #[Object]
 impl Mutation {
+    /// Record a consent given or withdrawn, with its proof (append-only: earlier records stay; the consent in force
+    /// is derived from all of them). Needs `consents:write` (or `customers:write`). `input.customerId`: the profile
+    /// (`NOT_FOUND`, `CONFLICT` when merged); `input.identityId` must be one of its identities serving the channel.
+    #[graphql(
+        guard = "RequireAny(&[Scope::ConsentsWrite, Scope::CustomersWrite])",
+        requires_scopes = "consents:write",
+        requires_scopes = "customers:write"
+    )]
+    async fn record_consent(&self, ctx: &Context<'_>, input: ConsentInput) -> Result<super::types::ConsentRecord> {
+        super::outbound::record_consent(ctx, input).await
+    }
+
+    /// Do not contact a customer on a channel (or all) for a purpose (or all), with a reason and an optional expiry.
+    /// Needs `consents:write` (or `customers:write`).
+    #[graphql(
+        guard = "RequireAny(&[Scope::ConsentsWrite, Scope::CustomersWrite])",
+        requires_scopes = "consents:write",
+        requires_scopes = "customers:write"
+    )]
+    async fn suppress_contact(&self, ctx: &Context<'_>, input: SuppressionInput) -> Result<super::types::Suppression> {
+        super::outbound::suppress_contact(ctx, input).await
+    }
+
+    /// Lift a suppression early (it is kept, with `liftedAt`). `id`: the suppression (`NOT_FOUND`, also when lifted
+    /// already). Needs `consents:write` (or `customers:write`).
+    #[graphql(
+        guard = "RequireAny(&[Scope::ConsentsWrite, Scope::CustomersWrite])",
+        requires_scopes = "consents:write",
+        requires_scopes = "customers:write"
+    )]
+    async fn lift_suppression(&self, ctx: &Context<'_>, id: ID) -> Result<super::types::Suppression> {
+        super::outbound::lift_suppression(ctx, id).await
+    }
+
+    /// Create a suppression list (`CONFLICT` on `input.name` when the name is taken). Needs `consents:write` (or
+    /// `customers:write`).
+    #[graphql(
+        guard = "RequireAny(&[Scope::ConsentsWrite, Scope::CustomersWrite])",
+        requires_scopes = "consents:write",
+        requires_scopes = "customers:write"
+    )]
+    async fn create_suppression_list(
+        &self,
+        ctx: &Context<'_>,
+        input: SuppressionListInput,
+    ) -> Result<super::types::SuppressionList> {
+        super::outbound::create_suppression_list(ctx, input).await
+    }
+
+    /// Add numbers or addresses to a suppression list (bulk load: up to 10,000 a call); only their blind indexes are
+    /// stored. An entry already on the list takes the new expiry. Returns the number given. `listId`: the list
+    /// (`NOT_FOUND`). Needs `consents:write` (or `customers:write`).
+    #[graphql(
+        guard = "RequireAny(&[Scope::ConsentsWrite, Scope::CustomersWrite])",
+        requires_scopes = "consents:write",
+        requires_scopes = "customers:write"
+    )]
+    async fn add_suppression_entries(
+        &self,
+        ctx: &Context<'_>,
+        list_id: ID,
+        entries: Vec<SuppressionEntryInput>,
+    ) -> Result<i32> {
+        super::outbound::add_suppression_entries(ctx, list_id, entries).await
+    }
+
+    /// Remove numbers or addresses from a suppression list; returns how many were on it. Needs `consents:write` (or
+    /// `customers:write`).
+    #[graphql(
+        guard = "RequireAny(&[Scope::ConsentsWrite, Scope::CustomersWrite])",
+        requires_scopes = "consents:write",
+        requires_scopes = "customers:write"
+    )]
+    async fn remove_suppression_entries(
+        &self,
+        ctx: &Context<'_>,
+        list_id: ID,
+        entries: Vec<SuppressionEntryInput>,
+    ) -> Result<i32> {
+        super::outbound::remove_suppression_entries(ctx, list_id, entries).await
+    }
+
     /// Create a profile with its identities, attributes, labels, preferences and CRM links.
     /// `input`: the new profile (`ACTIVE`). Errors name their input field (`input.identities.0.value`):
     /// `BAD_USER_INPUT` for an invalid value, `NOT_FOUND` for an unknown label, `CONFLICT` for an identifier given

@@ -21,6 +21,44 @@ pub struct Query;
 
 #[Object]
 impl Query {
+    /// Contactability of many customers at once (a campaign's list), decided in a fixed number of statements: the
+    /// same rules as `Customer.contactability` plus consent records, suppressions and lists, shared and unverified
+    /// identities, statutory calling hours and public holidays, and attempt caps (see docs/contactability.md).
+    /// `customerIds`: up to 10,000, answered in that order (an unknown, merged or erased one: not allowed,
+    /// `UNKNOWN_CUSTOMER`). `purpose`: `marketing`, `service`, `collections` or a configured one (`BAD_USER_INPUT`
+    /// otherwise). `at`: when (default now). `record`: store the decisions as evidence with the rule versions
+    /// (`evidenceId`; default false).
+    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    async fn contactability_of(
+        &self,
+        ctx: &Context<'_>,
+        customer_ids: Vec<ID>,
+        purpose: String,
+        at: Option<DateTime<Utc>>,
+        record: Option<bool>,
+    ) -> Result<Vec<super::types::Contactability>> {
+        super::outbound::contactability_of(ctx, customer_ids, purpose, at, record.unwrap_or(false)).await
+    }
+
+    /// Every consent record of a customer, oldest first (`recordConsent`): the proof behind
+    /// `contactability`. `customerId`: the profile (none: an empty list).
+    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    async fn consent_history(&self, ctx: &Context<'_>, customer_id: ID) -> Result<Vec<super::types::ConsentRecord>> {
+        super::outbound::consent_history(ctx, customer_id).await
+    }
+
+    /// The suppressions of a customer, oldest first, lifted and expired ones included.
+    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    async fn suppressions(&self, ctx: &Context<'_>, customer_id: ID) -> Result<Vec<super::types::Suppression>> {
+        super::outbound::suppressions(ctx, customer_id).await
+    }
+
+    /// The suppression lists, by name.
+    #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]
+    async fn suppression_lists(&self, ctx: &Context<'_>) -> Result<Vec<super::types::SuppressionList>> {
+        super::outbound::suppression_lists(ctx).await
+    }
+
     /// The profile linked to a CRM or ticketing record (`upsertCustomerByExternalRef`); `null` when none is.
     /// `system`: the CRM, case-insensitive (1–64 characters). `externalId`: the record's id there (1–255).
     #[graphql(guard = "Require(Some(Scope::CustomersRead))", requires_scopes = "customers:read")]

@@ -14,6 +14,7 @@ fn duplicate_message(c: Constraint) -> &'static str {
         Constraint::ExternalRef => "this external record is linked to another customer",
         Constraint::IdempotencyKey => "this idempotency key was used for another request",
         Constraint::AttributeKey => "an attribute with this key in another case is defined",
+        Constraint::SuppressionListName => "a suppression list with this name already exists",
     }
 }
 

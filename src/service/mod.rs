@@ -16,6 +16,7 @@ pub mod keys;
 pub mod labels;
 pub mod lifecycle;
 pub mod merge;
+pub mod outbound;
 pub mod preferences;
 pub mod profiles;
 pub mod reads;
@@ -43,6 +44,8 @@ pub struct Services {
     /// the benchmark measures what that costs (`benches/hot_paths.rs`, `page-unaudited`).
     /// Shared by every clone, so that the app already built sees the switch.
     pub(crate) audit_reads: Arc<std::sync::atomic::AtomicBool>,
+    /// Outbound compliance rules (purposes, calling hours, holidays): built in, replaceable.
+    pub(crate) outbound: Arc<crate::domain::contactability::policy::Policy>,
 }
 
 impl Services {
@@ -55,6 +58,7 @@ impl Services {
             live: Arc::default(),
             outbox: true,
             audit_reads: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            outbound: Arc::new(built_in_policy()),
         }
     }
 
@@ -74,8 +78,19 @@ impl Services {
     }
 
     /// With the anomaly detector's thresholds (`CUSTOMERS_ANOMALY_*`).
+    /// Replace the built-in outbound policy (configuration).
+    pub fn with_outbound_policy(mut self, policy: crate::domain::contactability::policy::Policy) -> Self {
+        self.outbound = Arc::new(policy);
+        self
+    }
+
     pub fn with_anomaly_policy(mut self, policy: crate::domain::anomaly::Policy) -> Self {
         self.anomaly = Arc::new(anomaly::Detector::new(self.store.clone(), policy));
         self
     }
+}
+
+#[allow(clippy::expect_used, reason = "compiled-in data, loaded by a unit test")]
+fn built_in_policy() -> crate::domain::contactability::policy::Policy {
+    crate::domain::contactability::policy::Policy::built_in().expect("the built-in outbound policy loads")
 }

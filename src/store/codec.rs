@@ -115,6 +115,10 @@ impl<'a> Aad<'a> {
     pub fn consents(customer_id: &'a str) -> Self {
         Self { table: "preferences", column: "consents", row: customer_id, bind: "" }
     }
+    /// The proof of a consent record (its source and evidence reference are free text).
+    pub fn consent_proof(record_id: &'a str) -> Self {
+        Self { table: "consent_records", column: "proof", row: record_id, bind: "" }
+    }
     pub fn external_id(ref_id: &'a str, lookup_key: &'a str) -> Self {
         Self { table: "external_refs", column: "external_id", row: ref_id, bind: lookup_key }
     }

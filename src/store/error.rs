@@ -24,10 +24,12 @@ pub enum Constraint {
     IdempotencyKey,
     /// `ux_attribute_definitions_key_lower`: attribute keys are unique regardless of case.
     AttributeKey,
+    /// `ux_suppression_lists_name`: suppression list names are unique.
+    SuppressionListName,
 }
 
 impl Constraint {
-    pub const ALL: [Constraint; 7] = [
+    pub const ALL: [Constraint; 8] = [
         Constraint::IdentityPerCustomer,
         Constraint::AnonymousIdentity,
         Constraint::LabelName,
@@ -35,6 +37,7 @@ impl Constraint {
         Constraint::ExternalRef,
         Constraint::IdempotencyKey,
         Constraint::AttributeKey,
+        Constraint::SuppressionListName,
     ];
 
     /// The index name, as created by the migrations.
@@ -55,6 +58,7 @@ impl Constraint {
             Constraint::IdempotencyKey => ("ux_interactions_idempotency", "interactions", &["idempotency_key"]),
             // An expression index (`lower(key)`): SQLite names it rather than its columns.
             Constraint::AttributeKey => ("ux_attribute_definitions_key_lower", "attribute_definitions", &[]),
+            Constraint::SuppressionListName => ("ux_suppression_lists_name", "suppression_lists", &["name"]),
         }
     }
 

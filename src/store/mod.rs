@@ -23,6 +23,7 @@ pub mod labels;
 pub mod ledger;
 pub mod lifecycle;
 pub mod merges;
+pub mod outbound;
 pub mod preferences;
 pub mod reseal;
 pub mod search;

@@ -17,6 +17,7 @@ mod graphql_http;
 mod hardening;
 mod history;
 mod merging;
+mod outbound;
 mod privacy;
 mod races;
 mod search;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::Pii;
-use crate::domain::enums::DayOfWeek;
+use crate::domain::enums::{ConsentStatus, DayOfWeek};
 use crate::domain::id::CustomerId;
 use crate::domain::identity::IdentitySpec;
 use crate::domain::preference::{ChannelConsent, TimeWindow, parse_hhmm};
@@ -45,6 +45,17 @@ fn timed(tz: Option<&str>, windows: &[TimeWindow], at: &str) -> Decision {
     let prefs =
         Preferences { timezone: tz.map(str::to_owned), best_time_to_contact: windows.to_vec(), ..Default::default() };
     decide(&prefs, &[ident("ph", Channel::Phone, true, true)], Purpose::Service, t(at))
+}
+
+fn denied(reason: &str, code: ReasonCode) -> Decision {
+    Decision {
+        allowed: false,
+        reasons: vec![reason.to_owned()],
+        codes: vec![code],
+        channel: None,
+        identity_id: None,
+        next_window_start: None,
+    }
 }
 
 fn has(decision: &Decision, reason: &str) -> bool {
@@ -91,7 +102,7 @@ fn do_not_contact_forbids_everything_with_one_reason() {
         ..Default::default()
     };
     let d = decide(&prefs, &phone_and_email(), Purpose::Service, t("2026-01-03T12:00:00Z"));
-    assert_eq!(d, Decision::denied(vec!["do-not-contact is set".to_owned()]));
+    assert_eq!(d, denied("do-not-contact is set", ReasonCode::DoNotContact));
 }
 
 #[test]
@@ -170,7 +181,7 @@ fn opted_out_everywhere_is_refused_even_for_service() {
 #[test]
 fn a_customer_without_identities_cannot_be_contacted() {
     let d = decide(&Preferences::default(), &[], Purpose::Service, t("2026-01-05T10:00:00Z"));
-    assert_eq!(d, Decision::denied(vec!["no usable channel for service contact".to_owned()]));
+    assert_eq!(d, denied("no usable channel for service contact", ReasonCode::NoUsableChannel));
 }
 
 #[test]

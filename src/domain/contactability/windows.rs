@@ -23,7 +23,7 @@ pub(super) fn customer_timezone(raw: Option<&str>) -> (Tz, Option<String>) {
 
 /// When one occurrence of `window`, starting on local `date`, begins and ends in UTC;
 /// `None` when a DST change leaves it empty.
-fn occurrence(window: &TimeWindow, date: NaiveDate, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+pub(super) fn occurrence(window: &TimeWindow, date: NaiveDate, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let end_date = if window.end <= window.start { date.succ_opt()? } else { date };
     let start = resolve_local(tz, date.and_time(window.start))?;
     let end = resolve_local(tz, end_date.and_time(window.end))?;

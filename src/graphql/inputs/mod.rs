@@ -3,9 +3,11 @@
 //! its field path (`input.identities.1.value`). Services receive only parsed commands.
 
 mod history;
+mod outbound;
 mod parse;
 
 pub use history::*;
+pub use outbound::*;
 
 pub use parse::*;
 

@@ -133,33 +133,38 @@ impl Customer {
             .collect())
     }
 
-    /// Whether the customer may be contacted now (or at `at`) for `purpose`, on which
-    /// channel and identity, and if not, why and when the next allowed window starts:
-    /// from do-not-contact, per-channel consent, the best-time windows in the customer's
-    /// timezone (DST-correct) and the preferred channel and identity. Purposes: `service`
-    /// (default; anything but an opt-out), `marketing` (explicit opt-in only).
+    /// Whether the customer may be contacted now (or at `at`) for `purpose`, on which channel and identity, and if
+    /// not, why (`reasons`, and machine-readable `codes`) and when contact is next allowed: do-not-contact,
+    /// suppressions and suppression lists, consent records and per-channel consent, shared and unverified
+    /// identities, the contact windows in the customer's timezone (DST-correct; derived from the phone number's
+    /// country when the profile has none), statutory calling hours and holidays, and attempt caps — the same decision
+    /// as `contactabilityOf` (see docs/contactability.md). Purposes: `service` (default; anything but an opt-out),
+    /// `collections`, `marketing` (explicit opt-in only), or one of the configured policy.
     async fn contactability(
         &self,
         ctx: &Context<'_>,
         purpose: Option<String>,
         at: Option<DateTime<Utc>>,
     ) -> Result<super::Contactability> {
-        use crate::domain::contactability::{Purpose, decide};
-        let purpose = Purpose::parse(purpose.as_deref()).gql()?;
-        let (prefs, identities) = futures_util::join!(
-            loaders(ctx).load_one(PreferencesOf(self.0.id.clone())),
-            loaders(ctx).load_one(IdentitiesOf(self.0.id.clone()))
-        );
-        let prefs = prefs.gql()?.unwrap_or_default();
-        let identities = identities.gql()?.unwrap_or_default();
-        let decision = decide(&prefs, &identities, purpose, at.unwrap_or_else(Utc::now));
-        let identity = decision.identity_id.as_ref().and_then(|id| identities.iter().find(|i| &i.id == id)).cloned();
+        use crate::domain::contactability::decide_for;
+        use crate::graphql::loaders::OutboundProfileOf;
+        let services = crate::graphql::context::services(ctx);
+        let purpose = services.outbound_policy().purpose("purpose", purpose.as_deref().unwrap_or("service")).gql()?;
+        let at = at.unwrap_or_else(Utc::now);
+        let key = OutboundProfileOf { customer_id: self.0.id.clone(), at };
+        let profile = loaders(ctx).load_one(key).await.gql()?.flatten().unwrap_or_default();
+        let decision = decide_for(&profile, purpose, &services.outbound_policy().calling, at);
+        let identity =
+            decision.identity_id.as_ref().and_then(|id| profile.identities.iter().find(|i| &i.id == id)).cloned();
         Ok(super::Contactability {
             allowed: decision.allowed,
             reasons: decision.reasons,
+            codes: decision.codes,
             channel: decision.channel,
             identity: identity.map(ChannelIdentity),
             next_window_start: decision.next_window_start,
+            customer_id: ID(self.0.id.to_string()),
+            evidence_id: None,
         })
     }
 

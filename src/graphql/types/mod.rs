@@ -12,6 +12,7 @@ mod interaction;
 mod label;
 mod label_assignment;
 mod lifecycle;
+mod outbound;
 mod preference;
 
 pub use activity::{ChannelActivity, CustomerActivity, LastContact};
@@ -25,6 +26,7 @@ pub use interaction::{Conversation, InteractionRef};
 pub use label::Label;
 pub use label_assignment::LabelAssignment;
 pub use lifecycle::{ErasedCounts, ErasureReceipt, LegalHold};
+pub use outbound::{ConsentRecord, Suppression, SuppressionList};
 pub use preference::{ChannelConsent, Preference, TimeWindow};
 
 /// `ExternalRef`: a link to a record in a CRM or ticketing system.
@@ -47,6 +49,14 @@ pub struct Contactability {
     pub channel: Option<crate::domain::Channel>,
     /// The number or address to use on `channel`; `null` when no channel is usable or do-not-contact is set.
     pub identity: Option<ChannelIdentity>,
-    /// When not allowed now only because of the contact windows: when the next one opens.
+    /// When not allowed now only because of time (contact windows, calling hours, attempt caps): when contact is
+    /// next allowed.
     pub next_window_start: Option<chrono::DateTime<chrono::Utc>>,
+    /// Machine-readable codes of the checks, in the order they ran (each once): act and report on these rather
+    /// than on `reasons`, whose wording may change.
+    pub codes: Vec<crate::domain::contactability::ReasonCode>,
+    /// The profile decided for.
+    pub customer_id: async_graphql::ID,
+    /// With `record: true`: the id of the recorded evidence (the same for every decision of the request).
+    pub evidence_id: Option<async_graphql::ID>,
 }

@@ -12,7 +12,7 @@ async fn contact(app: &TestApp, id: &str, at: &str, purpose: Option<&str>) -> Va
 /// A customer with a phone and an email who prefers SMS.
 async fn sms_customer(app: &TestApp, tz: &str, windows: Value, consents: Value) -> String {
     app.create_customer(json!({
-        "identities": [{ "channel": "PHONE", "value": "+447911123456", "primary": true }, { "channel": "EMAIL", "value": "c@example.com" }],
+        "identities": [{ "channel": "PHONE", "value": "+447911123456", "primary": true, "verified": true }, { "channel": "EMAIL", "value": "c@example.com", "verified": true }],
         "preferences": { "timezone": tz, "preferredChannel": "SMS", "bestTimeToContact": windows, "consents": consents }
     }))
     .await

@@ -102,6 +102,7 @@ pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
         retention: Default::default(),
         events: Default::default(),
         pool: Default::default(),
+        outbound: Default::default(),
     }
 }
 
