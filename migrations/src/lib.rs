@@ -16,6 +16,7 @@ mod m20261202_000001_envelope_encryption;
 mod m20261203_000001_lifecycle;
 mod m20261204_000001_event_outbox;
 mod m20261205_000001_history;
+mod m20261215_000001_import_checkpoints;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_lifecycle::Migration),
             Box::new(m20261204_000001_event_outbox::Migration),
             Box::new(m20261205_000001_history::Migration),
+            Box::new(m20261215_000001_import_checkpoints::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ pub mod events;
 pub mod external_refs;
 pub mod history;
 pub mod identities;
+pub mod imports;
 pub mod interactions;
 pub mod keystore;
 pub mod labels;

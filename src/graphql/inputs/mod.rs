@@ -3,9 +3,11 @@
 //! its field path (`input.identities.1.value`). Services receive only parsed commands.
 
 mod history;
+mod import;
 mod parse;
 
 pub use history::*;
+pub use import::import_record;
 
 pub use parse::*;
 

@@ -1,0 +1,4 @@
+//! Bulk work over many profiles (decision 0014): import from a file, export to one.
+
+pub mod export;
+pub mod import;
