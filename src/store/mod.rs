@@ -9,6 +9,7 @@ pub mod anomalies;
 pub mod anomaly_detections;
 pub mod attributes;
 pub mod audit;
+pub mod bulk;
 pub mod codec;
 pub mod customers;
 pub mod entity;

@@ -12,6 +12,7 @@ use crate::domain::id::{CustomerId, LabelId};
 use crate::domain::import::{BatchOutcome, ImportKey, ImportRecord, LineError, label_name_key};
 use crate::domain::text::Located;
 use crate::domain::{Error, Result};
+use crate::store::bulk::{self, NewProfile};
 use crate::store::{commit, customers, external_refs, imports, labels};
 use sea_orm::{DatabaseTransaction, TransactionTrait as _};
 use std::collections::HashMap;
@@ -34,9 +35,39 @@ impl Services {
         let tx = self.store.begin_write().await?;
         let catalogue: HashMap<String, LabelId> =
             labels::all(&tx).await?.into_iter().map(|l| (label_name_key(&l.name), l.id)).collect();
-        let mut outcome = BatchOutcome::default();
-        let mut changes = Vec::with_capacity(batch.records.len());
-        for mut record in batch.records {
+        let split = self.split_batch(&tx, batch.records, &catalogue).await?;
+        let mut outcome = BatchOutcome { rejected: split.rejected, ..BatchOutcome::default() };
+        let mut changes = Vec::with_capacity(split.bulk.len() + split.rest.len());
+        let mut rest = split.rest;
+        if !split.bulk.is_empty() {
+            let (records, profiles): (Vec<ImportRecord>, Vec<NewProfile>) = split.bulk.into_iter().unzip();
+            let savepoint = tx.begin().await.map_err(|e| anyhow::Error::new(e).context("begin a savepoint"))?;
+            match bulk::insert_profiles(&savepoint, &self.store.codec, &profiles, &actor.subject, LabelSource::Manual)
+                .await
+            {
+                Ok(()) => {
+                    savepoint.commit().await.map_err(|e| anyhow::Error::new(e).context("release a savepoint"))?;
+                    for (record, profile) in records.iter().zip(&profiles) {
+                        changes.push(Change::to_customer(
+                            "customer.create",
+                            &profile.id,
+                            record.input.changed_fields(),
+                        ));
+                    }
+                    outcome.created += records.len() as u64;
+                }
+                // A row the checks did not foresee (a concurrent writer took a key): the
+                // lines go one by one, which says which line and field. The error is not
+                // logged: a database's message can quote a value.
+                Err(_) => {
+                    savepoint.rollback().await.map_err(|e| anyhow::Error::new(e).context("roll back a savepoint"))?;
+                    tracing::warn!(lines = records.len(), "a bulk insert failed: its lines are written one by one");
+                    rest.extend(records);
+                    rest.sort_by_key(|r| r.line);
+                }
+            }
+        }
+        for mut record in rest {
             let savepoint = tx.begin().await.map_err(|e| anyhow::Error::new(e).context("begin a savepoint"))?;
             match self.import_one(&savepoint, actor, &mut record, &catalogue).await {
                 Ok((id, created)) => {
@@ -70,13 +101,7 @@ impl Services {
         record: &mut ImportRecord,
         catalogue: &HashMap<String, LabelId>,
     ) -> Result<(CustomerId, bool)> {
-        for named in &record.label_names {
-            let id =
-                catalogue.get(&label_name_key(&named.value)).ok_or_else(|| Error::not_found("label", &named.field))?;
-            if !record.input.label_ids.iter().any(|l| &l.value == id) {
-                record.input.label_ids.push(Located::new(named.field.clone(), id.clone()));
-            }
-        }
+        resolve_labels(record, catalogue)?;
         let codec = &self.store.codec;
         let existing = match &record.key {
             ImportKey::Id(id) => customers::get(tx, codec, id).await?.map(|_| id.clone()).ok_or_else(|| id.clone()),
@@ -95,6 +120,17 @@ impl Services {
             }
         }
     }
+}
+
+/// Labels named in a line, as the catalogue's ids (an unknown name: `NOT_FOUND` on its field).
+pub(super) fn resolve_labels(record: &mut ImportRecord, catalogue: &HashMap<String, LabelId>) -> Result<()> {
+    for named in &record.label_names {
+        let id = catalogue.get(&label_name_key(&named.value)).ok_or_else(|| Error::not_found("label", &named.field))?;
+        if !record.input.label_ids.iter().any(|l| &l.value == id) {
+            record.input.label_ids.push(Located::new(named.field.clone(), id.clone()));
+        }
+    }
+    Ok(())
 }
 
 /// Forget a file's checkpoint once every line of it was imported.

@@ -6,6 +6,7 @@ use super::*;
 on_both_databases!(
     good_lines_are_imported_and_each_bad_one_is_reported_without_its_value,
     a_csv_file_is_imported_through_its_header_mapping,
+    new_profiles_are_written_in_a_constant_number_of_statements_per_batch,
 );
 
 async fn good_lines_are_imported_and_each_bad_one_is_reported_without_its_value(app: &TestApp) {
@@ -44,7 +45,7 @@ async fn good_lines_are_imported_and_each_bad_one_is_reported_without_its_value(
         (2, "identities.1.value"),
         (4, ""),
         (5, "labels.1"),
-        (6, "attributes.1"),
+        (6, "attributes.1.value"),
         (7, "externalRefs"),
         (8, "identities.0"),
     ];
@@ -65,7 +66,7 @@ async fn good_lines_are_imported_and_each_bad_one_is_reported_without_its_value(
         app.sql_strings(&format!("SELECT display_name FROM customers WHERE id = '{id}'"), &["display_name"]).await;
     assert!(!stored.unwrap()[0].contains("Person"), "names are sealed at rest, as through the API");
     assert_eq!(app.count_rows("audit_log WHERE action = 'customer.create'").await, 3, "an audit entry per profile");
-    assert_eq!(app.count_rows("event_outbox WHERE event_type = 'customer.created'").await, 3, "and its event");
+    assert_eq!(app.count_rows("event_outbox WHERE event_type = 'cx.customers.customer.created'").await, 3, "and its event");
 
     let before = row_counts(app).await;
     let again = import(app, &path, &["--batch", "4"]);
@@ -125,4 +126,24 @@ async fn a_csv_file_is_imported_through_its_header_mapping(app: &TestApp) {
     assert_eq!(c["identities"][1]["value"], "+923017654321", "{c}");
     assert_eq!(c["attributes"][0]["value"], 3);
     assert_eq!(c["preferences"]["consents"][0]["status"], "OPT_OUT");
+}
+
+/// The bulk path: a batch of 20 new full profiles and one of 200 send the same statements.
+async fn new_profiles_are_written_in_a_constant_number_of_statements_per_batch(app: &TestApp) {
+    use customers::service::bulk::import::ImportBatch;
+    catalogue(app).await;
+    let mut sent = Vec::new();
+    for (from, n) in [(1000, 20), (2000, 200)] {
+        let records = (from..from + n)
+            .map(|i| customers::graphql::inputs::import_record(i as u64, profile(i), &Default::default()).unwrap())
+            .collect();
+        let before = app.statements();
+        let batch = ImportBatch { file_hash: "test", last_line: n as u64, records };
+        let actor = customers::domain::audit::Actor::system("test");
+        let outcome = app.services.import_batch(&actor, batch).await.unwrap();
+        assert_eq!((outcome.created, outcome.rejected.len()), (n as u64, 0), "{outcome:?}");
+        sent.push(app.statements() - before);
+    }
+    assert_eq!(sent[0], sent[1], "statements for 20 and for 200 profiles");
+    assert_eq!(app.count_rows("channel_identities").await, 660);
 }
