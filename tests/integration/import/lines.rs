@@ -66,7 +66,11 @@ async fn good_lines_are_imported_and_each_bad_one_is_reported_without_its_value(
         app.sql_strings(&format!("SELECT display_name FROM customers WHERE id = '{id}'"), &["display_name"]).await;
     assert!(!stored.unwrap()[0].contains("Person"), "names are sealed at rest, as through the API");
     assert_eq!(app.count_rows("audit_log WHERE action = 'customer.create'").await, 3, "an audit entry per profile");
-    assert_eq!(app.count_rows("event_outbox WHERE event_type = 'cx.customers.customer.created'").await, 3, "and its event");
+    assert_eq!(
+        app.count_rows("event_outbox WHERE event_type = 'cx.customers.customer.created'").await,
+        3,
+        "and its event"
+    );
 
     let before = row_counts(app).await;
     let again = import(app, &path, &["--batch", "4"]);

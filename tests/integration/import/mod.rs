@@ -79,7 +79,7 @@ fn profile(n: usize) -> Value {
             { "channel": "WHATSAPP", "value": format!("+92301{:07}", n) }
         ],
         "attributes": [
-            { "key": "tier", "value": if n % 2 == 0 { "gold" } else { "silver" } },
+            { "key": "tier", "value": if n.is_multiple_of(2) { "gold" } else { "silver" } },
             { "key": "score", "value": n },
             { "key": "passport", "value": format!("PK-{n:06}") }
         ],
