@@ -47,34 +47,19 @@ async fn run() {
     let url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()));
     let settings = Settings {
-        database_url: url.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
         jwt_secret: Some(Secret::new(SECRET)),
-        jwks: None,
-        jwt_issuer: None,
-        jwt_audience: None,
-        jwt_max_lifetime_secs: customers::config::DEFAULT_JWT_MAX_LIFETIME_SECS,
-        master_key: None,
-        new_master_key: None,
+        // `BENCH_KEYSTORE_URL`: the key store (default: a SQLite file beside the data).
         keystore_url: std::env::var("BENCH_KEYSTORE_URL").ok(),
-        data_dir: dir.path().to_path_buf(),
         default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),
-        log_format: None,
+        // Every limit is checked as in production; the rate is raised so that one principal
+        // sending calls back to back is measured, not refused.
         limits: customers::config::Limits {
             rate_per_second: 1_000_000,
             rate_burst: 1_000_000,
             ..customers::config::Limits::default()
         },
-        tls: None,
-        graphiql: true,
-        metrics: true,
         anomaly: customers::domain::anomaly::Policy { enabled: false, ..Default::default() },
-        access: Default::default(),
-        retention: Default::default(),
-        audit_seal_interval: std::time::Duration::from_secs(1),
-        anomaly_judge_interval: std::time::Duration::from_secs(1),
-        events: Default::default(),
-        outbound: Default::default(),
+        ..Settings::embedded(url.clone(), dir.path().to_path_buf())
     };
     let codec = customers::startup::codec(&settings).await.unwrap();
     let store = Store::connect(&url, codec).await.unwrap();

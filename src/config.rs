@@ -3,14 +3,14 @@
 
 mod access;
 mod events;
-mod pool;
 mod outbound;
+mod pool;
 mod retention;
 
 pub use access::AccessSettings;
 pub use events::{EventSettings, WebhookTarget, parse_webhooks};
-pub use pool::{PoolSettings, cores, local_without_sslmode};
 pub use outbound::OutboundSettings;
+pub use pool::{PoolSettings, cores, local_without_sslmode};
 pub use retention::RetentionSettings;
 
 use crate::domain::identity::parse_region;
@@ -263,6 +263,40 @@ fn var(name: &str) -> Option<String> {
 }
 
 impl Settings {
+    /// Every setting at its documented default, on `database_url` with its data in
+    /// `data_dir`, listening on a free local port: what tests, benchmarks and examples
+    /// start from (`Settings { jwt_secret: …, ..Settings::embedded(url, dir) }`), so that a
+    /// new setting is added in one place.
+    pub fn embedded(database_url: impl Into<String>, data_dir: PathBuf) -> Self {
+        Self {
+            database_url: database_url.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            jwt_secret: None,
+            jwks: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_max_lifetime_secs: DEFAULT_JWT_MAX_LIFETIME_SECS,
+            master_key: None,
+            new_master_key: None,
+            keystore_url: None,
+            data_dir,
+            default_region: None,
+            log_format: None,
+            limits: Limits::default(),
+            tls: None,
+            graphiql: true,
+            metrics: true,
+            audit_seal_interval: std::time::Duration::from_secs(1),
+            anomaly_judge_interval: std::time::Duration::from_secs(1),
+            access: Default::default(),
+            anomaly: Default::default(),
+            retention: Default::default(),
+            events: Default::default(),
+            pool: Default::default(),
+            outbound: Default::default(),
+        }
+    }
+
     pub fn from_env() -> anyhow::Result<Self> {
         let database_url =
             var("CUSTOMERS_DATABASE_URL").unwrap_or_else(|| "sqlite://data/customers.db?mode=rwc".into());

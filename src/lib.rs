@@ -10,6 +10,7 @@ pub mod domain;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod jobs;
 pub mod security;
 pub mod seed;
 pub mod service;

@@ -82,18 +82,73 @@ enum Command {
         #[arg(long)]
         reason: String,
     },
-    /// Subject-access export: every piece of data held about a customer, decrypted, as one
-    /// JSON document on standard output. Audited.
+    /// With --customer: the subject-access export, every piece of data held about a
+    /// customer, decrypted, as one JSON document on standard output (audited). Without it:
+    /// profiles as NDJSON lines of the import's input shape (`customers import` reads them
+    /// back), PII masked unless --with-pii (then audited).
     Export {
-        /// The profile's id.
+        /// The profile's id (subject-access export).
         #[arg(long)]
-        customer: String,
+        customer: Option<String>,
+        #[command(flatten)]
+        bulk: BulkExport,
+    },
+    /// Import profiles from NDJSON (one `createCustomer` input per line, plus `labels` by
+    /// name and `id`) or CSV with a header mapping. Idempotent by the line's `id` or first
+    /// external ref; committed in batches; resumes after an interruption. Rejected lines
+    /// are reported (line, field, reason; never a value) and the others imported; exits 2
+    /// when some were rejected. Progress on standard error, the summary (JSON) on standard
+    /// output.
+    Import {
+        /// An NDJSON file, or CSV (`.csv`, or --csv).
+        file: std::path::PathBuf,
+        /// Read the file as CSV with a header.
+        #[arg(long)]
+        csv: bool,
+        /// CSV: `Column=path` (repeatable), e.g. `Email=identities.EMAIL`,
+        /// `SF Id=externalRefs.salesforce`, `Score=attributes.score:number`, `Tags=labels`,
+        /// `Lang=preferences.language`, `SMS=consents.SMS`, `Notes=-`. Without it a
+        /// column's header is its path.
+        #[arg(long = "map")]
+        map: Vec<String>,
+        /// Lines per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        /// Write the rejected lines (JSON lines) to this file instead of standard error.
+        #[arg(long)]
+        errors: Option<std::path::PathBuf>,
+        /// Start from the first line even if an earlier run of this file was interrupted.
+        #[arg(long)]
+        restart: bool,
+        /// Stop after this many batches, as an interruption would (for tests).
+        #[arg(long, hide = true)]
+        stop_after_batches: Option<u64>,
     },
     /// Retention: purge what the policy (`CUSTOMERS_RETENTION_*`) no longer keeps.
     Retention {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+}
+
+/// Filters and options of the bulk export.
+#[derive(clap::Args)]
+struct BulkExport {
+    /// Only profiles with this status (default: ACTIVE and ANONYMOUS).
+    #[arg(long)]
+    status: Option<String>,
+    /// Only profiles carrying this label (by name; repeat for all of several).
+    #[arg(long = "label")]
+    labels: Vec<String>,
+    /// Only profiles changed at or after this time (RFC 3339).
+    #[arg(long)]
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Show PII in clear (audited: one entry per page, naming every profile shown).
+    #[arg(long)]
+    with_pii: bool,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -217,7 +272,25 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&receipt)?);
             Ok(())
         }
-        Command::Export { customer } => {
+        Command::Export { customer: None, bulk } => bulk_export(&settings, bulk).await,
+        Command::Import { file, csv, map, batch, errors, restart, stop_after_batches } => {
+            let services = startup::state(&settings).await?.services;
+            let csv = csv || file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            let job = customers::jobs::import::ImportJob { path: file, csv, map, batch, restart, stop_after_batches };
+            let mut report: Box<dyn std::io::Write> = match errors {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(&path).with_context(|| format!("Failed to create {}", path.display()))?,
+                )),
+                None => Box::new(std::io::stderr()),
+            };
+            let summary = customers::jobs::import::run(&services, &cli_actor(), &job, &mut report).await?;
+            println!("{}", serde_json::to_string(&summary)?);
+            if summary.rejected > 0 {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::Export { customer: Some(customer), .. } => {
             let services = startup::state(&settings).await?.services;
             let id = parse_customer(&customer)?;
             let document = services.export_customer(&cli_actor(), &id).await.map_err(cli_error)?;
@@ -298,6 +371,29 @@ async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()>
             Ok(())
         }
     }
+}
+
+async fn bulk_export(settings: &Settings, args: BulkExport) -> anyhow::Result<()> {
+    use customers::service::bulk::export::{ExportFilter, ExportView};
+    let services = startup::state(settings).await?.services;
+    let status = match args.status.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            customers::domain::enums::CustomerStatus::parse(&raw.to_ascii_uppercase())
+                .with_context(|| format!("--status {raw}: not a customer status"))?,
+        ),
+    };
+    let filter = ExportFilter { status, labels: args.labels, updated_since: args.updated_since };
+    let view = ExportView { with_pii: args.with_pii, mask: settings.access.mask };
+    let mut out: Box<dyn std::io::Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("Failed to create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let n = customers::jobs::export::run(&services, &cli_actor(), &filter, view, &mut out).await?;
+    tracing::info!(profiles = n, with_pii = args.with_pii, "profiles exported");
+    Ok(())
 }
 
 async fn events(settings: &Settings, command: EventsCommand) -> anyhow::Result<()> {

@@ -17,6 +17,7 @@ mod m20261203_000001_lifecycle;
 mod m20261204_000001_event_outbox;
 mod m20261205_000001_history;
 mod m20261210_000001_search;
+mod m20261215_000001_import_checkpoints;
 mod m20261220_000001_outbound;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_event_outbox::Migration),
             Box::new(m20261205_000001_history::Migration),
             Box::new(m20261210_000001_search::Migration),
+            Box::new(m20261215_000001_import_checkpoints::Migration),
             Box::new(m20261220_000001_outbound::Migration),
         ]
     }

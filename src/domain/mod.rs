@@ -16,6 +16,7 @@ pub mod external_ref;
 pub mod history;
 pub mod id;
 pub mod identity;
+pub mod import;
 pub mod interaction;
 pub mod label;
 pub mod lifecycle;

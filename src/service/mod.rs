@@ -5,6 +5,7 @@
 pub mod anomaly;
 pub mod attributes;
 pub mod audit;
+pub mod bulk;
 pub mod crm;
 mod errors;
 pub mod events;

@@ -137,3 +137,39 @@ pub(crate) async fn move_back(
         .context("move an external ref back")?;
     Ok(())
 }
+
+/// The owners of these records (bulk import), one statement per thousand. Only links with
+/// a blind index are seen: check [`has_unindexed`] first.
+pub async fn owners(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    refs: &[&ExternalRef],
+) -> StoreResult<HashMap<ExternalRef, CustomerId>> {
+    let keyed: Vec<(String, &ExternalRef)> = refs.iter().map(|r| (key_of(codec, r), *r)).collect();
+    let mut out = HashMap::new();
+    for chunk in keyed.chunks(1000) {
+        let rows = external_ref::Entity::find()
+            .filter(external_ref::Column::ExternalKey.is_in(chunk.iter().map(|(k, _)| k.clone())))
+            .all(db)
+            .await
+            .context("find the owners of external records")?;
+        for m in rows {
+            let found = chunk.iter().find(|(k, r)| Some(k) == m.external_key.as_ref() && r.system == m.system);
+            if let Some((_, r)) = found {
+                out.insert((*r).clone(), CustomerId::from_stored(m.customer_id));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether some link was written before envelope encryption and not re-sealed yet (no
+/// blind index: [`owners`] would not see it).
+pub async fn has_unindexed(db: &impl ConnectionTrait) -> StoreResult<bool> {
+    let row = external_ref::Entity::find()
+        .filter(external_ref::Column::ExternalKey.is_null())
+        .one(db)
+        .await
+        .context("look for links without a blind index")?;
+    Ok(row.is_some())
+}

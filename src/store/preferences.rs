@@ -39,7 +39,11 @@ pub(crate) async fn decode(codec: &PiiCodec, m: preference::Model) -> StoreResul
     })
 }
 
-async fn encode(codec: &PiiCodec, customer_id: &CustomerId, p: &Preferences) -> StoreResult<preference::Model> {
+pub(crate) async fn encode(
+    codec: &PiiCodec,
+    customer_id: &CustomerId,
+    p: &Preferences,
+) -> StoreResult<preference::Model> {
     let consents = serde_json::to_string(&p.consents).context("encode consents")?;
     let aad = Aad::consents(customer_id.as_str());
     let consents = codec.seal(customer_id.as_str(), aad, &Pii::new(consents)).await.context("seal consents")?;

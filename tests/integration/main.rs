@@ -16,6 +16,7 @@ mod governance;
 mod graphql_http;
 mod hardening;
 mod history;
+mod import;
 mod merging;
 mod outbound;
 mod privacy;

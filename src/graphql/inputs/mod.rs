@@ -3,10 +3,12 @@
 //! its field path (`input.identities.1.value`). Services receive only parsed commands.
 
 mod history;
+mod import;
 mod outbound;
 mod parse;
 
 pub use history::*;
+pub use import::import_record;
 pub use outbound::*;
 
 pub use parse::*;

@@ -12,6 +12,7 @@
 //! (`system:…`): they were derived from the first master key and must outlive a rotation.
 //! See docs/decisions/0009-key-hierarchy.md.
 
+mod bulk;
 mod cache;
 pub mod rotate;
 mod sql;

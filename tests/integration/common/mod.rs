@@ -78,31 +78,10 @@ pub(crate) use on_both_databases_with;
 /// The service's settings in tests. The one place a `Settings` is written out.
 pub fn settings(database_url: &str, data_dir: PathBuf) -> Settings {
     Settings {
-        database_url: database_url.to_owned(),
-        listen: "127.0.0.1:0".parse().expect("an address"),
         jwt_secret: Some(Secret::new(SECRET)),
-        jwks: None,
-        jwt_issuer: None,
-        jwt_audience: None,
-        jwt_max_lifetime_secs: customers::config::DEFAULT_JWT_MAX_LIFETIME_SECS,
         master_key: Some(Secret::new(TEST_MASTER_KEY)),
-        new_master_key: None,
-        keystore_url: None,
-        data_dir,
         default_region: Some(customers::domain::identity::parse_region("PK").expect("a region")),
-        log_format: None,
-        limits: customers::config::Limits::default(),
-        tls: None,
-        graphiql: true,
-        metrics: true,
-        audit_seal_interval: std::time::Duration::from_secs(1),
-        anomaly_judge_interval: std::time::Duration::from_secs(1),
-        access: Default::default(),
-        anomaly: Default::default(),
-        retention: Default::default(),
-        events: Default::default(),
-        pool: Default::default(),
-        outbound: Default::default(),
+        ..Settings::embedded(database_url, data_dir)
     }
 }
 
