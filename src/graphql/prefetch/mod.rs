@@ -76,16 +76,18 @@ pub async fn selections(ctx: &Context<'_>, parts: &[(&Lookahead<'_>, &[CustomerI
             pages.extend(ids.iter().map(|id| InteractionsOf { customer_id: id.clone(), page: page.clone() }));
         }
     }
+    // Each on the heap: nine store loads side by side make one future too large for a
+    // thread's stack in a debug build (tests overflowed 2 MiB on PostgreSQL).
     let results = futures_util::join!(
-        prime(l, identities.into_iter().map(IdentitiesOf)),
-        prime(l, preferences.into_iter().map(PreferencesOf)),
-        prime(l, ids_wanting(parts, has("labels")).into_iter().map(LabelsOf)),
-        prime(l, ids_wanting(parts, has("attributes")).into_iter().map(AttributesOf)),
-        prime(l, ids_wanting(parts, has("externalRefs")).into_iter().map(ExternalRefsOf)),
-        prime(l, ids_wanting(parts, has("activity")).into_iter().map(ActivityOf)),
-        prime(l, ids_wanting(parts, has("labelAssignments")).into_iter().map(AssignmentsOf)),
-        prime(l, ids_wanting(parts, has("merges")).into_iter().map(MergesOf)),
-        prime(l, pages),
+        Box::pin(prime(l, identities.into_iter().map(IdentitiesOf))),
+        Box::pin(prime(l, preferences.into_iter().map(PreferencesOf))),
+        Box::pin(prime(l, ids_wanting(parts, has("labels")).into_iter().map(LabelsOf))),
+        Box::pin(prime(l, ids_wanting(parts, has("attributes")).into_iter().map(AttributesOf))),
+        Box::pin(prime(l, ids_wanting(parts, has("externalRefs")).into_iter().map(ExternalRefsOf))),
+        Box::pin(prime(l, ids_wanting(parts, has("activity")).into_iter().map(ActivityOf))),
+        Box::pin(prime(l, ids_wanting(parts, has("labelAssignments")).into_iter().map(AssignmentsOf))),
+        Box::pin(prime(l, ids_wanting(parts, has("merges")).into_iter().map(MergesOf))),
+        Box::pin(prime(l, pages)),
     );
     let (a, b, c, d, e, f, g, h, i) = results;
     for r in [a, b, c, d, e, f, g, h, i] {
