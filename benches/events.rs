@@ -14,16 +14,17 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use customers::config::{EventSettings, Secret, Settings};
+use customers::config::EventSettings;
 use customers::domain::audit::Actor;
 use customers::domain::event::{EventData, EventDraft};
-use customers::store::Store;
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use std::time::Instant;
 use tower::ServiceExt as _;
 
-const SECRET: &str = "bench-secret-0123456789abcdef-0123456789";
+mod common;
+
+use common::SECRET;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -75,24 +76,8 @@ async fn run() {
     let dir = tempfile::tempdir().unwrap();
     let url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()));
-    let settings = Settings {
-        jwt_secret: Some(Secret::new(SECRET)),
-        // `BENCH_KEYSTORE_URL`: the key store (default: a SQLite file beside the data).
-        keystore_url: std::env::var("BENCH_KEYSTORE_URL").ok(),
-        default_region: Some(customers::domain::identity::parse_region("PK").unwrap()),
-        // Every limit is checked as in production; the rate is raised so that one principal
-        // sending calls back to back is measured, not refused.
-        limits: customers::config::Limits {
-            rate_per_second: 1_000_000,
-            rate_burst: 1_000_000,
-            ..customers::config::Limits::default()
-        },
-        ..Settings::embedded(url.clone(), dir.path().to_path_buf())
-    };
-    let codec = customers::startup::codec(&settings).await.unwrap();
-    let store = Store::connect(&url, codec).await.unwrap();
-    store.migrate().await.unwrap();
-    store.check_master_key().await.unwrap();
+    let settings = common::settings(&url, dir.path());
+    let store = common::store(&settings).await;
     let with = customers::startup::state_with_store(&settings, store.clone()).await.unwrap();
     let mut without = with.clone();
     without.services = without.services.clone().without_outbox_for_benchmarks();

@@ -212,30 +212,29 @@ impl Store {
         use entity::key_check;
         use sea_orm::{EntityTrait as _, Set};
         const PROBE: &str = "customers master key check";
-        match key_check::Entity::find_by_id("pii".to_owned()).one(&self.db).await? {
-            // Sealed with the key of values written before envelope encryption, which the
-            // key store keeps: a key store of another database (or a new key store with
-            // another master key) does not open it.
-            Some(row) => match self.codec.open_legacy(&row.sealed) {
-                Ok(p) if p.expose() == PROBE => {}
-                _ => anyhow::bail!(
-                    "the master key does not match the one this database was written with (CUSTOMERS_MASTER_KEY or data/master-key)"
-                ),
-            },
-            None => {
-                // Replicas starting together on a new database: the first probe written wins,
-                // and the others check theirs against it.
-                let probe = key_check::ActiveModel {
-                    id: Set("pii".into()),
-                    sealed: Set(self.codec.seal_legacy(&Pii::new(PROBE))),
-                };
-                key_check::Entity::insert(probe)
-                    .on_conflict_do_nothing_on([key_check::Column::Id])
-                    .exec(&self.db)
-                    .await
-                    .context("Failed to record the master key check")?;
-                return Box::pin(self.check_master_key()).await;
-            }
+        let probe = || key_check::Entity::find_by_id("pii".to_owned()).one(&self.db);
+        let mut row = probe().await?;
+        if row.is_none() {
+            // A new database. Replicas starting together: the first probe written wins,
+            // and the others check theirs against it.
+            let sealed =
+                key_check::ActiveModel { id: Set("pii".into()), sealed: Set(self.codec.seal_legacy(&Pii::new(PROBE))) };
+            key_check::Entity::insert(sealed)
+                .on_conflict_do_nothing_on([key_check::Column::Id])
+                .exec(&self.db)
+                .await
+                .context("Failed to record the master key check")?;
+            row = probe().await?;
+        }
+        // Sealed with the key of values written before envelope encryption, which the key
+        // store keeps: a key store of another database (or a new key store with another
+        // master key) does not open it.
+        let sealed = row.context("the master key check was not recorded")?.sealed;
+        match self.codec.open_legacy(&sealed) {
+            Ok(p) if p.expose() == PROBE => {}
+            _ => anyhow::bail!(
+                "the master key does not match the one this database was written with (CUSTOMERS_MASTER_KEY or data/master-key)"
+            ),
         }
         self.codec.register_if_new().await
     }
