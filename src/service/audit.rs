@@ -28,7 +28,8 @@ impl Services {
     }
 
     /// Record that a response revealed `reads` to `actor`: one entry for the whole
-    /// response (and a narrow index row per profile when it showed several), one commit.
+    /// response (and a narrow index row per profile when it showed several), one commit
+    /// (one statement on PostgreSQL).
     pub async fn record_pii_reads(&self, actor: &Actor, reads: PiiReads) -> Result<()> {
         if !self.audit_reads.load(std::sync::atomic::Ordering::Relaxed) {
             return Ok(()); // only while a benchmark measures the audit's cost
@@ -37,9 +38,7 @@ impl Services {
         if subjects.is_empty() {
             return self.record(&self.store.db, actor, vec![entry]).await; // one statement
         }
-        let tx = self.store.begin_write().await?;
-        audit::record_read(&tx, &self.store.codec, actor, entry, &subjects).await?;
-        Ok(crate::store::commit(tx).await?)
+        Ok(audit::record_read(&self.store, actor, entry, &subjects).await?)
     }
 
     /// A page of the log, newest first.

@@ -9,14 +9,14 @@ pub mod purge;
 
 use super::entity::audit;
 use super::error::DbContext;
-use super::{PiiCodec, StoreResult};
+use super::{PiiCodec, Store, StoreResult};
 use crate::domain::audit::{Actor, AuditEntry, AuditFilter, Change, entry_customers};
 use crate::domain::id::{CustomerId, new_id};
 use chrono::{DateTime, SubsecRound as _, Utc};
-use sea_orm::sea_query::{Condition, Query};
+use sea_orm::sea_query::{CommonTableExpression, Condition, Query, WithClause};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
 };
 
 /// Rows per INSERT: far below PostgreSQL's 65,535 bind parameters.
@@ -44,29 +44,42 @@ pub async fn record(
     Ok(())
 }
 
-/// Record one response's `pii.read` entry in `tx`, and index it under each of `subjects`
-/// (the profiles of an entry about several; see `PiiReads::into_entry`): two statements
-/// (one per thousand profiles more), one commit.
-pub async fn record_read(
-    tx: &DatabaseTransaction,
-    codec: &PiiCodec,
-    actor: &Actor,
-    entry: Change,
-    subjects: &[CustomerId],
-) -> StoreResult<()> {
+/// Record one response's `pii.read` entry, indexed under each of `subjects` (the profiles
+/// of an entry about several; see `PiiCodec`-free `PiiReads::into_entry`), committed on its
+/// own: the entry and its index rows land together or not at all.
+///
+/// On PostgreSQL that is **one statement** (`WITH entry AS (INSERT INTO audit …) INSERT INTO
+/// audit_subjects …`, one round trip, committed by itself), because this runs after every
+/// response that showed PII and each round trip of a transaction (BEGIN, two INSERTs,
+/// COMMIT) is waited for by the response. SQLite has no data-modifying CTE; there the two
+/// INSERTs share a transaction (local calls, no round trips). More than a thousand
+/// profiles (no response shows that many) take one statement more per thousand, inside a
+/// transaction on either database.
+pub async fn record_read(store: &Store, actor: &Actor, entry: Change, subjects: &[CustomerId]) -> StoreResult<()> {
     let at = now();
     let entry_id = new_id();
-    let row = new_row(codec, actor, at, entry_id.clone(), entry);
-    for chunk in subjects.chunks(ROWS_PER_INSERT) {
+    let row = new_row(&store.codec, actor, at, entry_id.clone(), entry);
+    let index = |chunk: &[CustomerId]| {
         let rows = chunk.iter().map(|id| audit::subject::ActiveModel {
             customer_id: Set(id.as_str().to_owned()),
             at: Set(at),
             entry_id: Set(entry_id.clone()),
         });
-        audit::subject::Entity::insert_many(rows).exec_without_returning(tx).await.context("index an audit entry")?;
+        audit::subject::Entity::insert_many(rows).into_query()
+    };
+    let insert_entry = audit::Entity::insert(row).into_query();
+    if store.backend() == DbBackend::Postgres && subjects.len() <= ROWS_PER_INSERT {
+        let cte = CommonTableExpression::new().query(insert_entry).table_name("entry").to_owned();
+        let statement = index(subjects).with(WithClause::new().cte(cte).to_owned());
+        store.db.execute(&statement).await.context("record an audit entry and its index")?;
+        return Ok(());
     }
-    audit::Entity::insert(row).exec_without_returning(tx).await.context("record an audit entry")?;
-    Ok(())
+    let tx = store.begin_write().await?;
+    for chunk in subjects.chunks(ROWS_PER_INSERT) {
+        tx.execute(&index(chunk)).await.context("index an audit entry")?;
+    }
+    tx.execute(&insert_entry).await.context("record an audit entry")?;
+    super::commit(tx).await
 }
 
 /// Now, to the microsecond: what both databases keep, so the MAC checks out after a round trip.

@@ -62,14 +62,15 @@ async fn a_page_of_profiles_is_one_entry_found_under_each_profile(app: &TestApp)
     let token = token_for("supervisor-1", "customers:read pii:read");
     let masked = token_for("supervisor-2", "customers:read");
     // The statements of the masked page are the baseline: the audited page adds the entry
-    // and its per-profile index, two INSERTs in one transaction.
+    // and its per-profile index: one statement on PostgreSQL (a data-modifying CTE,
+    // committed alone), two INSERTs in one transaction on SQLite.
     let before = app.statements();
     app.post(Some(&masked), CUSTOMER_360, json!({ "first": 10 })).await;
     let unaudited = app.statements() - before;
     let before = app.statements();
     let body = app.post(Some(&token), CUSTOMER_360, json!({ "first": 10 })).await.1;
     assert!(body.get("errors").is_none(), "{body:#}");
-    assert_eq!(app.statements() - before, unaudited + 2);
+    assert_eq!(app.statements() - before, unaudited + if app.is_postgres() { 1 } else { 2 });
 
     let recorded = entries(app, json!({ "principal": "supervisor-1" })).await;
     assert_eq!(recorded.len(), 1, "one entry for the response: {recorded:#?}");
