@@ -4,6 +4,12 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::Context as _;
+
+/// mimalloc instead of glibc's malloc: a request allocates and frees many small values
+/// (GraphQL values, JSON, rows) across worker threads, where glibc's arenas spent a quarter
+/// of the CPU of a page of 360° views (perf; decision 0016, docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use customers::config::Settings;
 use customers::graphql::{SdlOptions, build_schema, federation_sdl};

@@ -5,6 +5,10 @@ use customers::config::{Limits, Secret, Settings};
 use customers::store::Store;
 use std::path::Path;
 
+/// The allocator the service's binary runs with (`src/main.rs`), so the figures are its own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The HS256 secret the benchmarks mint their tokens with.
 pub const SECRET: &str = "bench-secret-0123456789abcdef-0123456789";
 
