@@ -73,7 +73,20 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
          customers_access_observations_dropped_total {}\n",
         state.services.anomaly.dropped_total()
     ));
+    body.push_str(&provider_metrics(&state.services.provider.outcomes()));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// A counter per provider outcome of `resolveCustomer` (labels: the outcome, nothing else).
+fn provider_metrics(totals: &[(crate::service::provider::ProviderStatus, u64)]) -> String {
+    let mut out = String::from(
+        "# HELP customers_profile_provider_total resolveCustomer answers by who answered: the external profile maintainer, or local data and why (this replica's).\n\
+         # TYPE customers_profile_provider_total counter\n",
+    );
+    for (status, n) in totals {
+        out.push_str(&format!("customers_profile_provider_total{{outcome=\"{}\"}} {n}\n", status.as_str()));
+    }
+    out
 }
 
 /// A counter per rule: detections this replica recorded (labels: the rule, never a principal).
