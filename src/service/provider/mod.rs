@@ -7,12 +7,12 @@
 //! resolution says so (`provider`).
 
 mod breaker;
-mod http;
+mod http_crm;
 mod resolve;
 pub mod wire;
 
 pub use breaker::{Breaker, Permit};
-pub use http::HttpCrmProvider;
+pub use http_crm::HttpCrmProvider;
 pub use wire::{WireIdentity, WireProfile, WireRef};
 
 use crate::config::ProviderSettings;

@@ -14,7 +14,9 @@ async fn a_crm_record_claiming_an_identifier_held_here_by_another_profile_moves_
     crm: &mut FakeCrm,
 ) {
     let local = app
-        .create_customer(json!({ "displayName": "Bilal Ahmed", "identities": [{ "channel": "PHONE", "value": PHONE }] }))
+        .create_customer(
+            json!({ "displayName": "Bilal Ahmed", "identities": [{ "channel": "PHONE", "value": PHONE }] }),
+        )
         .await;
     crm.put_record(ayesha("C-2002"));
 
@@ -47,7 +49,10 @@ async fn a_crm_record_claiming_an_identifier_held_here_by_another_profile_moves_
     // Without the CRM, local data answers as it stands.
     crm.set_mode(Mode::Fail);
     let down = resolve(app, "PHONE", PHONE).await;
-    assert_eq!((&down["status"], &down["provider"], &down["customer"]["id"]), (&json!("RESOLVED"), &json!("FALLBACK_DOWN"), &json!(local)));
+    assert_eq!(
+        (&down["status"], &down["provider"], &down["customer"]["id"]),
+        (&json!("RESOLVED"), &json!("FALLBACK_DOWN"), &json!(local))
+    );
     assert_eq!(outcome_count(app, "conflict").await, 3);
 }
 
@@ -56,7 +61,9 @@ async fn a_crm_record_linked_here_to_one_profile_claiming_another_s_identifier_l
     crm: &mut FakeCrm,
 ) {
     let holder = app
-        .create_customer(json!({ "displayName": "Bilal Ahmed", "identities": [{ "channel": "PHONE", "value": PHONE }] }))
+        .create_customer(
+            json!({ "displayName": "Bilal Ahmed", "identities": [{ "channel": "PHONE", "value": PHONE }] }),
+        )
         .await;
     let linked = app
         .admin(

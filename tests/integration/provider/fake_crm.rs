@@ -41,7 +41,11 @@ pub struct FakeCrm {
 
 impl FakeCrm {
     pub async fn start() -> Self {
-        let inner = Arc::new(Inner { mode: Mutex::new(Mode::Answer), records: Mutex::default(), requests: AtomicUsize::new(0) });
+        let inner = Arc::new(Inner {
+            mode: Mutex::new(Mode::Answer),
+            records: Mutex::default(),
+            requests: AtomicUsize::new(0),
+        });
         let app = axum::Router::new()
             .route("/customers/by-identifier", post(by_identifier))
             .route("/customers/{id}", get(by_id).put(upsert))
@@ -117,9 +121,9 @@ async fn by_identifier(State(inner): State<Arc<Inner>>, headers: HeaderMap, Json
     }
     let records = inner.records.lock().unwrap().clone();
     let found = records.into_iter().find(|r| {
-        r["identities"].as_array().is_some_and(|ids| {
-            ids.iter().any(|i| i["channel"] == q["channel"] && i["value"] == q["value"])
-        })
+        r["identities"]
+            .as_array()
+            .is_some_and(|ids| ids.iter().any(|i| i["channel"] == q["channel"] && i["value"] == q["value"]))
     });
     match found {
         Some(record) => Json(record).into_response(),

@@ -35,12 +35,15 @@ async fn the_provider_path_logs_no_identifier_no_name_and_not_the_token() {
     let mut crm = FakeCrm::start().await;
     let url = crm.url.clone();
     let app = TestApp::sqlite_configured(|s| s.provider = crm_settings(&url)).await;
-    app.create_customer(json!({ "displayName": "Bilal Ahmed", "identities": [{ "channel": "PHONE", "value": PHONE }] }))
-        .await;
+    app.create_customer(
+        json!({ "displayName": "Bilal Ahmed", "identities": [{ "channel": "PHONE", "value": PHONE }] }),
+    )
+    .await;
     crm.put_record(ayesha("C-1001"));
     assert_eq!(resolve(&app, "PHONE", PHONE).await["provider"], "CONFLICT");
     assert_eq!(resolve(&app, "EMAIL", EMAIL).await["provider"], "CONFLICT");
-    let unparsable = json!([{ "channel": "EMAIL", "value": "zara@example.com" }, { "channel": "PHONE", "value": "+92 300 999" }]);
+    let unparsable =
+        json!([{ "channel": "EMAIL", "value": "zara@example.com" }, { "channel": "PHONE", "value": "+92 300 999" }]);
     crm.put_record(record("C-1003", "Zara Noor", unparsable));
     let broken = resolve(&app, "EMAIL", "zara@example.com").await;
     assert_eq!(broken["provider"], "FALLBACK_ERROR", "a record that breaks the contract: {broken:#}");

@@ -144,7 +144,8 @@ async fn the_crm_s_record_is_cached_as_a_linked_profile_that_answers_when_the_cr
     assert_eq!(customer["status"], "ACTIVE");
     assert_eq!(customer["displayName"], "Ayesha Khan");
     assert_eq!(customer["externalRefs"], json!([{ "system": "acme-crm", "externalId": "C-1001" }]));
-    let mut held: Vec<String> = customer["identities"].as_array().unwrap().iter().map(|i| i["value"].to_string()).collect();
+    let mut held: Vec<String> =
+        customer["identities"].as_array().unwrap().iter().map(|i| i["value"].to_string()).collect();
     held.sort();
     assert_eq!(held, [format!("\"{PHONE}\""), format!("\"{EMAIL}\"")], "normalised like any write");
     let id = customer["id"].clone();
@@ -154,7 +155,10 @@ async fn the_crm_s_record_is_cached_as_a_linked_profile_that_answers_when_the_cr
 
     // Provider first: every resolve asks the CRM; an unchanged record is not written again.
     let second = resolve(app, "EMAIL", EMAIL).await;
-    assert_eq!((&second["status"], &second["provider"], &second["customer"]["id"]), (&json!("RESOLVED"), &json!("OK"), &id));
+    assert_eq!(
+        (&second["status"], &second["provider"], &second["customer"]["id"]),
+        (&json!("RESOLVED"), &json!("OK"), &id)
+    );
     assert_eq!(crm.requests(), 2, "the second resolve reached the CRM too");
     assert_eq!(app.count_rows("event_outbox").await, events, "the same record: no write, no event");
     let syncs = app.count_rows("audit_log WHERE action IN ('customer.create', 'customer.sync')").await;
@@ -172,7 +176,10 @@ async fn the_crm_s_record_is_cached_as_a_linked_profile_that_answers_when_the_cr
     // The CRM goes away (connections refused): the cached profile answers, and says so.
     crm.stop().await;
     let fourth = resolve(app, "PHONE", PHONE).await;
-    assert_eq!((&fourth["status"], &fourth["provider"], &fourth["customer"]["id"]), (&json!("RESOLVED"), &json!("FALLBACK_DOWN"), &id));
+    assert_eq!(
+        (&fourth["status"], &fourth["provider"], &fourth["customer"]["id"]),
+        (&json!("RESOLVED"), &json!("FALLBACK_DOWN"), &id)
+    );
     assert_eq!(app.count_rows("customers").await, 1);
     assert_eq!(outcome_count(app, "ok").await, 3);
     assert_eq!(outcome_count(app, "fallback_down").await, 1);
@@ -181,7 +188,11 @@ async fn the_crm_s_record_is_cached_as_a_linked_profile_that_answers_when_the_cr
 async fn an_identifier_the_crm_does_not_know_resolves_locally(app: &TestApp, crm: &mut FakeCrm) {
     crm.put_record(ayesha("C-1001"));
     let r = resolve(app, "EMAIL", "visitor@example.com").await;
-    assert_eq!((&r["status"], &r["provider"]), (&json!("CREATED_ANONYMOUS"), &json!("OK")), "the CRM's 404 is an answer");
+    assert_eq!(
+        (&r["status"], &r["provider"]),
+        (&json!("CREATED_ANONYMOUS"), &json!("OK")),
+        "the CRM's 404 is an answer"
+    );
     assert_eq!(r["customer"]["externalRefs"], json!([]));
     assert_eq!(crm.requests(), 1);
 }

@@ -76,8 +76,9 @@ impl HttpCrmProvider {
         if let Some(token) = &self.token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {}", token.expose()));
         }
-        let request =
-            request.body(Full::new(Bytes::from(body))).map_err(|_| ProviderError::Invalid("the request could not be built"))?;
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|_| ProviderError::Invalid("the request could not be built"))?;
         let response = self.client.request(request).await.map_err(|_| ProviderError::Down)?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
@@ -124,7 +125,8 @@ impl ProfileProvider for HttpCrmProvider {
 
     async fn upsert(&self, profile: &WireProfile) -> Result<Answer, ProviderError> {
         let path = format!("/customers/{}", encode_segment(&profile.external_ref.id));
-        let body = serde_json::to_vec(profile).map_err(|_| ProviderError::Invalid("the record could not be encoded"))?;
+        let body =
+            serde_json::to_vec(profile).map_err(|_| ProviderError::Invalid("the record could not be encoded"))?;
         match self.call(Method::PUT, &path, body).await? {
             Some(stored) => Ok(Answer::Found(stored)),
             None => Err(ProviderError::Invalid("the CRM answered 404 to an upsert")),
