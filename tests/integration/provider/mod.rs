@@ -199,13 +199,13 @@ async fn an_identifier_the_crm_does_not_know_resolves_locally(app: &TestApp, crm
 
 async fn a_slow_crm_is_left_at_the_budget_and_its_late_answer_is_still_cached(app: &TestApp, crm: &mut FakeCrm) {
     crm.put_record(ayesha("C-1001"));
-    crm.set_mode(Mode::Slow(Duration::from_millis(2500)));
+    crm.set_mode(Mode::Slow(Duration::from_secs(4)));
     let started = Instant::now();
     let r = resolve(app, "PHONE", PHONE).await;
     let took = started.elapsed();
     assert_eq!((&r["status"], &r["provider"]), (&json!("CREATED_ANONYMOUS"), &json!("FALLBACK_TIMEOUT")), "{r:#}");
-    // The budget is 300 ms; the CRM answers after 2.5 s and the call may wait 5 s.
-    assert!(took < Duration::from_millis(300 + 1900), "answered within the budget plus slack: {took:?}");
+    // The budget is 300 ms; the CRM answers after 4 s and the call may wait 5 s.
+    assert!(took < Duration::from_millis(300 + 3000), "answered within the budget plus slack: {took:?}");
 
     // The call goes on without the resolve: the late answer is cached (the anonymous
     // profile made meanwhile stays), and the CRM's profile answers from then on.
