@@ -131,6 +131,7 @@ with_a_crm!(
     an_identifier_the_crm_does_not_know_resolves_locally => as_configured,
     a_slow_crm_is_left_at_the_budget_and_its_late_answer_is_still_cached => short_budget,
     a_failing_crm_opens_the_circuit_which_half_opens_after_the_cool_down => as_configured,
+    eight_concurrent_first_contacts_cache_the_crm_s_record_once => as_configured,
 );
 
 async fn the_crm_s_record_is_cached_as_a_linked_profile_that_answers_when_the_crm_is_down(
@@ -243,6 +244,24 @@ async fn a_failing_crm_opens_the_circuit_which_half_opens_after_the_cool_down(ap
     assert_eq!(outcome_count(app, "fallback_down").await, 3);
     assert_eq!(outcome_count(app, "circuit_open").await, 2);
     assert_eq!(outcome_count(app, "ok").await, 2);
+}
+
+async fn eight_concurrent_first_contacts_cache_the_crm_s_record_once(app: &TestApp, crm: &mut FakeCrm) {
+    crm.put_record(ayesha("C-1001"));
+    let variables = json!({ "identity": { "channel": "PHONE", "value": PHONE } });
+    let bodies = app.concurrently(vec![(RESOLVE, variables); 8]).await;
+    let ids: std::collections::HashSet<String> = bodies
+        .iter()
+        .map(|b| {
+            let r = &b["data"]["resolveCustomer"];
+            assert_eq!((&r["status"], &r["provider"]), (&json!("RESOLVED"), &json!("OK")), "{b:#}");
+            r["customer"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "one profile for the record: {ids:?}");
+    assert_eq!(app.count_rows("customers").await, 1);
+    assert_eq!(app.count_rows("external_refs").await, 1);
+    assert_eq!(app.count_rows("channel_identities").await, 2);
 }
 
 async fn without_a_provider_identification_is_local_and_still_one_statement(app: &TestApp) {
