@@ -74,6 +74,12 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
         state.services.anomaly.dropped_total()
     ));
     body.push_str(&provider_metrics(&state.services.provider.outcomes()));
+    body.push_str(&format!(
+        "# HELP customers_profile_provider_circuit_open Whether this replica's circuit breaker refuses calls to the profile provider now (1) or not (0).\n\
+         # TYPE customers_profile_provider_circuit_open gauge\n\
+         customers_profile_provider_circuit_open {}\n",
+        u8::from(state.services.provider.provider.circuit_open())
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

@@ -34,6 +34,11 @@ impl HttpCrmProvider {
     /// The adapter for `settings.url` (`None` when no URL is set).
     pub fn from_settings(settings: &ProviderSettings) -> anyhow::Result<Option<Self>> {
         let Some(base) = &settings.url else { return Ok(None) };
+        if base.starts_with("http://") {
+            tracing::warn!(
+                "the profile provider is reached over plain HTTP: identifiers and its token travel unencrypted"
+            );
+        }
         let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(provider)
@@ -99,11 +104,6 @@ impl HttpCrmProvider {
             .map(Some)
             .map_err(|_| ProviderError::Invalid("the answer is not a customer record"))
     }
-
-    /// Whether the circuit is open now.
-    pub fn circuit_open(&self) -> bool {
-        self.breaker.is_open(Instant::now())
-    }
 }
 
 #[async_trait::async_trait]
@@ -121,6 +121,10 @@ impl ProfileProvider for HttpCrmProvider {
     async fn by_id(&self, external_id: &str) -> Result<Answer, ProviderError> {
         let path = format!("/customers/{}", encode_segment(external_id));
         Ok(self.call(Method::GET, &path, Vec::new()).await?.map_or(Answer::NotFound, Answer::Found))
+    }
+
+    fn circuit_open(&self) -> bool {
+        self.breaker.is_open()
     }
 
     async fn upsert(&self, profile: &WireProfile) -> Result<Answer, ProviderError> {

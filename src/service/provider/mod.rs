@@ -117,6 +117,10 @@ pub trait ProfileProvider: Send + Sync {
     async fn by_id(&self, external_id: &str) -> Result<Answer, ProviderError>;
     /// Create or replace the record; answers the record as the CRM stored it.
     async fn upsert(&self, profile: &WireProfile) -> Result<Answer, ProviderError>;
+    /// Whether calls are refused now by a circuit breaker (for `/metrics`).
+    fn circuit_open(&self) -> bool {
+        false
+    }
 }
 
 /// The local database: the default, and no behaviour change (nothing is asked).

@@ -109,9 +109,12 @@ impl Services {
         if !keys.contains(&asked) {
             return Err(Error::bad_input("identities", "the CRM's record does not hold the identifier looked up"));
         }
+        // Holders first, then the owner: a sync commits a profile's identities and its link
+        // together, so a holder made by a concurrent sync of this record is seen as its
+        // owner too (the other order saw the identity without the link: a false conflict).
+        let holders = identities::holders(db, codec, &keys).await?;
         let owner = external_refs::owner(db, codec, &remote.reference).await?;
-        let disputed: HashSet<String> = identities::holders(db, codec, &keys)
-            .await?
+        let disputed: HashSet<String> = holders
             .into_iter()
             .filter(|(_, c)| c.status == CustomerStatus::Active && Some(&c.id) != owner.as_ref())
             .map(|(i, _)| key_of(&i.spec))

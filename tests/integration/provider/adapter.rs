@@ -44,7 +44,7 @@ async fn a_crm_that_fails_times_out_or_is_gone_is_an_error_of_its_kind() {
     assert!(http.circuit_open(), "three failures in a row");
     assert_eq!(http.by_id("C-1").await.err(), Some(ProviderError::CircuitOpen));
     crm.set_mode(Mode::Answer);
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(2300)).await; // the cool-down is 2 s
     crm.stop().await;
     assert_eq!(http.by_id("C-1").await.err(), Some(ProviderError::Down), "the trial call: refused");
     assert!(http.circuit_open(), "a failed trial opens the circuit again");

@@ -28,7 +28,8 @@ const RESOLVE: &str = "query($identity: ChannelIdentityInput!) {
 }";
 
 /// The provider settings of the tests: a generous budget (a loaded machine must not turn
-/// an answer into a timeout), three failures open the circuit for half a second.
+/// an answer into a timeout), three failures open the circuit for two seconds (long enough
+/// for the next resolves to find it open on a loaded machine).
 pub fn crm_settings(url: &str) -> ProviderSettings {
     ProviderSettings {
         url: Some(url.to_owned()),
@@ -36,7 +37,7 @@ pub fn crm_settings(url: &str) -> ProviderSettings {
         call_timeout: Duration::from_secs(2),
         budget: Duration::from_secs(3),
         breaker_failures: 3,
-        breaker_cooldown: Duration::from_millis(500),
+        breaker_cooldown: Duration::from_secs(2),
     }
 }
 
@@ -107,14 +108,19 @@ pub async fn resolve(app: &TestApp, channel: &str, value: &str) -> Value {
     body["data"]["resolveCustomer"].clone()
 }
 
-/// The `/metrics` line of one provider outcome.
-pub async fn outcome_count(app: &TestApp, outcome: &str) -> u64 {
+/// The value of one `/metrics` series (`name{labels}`).
+pub async fn metric(app: &TestApp, series: &str) -> u64 {
     let response = app.raw(axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap()).await;
     let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
     let text = String::from_utf8(bytes.to_vec()).unwrap();
-    let prefix = format!("customers_profile_provider_total{{outcome=\"{outcome}\"}} ");
+    let prefix = format!("{series} ");
     let line = text.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {prefix} in {text}"));
     line[prefix.len()..].parse().unwrap()
+}
+
+/// The `/metrics` count of one provider outcome.
+pub async fn outcome_count(app: &TestApp, outcome: &str) -> u64 {
+    metric(app, &format!("customers_profile_provider_total{{outcome=\"{outcome}\"}}")).await
 }
 
 /// Wait (up to ten seconds) until `rows` rows of `table` exist.
@@ -231,9 +237,10 @@ async fn a_failing_crm_opens_the_circuit_which_half_opens_after_the_cool_down(ap
         assert_eq!((&r["status"], &r["provider"]), (&json!("RESOLVED"), &json!("CIRCUIT_OPEN")), "local data answers");
     }
     assert_eq!(crm.requests(), 3, "an open circuit does not call the CRM");
+    assert_eq!(metric(app, "customers_profile_provider_circuit_open").await, 1);
 
     crm.set_mode(Mode::Answer);
-    tokio::time::sleep(Duration::from_millis(800)).await; // the cool-down is 500 ms
+    tokio::time::sleep(Duration::from_millis(2300)).await; // the cool-down is 2 s
     let trial = resolve(app, "PHONE", PHONE).await;
     assert_eq!((&trial["status"], &trial["provider"]), (&json!("RESOLVED"), &json!("OK")), "{trial:#}");
     assert_eq!(trial["customer"]["externalRefs"][0]["externalId"], "C-1001");
@@ -241,6 +248,7 @@ async fn a_failing_crm_opens_the_circuit_which_half_opens_after_the_cool_down(ap
     let closed = resolve(app, "PHONE", PHONE).await;
     assert_eq!(closed["provider"], "OK");
     assert_eq!(crm.requests(), 5, "the trial succeeded: the circuit is closed");
+    assert_eq!(metric(app, "customers_profile_provider_circuit_open").await, 0);
     assert_eq!(outcome_count(app, "fallback_down").await, 3);
     assert_eq!(outcome_count(app, "circuit_open").await, 2);
     assert_eq!(outcome_count(app, "ok").await, 2);
