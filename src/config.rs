@@ -5,12 +5,14 @@ mod access;
 mod events;
 mod outbound;
 mod pool;
+mod provider;
 mod retention;
 
 pub use access::AccessSettings;
 pub use events::{EventSettings, WebhookTarget, parse_webhooks};
 pub use outbound::OutboundSettings;
 pub use pool::{PoolSettings, cores, local_without_sslmode};
+pub use provider::ProviderSettings;
 pub use retention::RetentionSettings;
 
 use crate::domain::identity::parse_region;
@@ -128,6 +130,9 @@ pub struct Settings {
     /// `CUSTOMERS_OUTBOUND_POLICY`, `CUSTOMERS_HOLIDAYS_DIR`: the outbound compliance rules
     /// (`config/outbound.rs`, `docs/contactability.md`). Default: built in.
     pub outbound: OutboundSettings,
+    /// The external profile maintainer (`CUSTOMERS_PROFILE_PROVIDER_…`, `config/provider.rs`,
+    /// decision 0017). Default: none, the local database.
+    pub provider: ProviderSettings,
 }
 
 /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`) from `name`, or `default` when unset.
@@ -294,6 +299,7 @@ impl Settings {
             events: Default::default(),
             pool: Default::default(),
             outbound: Default::default(),
+            provider: Default::default(),
         }
     }
 
@@ -343,6 +349,7 @@ impl Settings {
             retention: RetentionSettings::from_env()?,
             events: EventSettings::from_env()?,
             pool: PoolSettings::from_env()?,
+            provider: ProviderSettings::from_env()?,
         })
     }
 

@@ -97,7 +97,11 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
 pub async fn state_with_store(settings: &Settings, store: Store) -> anyhow::Result<AppState> {
     let services = Services::new(store, normalize_options(settings))
         .with_anomaly_policy(settings.anomaly.clone())
-        .with_outbound_policy(settings.outbound.0.clone());
+        .with_outbound_policy(settings.outbound.0.clone())
+        .with_provider(
+            crate::service::provider::Provider::from_settings(&settings.provider)
+                .context("Failed to set up the profile provider")?,
+        );
     let auth = Arc::new(authenticator(settings).await.context("Failed to set up JWT verification")?);
     Ok(AppState {
         schema: build_schema_with(Some(services.clone()), &settings.limits, &settings.access),

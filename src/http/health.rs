@@ -73,7 +73,26 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
          customers_access_observations_dropped_total {}\n",
         state.services.anomaly.dropped_total()
     ));
+    body.push_str(&provider_metrics(&state.services.provider.outcomes()));
+    body.push_str(&format!(
+        "# HELP customers_profile_provider_circuit_open Whether this replica's circuit breaker refuses calls to the profile provider now (1) or not (0).\n\
+         # TYPE customers_profile_provider_circuit_open gauge\n\
+         customers_profile_provider_circuit_open {}\n",
+        u8::from(state.services.provider.provider.circuit_open())
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// A counter per provider outcome of `resolveCustomer` (labels: the outcome, nothing else).
+fn provider_metrics(totals: &[(crate::service::provider::ProviderStatus, u64)]) -> String {
+    let mut out = String::from(
+        "# HELP customers_profile_provider_total resolveCustomer answers by who answered: the external profile maintainer, or local data and why (this replica's).\n\
+         # TYPE customers_profile_provider_total counter\n",
+    );
+    for (status, n) in totals {
+        out.push_str(&format!("customers_profile_provider_total{{outcome=\"{}\"}} {n}\n", status.as_str()));
+    }
+    out
 }
 
 /// A counter per rule: detections this replica recorded (labels: the rule, never a principal).

@@ -13,6 +13,7 @@
 //! and resolves again, finding the winner's profile.
 
 use super::Services;
+use super::provider::ProviderStatus;
 use crate::domain::audit::{Actor, Change};
 use crate::domain::customer::Customer;
 use crate::domain::enums::CustomerStatus;
@@ -30,7 +31,9 @@ pub enum ResolutionStatus {
     Resolved,
     /// Nobody held the identifier: a new anonymous profile was created for it.
     CreatedAnonymous,
-    /// Several profiles hold it (or it is shared): an anonymous record plus suggestions.
+    /// Several profiles hold it (or it is shared): an anonymous record plus suggestions. With
+    /// `provider: CONFLICT`: the CRM links it to another profile than the one holding it
+    /// here; `customer` is the local holder (kept) and the CRM's profile is suggested.
     Ambiguous,
     /// Nobody holds it and `createIfMissing` was false.
     NotFound,
@@ -49,13 +52,16 @@ pub struct Resolution {
     pub status: ResolutionStatus,
     pub customer: Option<Customer>,
     pub matches: Vec<Match>,
+    /// Whether an external maintainer answered, or local data did and why (decision 0017).
+    pub provider: ProviderStatus,
 }
 
 const ATTEMPTS: usize = 3;
 
 impl Services {
-    /// Resolve `ident` (normalised); `hints` are other identifiers known for this contact.
-    pub async fn resolve_customer(
+    /// Resolve `ident` (normalised) from local data alone; `hints` are other identifiers
+    /// known for this contact. [`Services::resolve_customer`] asks the provider first.
+    pub(crate) async fn resolve_locally(
         &self,
         actor: &Actor,
         ident: &IdentitySpec,
@@ -77,10 +83,16 @@ impl Services {
                     status: ResolutionStatus::Resolved,
                     customer: Some(known[0].1.clone()),
                     matches: vec![],
+                    provider: ProviderStatus::Local,
                 });
             }
             if known.is_empty() && anonymous.is_some() {
-                return Ok(Resolution { status: ResolutionStatus::Resolved, customer: anonymous, matches: vec![] });
+                return Ok(Resolution {
+                    status: ResolutionStatus::Resolved,
+                    customer: anonymous,
+                    matches: vec![],
+                    provider: ProviderStatus::Local,
+                });
             }
             let matches = if known.is_empty() { vec![] } else { self.rank(&known, &hints).await? };
             let status =
@@ -98,7 +110,7 @@ impl Services {
                 (ResolutionStatus::CreatedAnonymous, None) => ResolutionStatus::NotFound,
                 (status, _) => status,
             };
-            return Ok(Resolution { status, customer, matches });
+            return Ok(Resolution { status, customer, matches, provider: ProviderStatus::Local });
         }
         Err(Error::Internal(anyhow::anyhow!("identification kept racing with concurrent writers")))
     }

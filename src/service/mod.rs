@@ -20,6 +20,7 @@ pub mod merge;
 pub mod outbound;
 pub mod preferences;
 pub mod profiles;
+pub mod provider;
 pub mod reads;
 pub mod search;
 
@@ -47,6 +48,9 @@ pub struct Services {
     pub(crate) audit_reads: Arc<std::sync::atomic::AtomicBool>,
     /// Outbound compliance rules (purposes, calling hours, holidays): built in, replaceable.
     pub(crate) outbound: Arc<crate::domain::contactability::policy::Policy>,
+    /// The external profile maintainer identification asks first (decision 0017):
+    /// `LocalProvider` unless `CUSTOMERS_PROFILE_PROVIDER_URL` is set.
+    pub provider: Arc<provider::Provider>,
 }
 
 impl Services {
@@ -60,6 +64,7 @@ impl Services {
             outbox: true,
             audit_reads: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             outbound: Arc::new(built_in_policy()),
+            provider: Arc::default(),
         }
     }
 
@@ -82,6 +87,12 @@ impl Services {
     /// Replace the built-in outbound policy (configuration).
     pub fn with_outbound_policy(mut self, policy: crate::domain::contactability::policy::Policy) -> Self {
         self.outbound = Arc::new(policy);
+        self
+    }
+
+    /// With an external profile maintainer (`CUSTOMERS_PROFILE_PROVIDER_…`).
+    pub fn with_provider(mut self, provider: provider::Provider) -> Self {
+        self.provider = Arc::new(provider);
         self
     }
 

@@ -20,5 +20,6 @@ mod import;
 mod merging;
 mod outbound;
 mod privacy;
+mod provider;
 mod races;
 mod search;

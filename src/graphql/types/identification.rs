@@ -3,6 +3,7 @@ use crate::domain::Scope;
 use crate::domain::merge::Merge;
 use crate::graphql::context::caller;
 use crate::service::identification::{Match, Resolution, ResolutionStatus};
+use crate::service::provider::ProviderStatus;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -29,6 +30,14 @@ impl CustomerResolution {
     /// The same candidates with their score and the reasons for it.
     async fn matches(&self) -> Vec<CustomerMatch> {
         self.0.matches.iter().map(|m| CustomerMatch(m.clone())).collect()
+    }
+
+    /// Who answered: `LOCAL` without an external profile maintainer; with one, `OK` (the CRM
+    /// answered and its record is cached here), `CONFLICT` (the CRM disagrees with local data:
+    /// nothing moved, its profile is suggested), or why local data answered instead
+    /// (`FALLBACK_TIMEOUT`, `FALLBACK_DOWN`, `FALLBACK_ERROR`, `CIRCUIT_OPEN`).
+    async fn provider(&self) -> ProviderStatus {
+        self.0.provider
     }
 }
 
