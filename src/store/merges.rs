@@ -3,15 +3,17 @@
 //! A merge moves every row of the merged profiles to the survivor and records in the
 //! [`Ledger`] exactly what moved (the rows as they were), so that an unmerge can move back
 //! what came from each merged profile — and only that: rows added to the survivor after
-//! the merge stay with it. What wins where two rows meet is the domain's rule
-//! (`domain::merge`); this module only moves rows and records them.
+//! the merge stay with it, except consent records about an identity going back, which
+//! follow it. What wins where two rows meet is the domain's rule (`domain::merge`); this
+//! module only moves rows and records them.
 
 use super::codec::Aad;
 use super::entity::{identity, merge};
 use super::error::DbContext;
 use super::ledger::{CustomerRow, IdentityRow, Ledger, Part};
 use super::{
-    PiiCodec, StoreError, StoreResult, attributes, customers, external_refs, interactions, labels, now, preferences,
+    PiiCodec, StoreError, StoreResult, attributes, customers, external_refs, interactions, labels, now, outbound,
+    preferences,
 };
 use crate::domain::Channel;
 use crate::domain::Pii;
@@ -124,6 +126,8 @@ pub async fn move_part(
     if part.preferences.is_some() {
         preferences::delete(db, merged).await?;
     }
+    part.consents_moved = outbound::consents::move_all(db, merged, survivor, &part.replaced_by).await?;
+    part.suppressions_moved = outbound::suppressions::move_all(db, merged, survivor).await?;
     part.external_refs_moved = external_refs::move_all(db, merged, survivor).await?;
     part.interactions_moved =
         interactions::move_all(db, merged, survivor).await?.into_iter().map(InteractionId::into_string).collect();
@@ -188,6 +192,10 @@ async fn restore_part(db: &impl ConnectionTrait, survivor: &str, part: &Part) ->
     for row in &part.external_refs_moved {
         external_refs::move_back(db, row, survivor, to.as_str()).await?;
     }
+    let identities: Vec<String> = part.identities_moved.iter().map(|i| i.id.clone()).collect();
+    outbound::consents::move_back(db, &part.consents_moved, &part.replaced_by, &identities, survivor, to.as_str())
+        .await?;
+    outbound::suppressions::move_back(db, &part.suppressions_moved, survivor, to.as_str()).await?;
     let moved: Vec<InteractionId> = part.interactions_moved.iter().cloned().map(InteractionId::from_stored).collect();
     interactions::move_to(db, &moved, &survivor_id, &to).await
 }
