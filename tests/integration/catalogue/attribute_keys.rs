@@ -46,7 +46,7 @@ async fn a_key_in_another_case_names_the_defined_attribute_in_values_and_filters
         let listed = app.admin(CUSTOMERS, filter).await;
         let found: Vec<String> =
             listed["customers"]["edges"].as_array().unwrap().iter().map(|e| id_of(&e["node"])).collect();
-        assert_eq!(found, [id.clone()], "{key}: {listed}");
+        assert_eq!(found, std::slice::from_ref(&id), "{key}: {listed}");
     }
     // Both spellings in one call name the same attribute twice.
     let twice = json!([{ "key": "renewalDate", "value": "a" }, { "key": "RenewalDate", "value": "b" }]);

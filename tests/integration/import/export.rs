@@ -30,6 +30,7 @@ async fn an_export_masks_pii_unless_asked_and_reads_back_through_import(app: &Te
         .expect("an exported identity has its id")
         .to_owned();
     app.admin(SET_PREFERENCES, json!({ "customerId": first, "input": { "preferredIdentityId": phone } })).await;
+    let audited = app.count_rows(reads).await; // the mutation's answer showed PII too
 
     let out = dir.path().join("export.ndjson");
     export(app, &["--with-pii", "--output", out.to_str().unwrap()]);
