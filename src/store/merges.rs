@@ -136,7 +136,7 @@ pub async fn move_part(
 }
 
 /// Move back what one merged profile brought, as far as it is still where the merge put it.
-async fn restore_part(db: &impl ConnectionTrait, survivor: &str, part: &Part) -> StoreResult<()> {
+async fn restore_part(db: &impl ConnectionTrait, codec: &PiiCodec, survivor: &str, part: &Part) -> StoreResult<()> {
     let Some(original) = &part.customer else { return Ok(()) };
     let to = CustomerId::from_stored(original.id.clone());
     let status = CustomerStatus::parse(&original.status).ok_or_else(|| anyhow!("unknown status in a ledger"));
@@ -193,8 +193,8 @@ async fn restore_part(db: &impl ConnectionTrait, survivor: &str, part: &Part) ->
         external_refs::move_back(db, row, survivor, to.as_str()).await?;
     }
     let identities: Vec<String> = part.identities_moved.iter().map(|i| i.id.clone()).collect();
-    outbound::consents::move_back(db, &part.consents_moved, &part.replaced_by, &identities, survivor, to.as_str())
-        .await?;
+    let back = (survivor, to.as_str());
+    outbound::consents::move_back(db, codec, &part.consents_moved, &part.replaced_by, &identities, back).await?;
     outbound::suppressions::move_back(db, &part.suppressions_moved, survivor, to.as_str()).await?;
     let moved: Vec<InteractionId> = part.interactions_moved.iter().cloned().map(InteractionId::from_stored).collect();
     interactions::move_to(db, &moved, &survivor_id, &to).await
@@ -202,11 +202,16 @@ async fn restore_part(db: &impl ConnectionTrait, survivor: &str, part: &Part) ->
 
 /// Undo a merge at the row level: every part in reverse order, then the survivor put back
 /// where nothing changed it since the merge (preferences, a name it took, its status).
-pub async fn undo(db: &impl ConnectionTrait, entry: &LedgerEntry, survivor_now: &Customer) -> StoreResult<()> {
+pub async fn undo(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    entry: &LedgerEntry,
+    survivor_now: &Customer,
+) -> StoreResult<()> {
     let ledger = &entry.ledger;
     let survivor = &entry.merge.survivor_id;
     for part in ledger.parts.iter().rev() {
-        restore_part(db, survivor.as_str(), part).await?;
+        restore_part(db, codec, survivor.as_str(), part).await?;
     }
     if preferences::row(db, survivor).await? == ledger.survivor_preferences_after {
         match &ledger.survivor_preferences_before {

@@ -184,7 +184,7 @@ mod undo {
         let entry = merges::get(db, codec, &merge_id).await.unwrap();
         assert_eq!(entry.merge.moved, ledger.counts());
         let survivor = customers::touch(db, codec, &CustomerId::from_stored(S.into()), None).await.unwrap();
-        merges::undo(db, &entry, &survivor).await.unwrap();
+        merges::undo(db, codec, &entry, &survivor).await.unwrap();
 
         let m = customer::Entity::find_by_id(M).one(db).await.unwrap().unwrap();
         assert_eq!((m.status.as_str(), m.merged_into), ("ANONYMOUS", None));

@@ -136,14 +136,15 @@ pub async fn move_all(
 /// Unmerge: put back the records a merge moved (`moved`, as they were, naming a dropped
 /// identity again where the merge pointed them at the kept one), those still with
 /// `survivor`; and the records `survivor` got since about identities going back with them
-/// (`identities`): a consent for a number belongs to whoever holds the number.
+/// (`identities`): a consent for a number belongs to whoever holds the number. Those were
+/// sealed for `survivor` and are re-sealed for `to`, so that erasing `to` shreds them too.
 pub async fn move_back(
     db: &impl ConnectionTrait,
+    codec: &PiiCodec,
     moved: &[ConsentRow],
     replaced_by: &[(String, String)],
     identities: &[String],
-    survivor: &str,
-    to: &str,
+    (survivor, to): (&str, &str),
 ) -> StoreResult<()> {
     for chunk in moved.chunks(CHUNK) {
         row::Entity::update_many()
@@ -169,14 +170,29 @@ pub async fn move_back(
                 .context("point consent records at their identity again")?;
         }
     }
-    for chunk in identities.chunks(CHUNK) {
+    if identities.is_empty() {
+        return Ok(());
+    }
+    let given_since = row::Entity::find()
+        .filter(row::Column::CustomerId.eq(survivor))
+        .filter(row::Column::IdentityId.is_in(identities.iter().cloned()))
+        .all(db)
+        .await
+        .context("read the consent records of identities going back")?;
+    for r in given_since {
+        let proof = if r.proof == ERASED_PROOF {
+            r.proof
+        } else {
+            let aad = || Aad::consent_proof(&r.id);
+            codec.reseal(&r.proof, aad(), to, aad()).await.context("re-seal a consent proof")?
+        };
         row::Entity::update_many()
             .col_expr(row::Column::CustomerId, Expr::value(to))
-            .filter(row::Column::CustomerId.eq(survivor))
-            .filter(row::Column::IdentityId.is_in(chunk.iter().cloned()))
+            .col_expr(row::Column::Proof, Expr::value(proof))
+            .filter(row::Column::Id.eq(r.id.as_str()))
             .exec(db)
             .await
-            .context("move the consent records of identities back")?;
+            .context("move a consent record back with its identity")?;
     }
     Ok(())
 }

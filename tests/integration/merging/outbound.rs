@@ -140,6 +140,13 @@ async fn unmerging_moves_consent_records_and_suppressions_back_and_consents_foll
     app.admin(UNMERGE_CUSTOMER, json!({ "mergeId": merge_id })).await;
 
     let mut after = Snapshot::ownership(app).await;
+    let (proof, id_at) = (column_index(CONSENTS, "proof"), column_index(CONSENTS, "id"));
+    let sealed = after.table(CONSENTS).iter().find(|r| r[id_at].as_deref() == Some(about_theirs.as_str()));
+    let sealed = sealed.and_then(|r| r[proof].clone()).expect("the record's proof");
+    assert!(
+        sealed.contains(&trio.first) && !sealed.contains(&trio.survivor),
+        "re-sealed under the data key of the profile it went back to (erasing it shreds the proof): {sealed}"
+    );
     assert_eq!(
         after.take_owners(CONSENTS, "id", &about_theirs),
         std::slice::from_ref(&trio.first),
