@@ -15,6 +15,8 @@ use customers::config::Settings;
 use customers::graphql::{SdlOptions, build_schema, federation_sdl};
 use customers::{seed, startup};
 
+mod cli;
+
 #[derive(Parser)]
 #[command(name = "customers", version, about = "Customer Interaction Profiles subgraph")]
 struct Cli {
@@ -130,6 +132,11 @@ enum Command {
         #[arg(long, hide = true)]
         stop_after_batches: Option<u64>,
     },
+    /// Decide contactability for customer ids read one per line (standard input or --file),
+    /// in batches through the same service call as `contactabilityOf`: one NDJSON decision
+    /// per id with its reason codes; a summary (JSON) on standard error. Exits 2 when some
+    /// lines were not ids (reported by line number, never by value).
+    Contactability(cli::contactability::Args),
     /// Retention: purge what the policy (`CUSTOMERS_RETENTION_*`) no longer keeps.
     Retention {
         #[command(subcommand)]
@@ -314,6 +321,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Events { command } => events(&settings, command).await,
+        Command::Contactability(args) => cli::contactability::command(&settings, args).await,
         Command::SeedDemo => {
             let state = startup::state(&settings).await?;
             seed::demo(&state.services).await?;

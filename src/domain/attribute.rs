@@ -174,13 +174,20 @@ pub type CheckedChange = (AttributeDefinition, Option<Value>);
 
 /// Check changes against the definitions: an unknown key, a key set twice, a wrong type
 /// or a required attribute removed is a `BAD_USER_INPUT` on `field.key` / `field.value`.
+/// The definition `key` names, compared without case (keys are ASCII and unique
+/// regardless of case, so at most one matches).
+pub fn find_definition<'a>(defs: &'a [AttributeDefinition], key: &str) -> Option<&'a AttributeDefinition> {
+    defs.iter().find(|d| d.key.eq_ignore_ascii_case(key))
+}
+
 pub fn check_changes(defs: &[AttributeDefinition], changes: &[AttributeChange]) -> Result<Vec<CheckedChange>> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(changes.len());
     for change in changes {
         let key_field = format!("{}.key", change.field);
         let value_field = format!("{}.value", change.field);
-        let Some(def) = defs.iter().find(|d| d.key == change.key) else {
+        // Keys are unique regardless of case: `RenewalDate` names `renewalDate`.
+        let Some(def) = find_definition(defs, &change.key) else {
             return Err(Error::bad_input(key_field, "unknown attribute key; define it first"));
         };
         if !seen.insert(def.key.as_str()) {

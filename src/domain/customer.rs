@@ -3,7 +3,7 @@
 use super::attribute::AttributeChange;
 use super::enums::CustomerStatus;
 use super::external_ref::ExternalRef;
-use super::id::{CustomerId, LabelId};
+use super::id::{CustomerId, IdentityId, LabelId};
 use super::identity::IdentitySpec;
 use super::preference::PreferencePatch;
 use super::text::{Located, Patch};
@@ -43,6 +43,11 @@ pub struct ProfileInput {
     pub label_ids: Vec<Located<LabelId>>,
     pub preferences: Option<Located<PreferencePatch>>,
     pub external_refs: Vec<Located<ExternalRef>>,
+    /// Import only: the ids an exported profile's identities had, by position in
+    /// `identities` (`None`, or a shorter list: a new id). A new identity keeps its id
+    /// unless another identity has it, so that `preferences.preferredIdentityId` of the
+    /// exported line still names it.
+    pub identity_ids: Vec<Option<IdentityId>>,
 }
 
 /// A change to the profile row itself.

@@ -36,6 +36,12 @@ pub struct ErasedCounts {
     /// Interactions kept (linked to the tombstone) with their free text removed.
     pub interactions_scrubbed: u64,
     pub merge_ledgers: u64,
+    /// Consent records kept (the history) with their proof removed (decision 0015).
+    #[serde(default)]
+    pub consent_records_stripped: u64,
+    /// Per-customer suppressions deleted.
+    #[serde(default)]
+    pub suppressions: u64,
 }
 
 /// The receipt of an erasure (what, when, by whom, why), as the audit log keeps it.

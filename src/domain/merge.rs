@@ -50,6 +50,10 @@ pub struct MergeCounts {
     pub attribute_conflicts: usize,
     pub external_refs: usize,
     pub interactions: usize,
+    /// Consent records (history with proof) moved.
+    pub consents: usize,
+    /// Per-customer suppressions moved.
+    pub suppressions: usize,
 }
 
 impl std::ops::Add for MergeCounts {
@@ -63,6 +67,8 @@ impl std::ops::Add for MergeCounts {
             attribute_conflicts: self.attribute_conflicts + o.attribute_conflicts,
             external_refs: self.external_refs + o.external_refs,
             interactions: self.interactions + o.interactions,
+            consents: self.consents + o.consents,
+            suppressions: self.suppressions + o.suppressions,
         }
     }
 }

@@ -27,8 +27,13 @@ impl Services {
         changes: Vec<AttributeChange>,
     ) -> Result<Customer> {
         let tx = self.begin_on(customer_id, "customerId").await?;
+        let defs = attributes::definitions(&tx).await?;
         self.save_attributes(&tx, customer_id, &changes).await?;
-        let fields = changes.iter().map(|c| format!("attributes.{}", c.key)).collect();
+        // The defined keys (a key given in another case names the same attribute).
+        let key = |c: &AttributeChange| {
+            crate::domain::attribute::find_definition(&defs, &c.key).map_or(c.key.clone(), |d| d.key.clone())
+        };
+        let fields = changes.iter().map(|c| format!("attributes.{}", key(c))).collect();
         self.finish(tx, actor, Change::to_customer("attributes.set", customer_id, fields)).await
     }
 

@@ -176,7 +176,7 @@ impl Services {
             }
             other => other.on("customer", "mergeId"),
         })?;
-        merges::undo(&tx, &entry, &survivor).await?;
+        merges::undo(&tx, codec, &entry, &survivor).await?;
         merges::mark_undone(&tx, merge_id, &actor.subject).await?;
         let mut ids = vec![survivor_id.clone()];
         ids.extend(entry.merge.merged_ids.iter().cloned());

@@ -71,8 +71,9 @@ impl Services {
         if input.display_name.is_some() {
             customers::promote_if_anonymous(tx, id).await?;
         }
-        for ident in &input.identities {
-            match identities::insert(tx, codec, id, &ident.value, false).await {
+        for (i, ident) in input.identities.iter().enumerate() {
+            let wanted = input.identity_ids.get(i).and_then(Option::as_ref);
+            match identities::insert_as(tx, codec, id, &ident.value, false, wanted).await {
                 Err(StoreError::Duplicate(Constraint::IdentityPerCustomer)) if mode == Apply::Sync => {} // held: keep it
                 other => {
                     other.on("channel identity", &format!("{}.value", ident.field))?;

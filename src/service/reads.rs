@@ -21,17 +21,18 @@ pub struct CustomerFilter {
 }
 
 impl Services {
-    /// The query for a filter: the attribute must be defined and not PII (filtering on PII
-    /// would let a caller without `pii:read` probe for values).
+    /// The query for a filter: the attribute must be defined (its key matched regardless of
+    /// case, as keys are unique) and not PII (filtering on PII would let a caller without
+    /// `pii:read` probe for values).
     pub async fn customer_query(&self, filter: CustomerFilter) -> Result<CustomerQuery> {
         let attribute = match filter.attribute {
             None => None,
-            Some((key, value)) => match attributes::definition(&self.store.db, &key).await? {
+            Some((key, value)) => match attributes::definition_ignoring_case(&self.store.db, &key).await? {
                 None => return Err(Error::bad_input("filter.attribute.key", "unknown attribute key")),
                 Some(d) if d.pii => {
                     return Err(Error::bad_input("filter.attribute.key", "PII attributes cannot be filtered on"));
                 }
-                Some(d) => Some((key, attributes::canonical(&d.canonical(&value)))),
+                Some(d) => Some((d.key.clone(), attributes::canonical(&d.canonical(&value)))),
             },
         };
         Ok(CustomerQuery {

@@ -11,8 +11,10 @@ use crate::domain::attribute::{Attribute, AttributeDefinition, AttributeValue, C
 use crate::domain::enums::AttributeType;
 use crate::domain::id::CustomerId;
 use anyhow::anyhow;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::sea_query::{Expr, Func, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use std::collections::HashMap;
 
 fn decode_def(m: def::Model) -> StoreResult<AttributeDefinition> {
@@ -36,6 +38,22 @@ pub async fn definitions(db: &impl ConnectionTrait) -> StoreResult<Vec<Attribute
 
 pub async fn definition(db: &impl ConnectionTrait, key: &str) -> StoreResult<Option<AttributeDefinition>> {
     def::Entity::find_by_id(key).one(db).await.context("load an attribute definition")?.map(decode_def).transpose()
+}
+
+/// The definition whose key equals `key` but for case (keys are unique regardless of case:
+/// `ux_attribute_definitions_key_lower`, which this look-up uses).
+pub async fn definition_ignoring_case(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> StoreResult<Option<AttributeDefinition>> {
+    let lower = Expr::expr(Func::lower(Expr::col(def::Column::Key)));
+    def::Entity::find()
+        .filter(lower.eq(key.to_ascii_lowercase()))
+        .one(db)
+        .await
+        .context("load an attribute definition")?
+        .map(decode_def)
+        .transpose()
 }
 
 pub async fn save_definition(db: &impl ConnectionTrait, d: &AttributeDefinition) -> StoreResult<()> {

@@ -26,6 +26,9 @@ pub struct NewProfile {
     pub id: CustomerId,
     pub display_name: Option<Pii>,
     pub identities: Vec<IdentitySpec>,
+    /// The ids the identities keep, by position (`None`, or a shorter list: new ids). One
+    /// taken by another identity fails the insert (the import then goes one by one).
+    pub identity_ids: Vec<Option<IdentityId>>,
     pub attributes: Vec<(AttributeDefinition, serde_json::Value)>,
     pub label_ids: Vec<LabelId>,
     pub preferences: Option<Preferences>,
@@ -60,8 +63,9 @@ pub async fn insert_profiles(
             created_at: Set(at),
             updated_at: Set(at),
         });
-        for spec in &p.identities {
-            let (id, lookup_key) = (IdentityId::generate(), codec.lookup_key(spec.channel, &spec.value));
+        for (i, spec) in p.identities.iter().enumerate() {
+            let id = p.identity_ids.get(i).cloned().flatten().unwrap_or_else(IdentityId::generate);
+            let lookup_key = codec.lookup_key(spec.channel, &spec.value);
             let aad = Aad::identity(id.as_str(), &lookup_key);
             idents.push(identity::ActiveModel {
                 value: Set(codec.seal(owner, aad, &spec.value).await.context("seal an identity value")?),

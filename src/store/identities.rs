@@ -104,6 +104,19 @@ pub async fn insert(
     new: &IdentitySpec,
     anonymous: bool,
 ) -> StoreResult<IdentityId> {
+    insert_as(db, codec, customer_id, new, anonymous, None).await
+}
+
+/// [`insert`], with the id `wanted` when it is given and no identity has it (an imported
+/// profile's identity keeps the id it was exported with); else a new one.
+pub async fn insert_as(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    customer_id: &CustomerId,
+    new: &IdentitySpec,
+    anonymous: bool,
+    wanted: Option<&IdentityId>,
+) -> StoreResult<IdentityId> {
     let lookup_key = codec.lookup_key(new.channel, &new.value);
     let existing = identity::Entity::find()
         .filter(identity::Column::CustomerId.eq(customer_id.as_str()))
@@ -117,7 +130,14 @@ pub async fn insert(
     if new.primary {
         clear_primary(db, customer_id, new.channel).await?;
     }
-    let id = IdentityId::generate();
+    let id = match wanted {
+        Some(id)
+            if identity::Entity::find_by_id(id.as_str()).one(db).await.context("look up an identity id")?.is_none() =>
+        {
+            id.clone()
+        }
+        _ => IdentityId::generate(),
+    };
     identity::ActiveModel {
         id: Set(id.as_str().to_owned()),
         customer_id: Set(customer_id.as_str().to_owned()),

@@ -7,16 +7,21 @@
 //! so adding a column makes this file fail to compile until the ledger says what old rows
 //! get for it. The JSON is sealed by the PII codec (it holds identity values and names).
 //!
-//! Version 1 is the shape the first release wrote (it had no `version` field).
+//! Version 1 is the shape the first release wrote (it had no `version` field). Version 2
+//! adds the outbound records a merge moves (consent records and suppressions, issue 13); a
+//! version 1 ledger reads with none, which is what its merge moved.
 
-use super::entity::{customer, customer_attribute, customer_label, external_ref, identity, preference};
+use super::entity::{
+    consent_record, contact_suppression, customer, customer_attribute, customer_label, external_ref, identity,
+    preference,
+};
 use crate::domain::merge::MergeCounts;
 use chrono::{DateTime, Utc};
 use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 
 /// The version this code writes.
-pub const CURRENT_VERSION: u32 = 1;
+pub const CURRENT_VERSION: u32 = 2;
 
 fn version_1() -> u32 {
     1
@@ -122,6 +127,39 @@ row_dto!(
     }
 );
 
+row_dto!(
+    /// A `consent_records` row (proof sealed under the merged profile's data key: a move
+    /// changes its owner column only, never the ciphertext).
+    ConsentRow <=> consent_record {
+        id: String,
+        customer_id: String,
+        channel: String,
+        identity_id: Option<String>,
+        purpose: String,
+        status: String,
+        proof: String,
+        principal: Option<String>,
+        given_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+        recorded_at: DateTime<Utc>,
+    }
+);
+
+row_dto!(
+    /// A `contact_suppressions` row.
+    SuppressionRow <=> contact_suppression {
+        id: String,
+        customer_id: String,
+        channel: Option<String>,
+        purpose: Option<String>,
+        reason: String,
+        principal: Option<String>,
+        created_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+        lifted_at: Option<DateTime<Utc>>,
+    }
+);
+
 /// Everything one merged profile brought to the survivor.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Part {
@@ -141,6 +179,13 @@ pub struct Part {
     pub preferences: Option<PreferencesRow>,
     pub external_refs_moved: Vec<ExternalRefRow>,
     pub interactions_moved: Vec<String>,
+    /// Consent records moved to the survivor, as they were (a record about an identity the
+    /// survivor already held now names the survivor's identity: `replaced_by`). Version 2.
+    #[serde(default)]
+    pub consents_moved: Vec<ConsentRow>,
+    /// Suppressions moved to the survivor, as they were. Version 2.
+    #[serde(default)]
+    pub suppressions_moved: Vec<SuppressionRow>,
 }
 
 impl Part {
@@ -152,6 +197,8 @@ impl Part {
             attribute_conflicts: self.attributes_lost.len(),
             external_refs: self.external_refs_moved.len(),
             interactions: self.interactions_moved.len(),
+            consents: self.consents_moved.len(),
+            suppressions: self.suppressions_moved.len(),
         }
     }
 }

@@ -3,15 +3,17 @@
 //! A merge moves every row of the merged profiles to the survivor and records in the
 //! [`Ledger`] exactly what moved (the rows as they were), so that an unmerge can move back
 //! what came from each merged profile — and only that: rows added to the survivor after
-//! the merge stay with it. What wins where two rows meet is the domain's rule
-//! (`domain::merge`); this module only moves rows and records them.
+//! the merge stay with it, except consent records about an identity going back, which
+//! follow it. What wins where two rows meet is the domain's rule (`domain::merge`); this
+//! module only moves rows and records them.
 
 use super::codec::Aad;
 use super::entity::{identity, merge};
 use super::error::DbContext;
 use super::ledger::{CustomerRow, IdentityRow, Ledger, Part};
 use super::{
-    PiiCodec, StoreError, StoreResult, attributes, customers, external_refs, interactions, labels, now, preferences,
+    PiiCodec, StoreError, StoreResult, attributes, customers, external_refs, interactions, labels, now, outbound,
+    preferences,
 };
 use crate::domain::Channel;
 use crate::domain::Pii;
@@ -124,6 +126,8 @@ pub async fn move_part(
     if part.preferences.is_some() {
         preferences::delete(db, merged).await?;
     }
+    part.consents_moved = outbound::consents::move_all(db, merged, survivor, &part.replaced_by).await?;
+    part.suppressions_moved = outbound::suppressions::move_all(db, merged, survivor).await?;
     part.external_refs_moved = external_refs::move_all(db, merged, survivor).await?;
     part.interactions_moved =
         interactions::move_all(db, merged, survivor).await?.into_iter().map(InteractionId::into_string).collect();
@@ -132,7 +136,7 @@ pub async fn move_part(
 }
 
 /// Move back what one merged profile brought, as far as it is still where the merge put it.
-async fn restore_part(db: &impl ConnectionTrait, survivor: &str, part: &Part) -> StoreResult<()> {
+async fn restore_part(db: &impl ConnectionTrait, codec: &PiiCodec, survivor: &str, part: &Part) -> StoreResult<()> {
     let Some(original) = &part.customer else { return Ok(()) };
     let to = CustomerId::from_stored(original.id.clone());
     let status = CustomerStatus::parse(&original.status).ok_or_else(|| anyhow!("unknown status in a ledger"));
@@ -188,17 +192,26 @@ async fn restore_part(db: &impl ConnectionTrait, survivor: &str, part: &Part) ->
     for row in &part.external_refs_moved {
         external_refs::move_back(db, row, survivor, to.as_str()).await?;
     }
+    let identities: Vec<String> = part.identities_moved.iter().map(|i| i.id.clone()).collect();
+    let back = (survivor, to.as_str());
+    outbound::consents::move_back(db, codec, &part.consents_moved, &part.replaced_by, &identities, back).await?;
+    outbound::suppressions::move_back(db, &part.suppressions_moved, survivor, to.as_str()).await?;
     let moved: Vec<InteractionId> = part.interactions_moved.iter().cloned().map(InteractionId::from_stored).collect();
     interactions::move_to(db, &moved, &survivor_id, &to).await
 }
 
 /// Undo a merge at the row level: every part in reverse order, then the survivor put back
 /// where nothing changed it since the merge (preferences, a name it took, its status).
-pub async fn undo(db: &impl ConnectionTrait, entry: &LedgerEntry, survivor_now: &Customer) -> StoreResult<()> {
+pub async fn undo(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    entry: &LedgerEntry,
+    survivor_now: &Customer,
+) -> StoreResult<()> {
     let ledger = &entry.ledger;
     let survivor = &entry.merge.survivor_id;
     for part in ledger.parts.iter().rev() {
-        restore_part(db, survivor.as_str(), part).await?;
+        restore_part(db, codec, survivor.as_str(), part).await?;
     }
     if preferences::row(db, survivor).await? == ledger.survivor_preferences_after {
         match &ledger.survivor_preferences_before {

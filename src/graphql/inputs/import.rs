@@ -1,10 +1,12 @@
 //! A line of a bulk import file (`customers import`) into a domain command. A line has the
 //! input shape of `createCustomer` (so the API's own coercion and validation run on it,
 //! once: nothing is validated twice), plus `id` (a profile as exported), `labels` (names
-//! instead of `labelIds`) and `status` (shown by the export, ignored here).
+//! instead of `labelIds`), `status` (shown by the export, ignored here) and the `id` of
+//! each identity (an exported profile's identities keep their ids where they are free, so
+//! that its `preferences.preferredIdentityId` still names one of them).
 
 use super::CreateCustomerInput;
-use crate::domain::id::CustomerId;
+use crate::domain::id::{CustomerId, IdentityId};
 use crate::domain::identity::NormalizeOptions;
 use crate::domain::import::{ImportKey, ImportRecord, LineError};
 use crate::domain::text::Located;
@@ -34,10 +36,12 @@ pub fn import_record(line: u64, value: Value, opts: &NormalizeOptions) -> Result
     };
     let label_names = label_names(line, object.remove("labels"))?;
     object.remove("status");
+    let identity_ids = identity_ids(line, &mut object)?;
     let input = coerce(&object).map_err(|field| {
         LineError::new(line, field, "not of the field's type (a wrong type, a missing field or an unknown enum value)")
     })?;
-    let input = input.parse("input", opts).map_err(|e| LineError::of(line, &e))?;
+    let mut input = input.parse("input", opts).map_err(|e| LineError::of(line, &e))?;
+    input.identity_ids = identity_ids;
     let key = match (id, input.external_refs.first()) {
         (Some(id), _) => ImportKey::Id(id),
         (None, Some(r)) => ImportKey::Ref(r.value.clone()),
@@ -50,6 +54,24 @@ pub fn import_record(line: u64, value: Value, opts: &NormalizeOptions) -> Result
         }
     };
     Ok(ImportRecord { line, key, input, label_names })
+}
+
+/// The `id` of each identity (`identities.N.id`), taken out of the line before the input is
+/// coerced (the input object has no such field).
+fn identity_ids(line: u64, object: &mut Map<String, Value>) -> Result<Vec<Option<IdentityId>>, LineError> {
+    let Some(Value::Array(items)) = object.get_mut("identities") else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter_mut().enumerate() {
+        let field = format!("identities.{i}.id");
+        match item.as_object_mut().and_then(|o| o.remove("id")) {
+            None | Some(Value::Null) => out.push(None),
+            Some(Value::String(raw)) => {
+                out.push(Some(IdentityId::parse(&field, &raw).map_err(|e| LineError::of(line, &e))?));
+            }
+            Some(_) => return Err(LineError::new(line, field, "an id is a string")),
+        }
+    }
+    Ok(out)
 }
 
 fn label_names(line: u64, value: Option<Value>) -> Result<Vec<Located<String>>, LineError> {
@@ -135,6 +157,23 @@ mod tests {
         assert_eq!(parse(json!({ "displayNme": "x" })).unwrap_err().field, "displayNme");
         assert_eq!(parse(json!({ "displayName": "x" })).unwrap_err().field, "externalRefs", "no key");
         assert_eq!(parse(json!([1])).unwrap_err().field, "");
+    }
+
+    #[test]
+    fn an_exported_identity_keeps_its_id_and_a_malformed_one_is_refused_at_its_field() {
+        let kept = IdentityId::generate();
+        let line = json!({ "id": CustomerId::generate().as_str(), "identities": [
+            { "channel": "EMAIL", "value": "a@b.co" },
+            { "id": kept.as_str(), "channel": "PHONE", "value": "+923001234567" }
+        ] });
+        let r = parse(line).unwrap();
+        assert_eq!(r.input.identity_ids, [None, Some(kept)]);
+        assert_eq!(r.input.identities.len(), 2);
+        let bad = json!({ "externalRefs": [{ "system": "s", "externalId": "1" }],
+            "identities": [{ "id": "+923001234567", "channel": "PHONE", "value": "+923001234567" }] });
+        let e = parse(bad).unwrap_err();
+        assert_eq!(e.field, "identities.0.id");
+        assert!(!e.reason.contains("1234567"), "{}", e.reason);
     }
 
     #[test]

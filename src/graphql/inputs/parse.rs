@@ -123,6 +123,7 @@ impl CreateCustomerInput {
             label_ids,
             preferences,
             external_refs,
+            identity_ids: Vec::new(),
         })
     }
 }

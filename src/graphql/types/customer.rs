@@ -62,7 +62,7 @@ impl Customer {
     }
 
     /// Attribute values; PII-marked ones come back `value: null, redacted: true` without `pii:read`.
-    /// `keys`: only these attributes (keys the profile has no value for are left out); omitted, all of them.
+    /// `keys`: only these attributes (matched regardless of case, as keys are unique; keys the profile has no value for are left out); omitted, all of them.
     async fn attributes(&self, ctx: &Context<'_>, keys: Option<Vec<String>>) -> Result<Vec<Attribute>> {
         if let Some(keys) = &keys {
             crate::domain::text::at_most("keys", keys, crate::graphql::inputs::MAX_ITEMS).gql()?;
@@ -70,7 +70,7 @@ impl Customer {
         let list = loaders(ctx).load_one(AttributesOf(self.0.id.clone())).await.gql()?.unwrap_or_default();
         Ok(list
             .into_iter()
-            .filter(|a| keys.as_ref().is_none_or(|keys| keys.contains(&a.key)))
+            .filter(|a| keys.as_ref().is_none_or(|keys| keys.iter().any(|k| k.eq_ignore_ascii_case(&a.key))))
             .map(|record| Attribute { customer_id: self.0.id.clone(), record })
             .collect())
     }

@@ -85,6 +85,10 @@ pub struct MergeCounts {
     pub external_refs: i32,
     /// Interactions moved to the survivor's history.
     pub interactions: i32,
+    /// Consent records (the history, with proof) moved.
+    pub consents: i32,
+    /// Do-not-contact suppressions moved.
+    pub suppressions: i32,
 }
 
 /// A merge, as the ledger recorded it (`unmergeCustomer(mergeId)` undoes it).
@@ -137,6 +141,8 @@ impl MergeRecord {
             attribute_conflicts: n(m.attribute_conflicts),
             external_refs: n(m.external_refs),
             interactions: n(m.interactions),
+            consents: n(m.consents),
+            suppressions: n(m.suppressions),
         }
     }
 }

@@ -46,6 +46,8 @@ impl ErasureReceipt {
             external_refs: c.external_refs as i64,
             interactions_scrubbed: c.interactions_scrubbed as i64,
             merge_ledgers: c.merge_ledgers as i64,
+            consent_records_stripped: c.consent_records_stripped as i64,
+            suppressions: c.suppressions as i64,
         }
     }
 
@@ -73,6 +75,11 @@ pub struct ErasedCounts {
     pub interactions_scrubbed: i64,
     /// Merge ledgers that mentioned the profiles (undone merges included).
     pub merge_ledgers: i64,
+    /// Consent records kept in the history without their proof (source, wording, evidence
+    /// reference): channel, purpose, status and times stay, naming no one.
+    pub consent_records_stripped: i64,
+    /// Do-not-contact suppressions of the profiles.
+    pub suppressions: i64,
 }
 
 pub struct LegalHold(pub HoldRecord);

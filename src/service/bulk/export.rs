@@ -90,7 +90,7 @@ impl Services {
                             mask_identity(i.spec.channel, i.spec.value.expose(), view.mask)
                         };
                         json!({
-                            "channel": i.spec.channel, "value": value, "provider": i.spec.provider,
+                            "id": i.id, "channel": i.spec.channel, "value": value, "provider": i.spec.provider,
                             "verified": i.spec.verified, "primary": i.spec.primary, "shared": i.spec.shared,
                         })
                     })
@@ -150,13 +150,16 @@ fn profile_line(c: &Customer, view: ExportView, reads: &mut PiiReads) -> Value {
     json!({ "id": c.id, "status": c.status.as_str(), "displayName": name })
 }
 
-/// Preferences in the shape of `PreferenceInput`. The preferred identity is left out: it
-/// names an identity by id, and identities get new ids where the file is imported.
+/// Preferences in the shape of `PreferenceInput`. The preferred identity names one of the
+/// line's identities by the id the line gives it (import keeps it).
 fn preferences_input(p: &Preferences) -> Value {
     let mut out = json!({
         "language": p.language, "timezone": p.timezone, "preferredChannel": p.preferred_channel,
         "preferredAgentId": p.preferred_agent_id, "doNotContact": p.do_not_contact,
     });
+    if let Some(id) = &p.preferred_identity_id {
+        out["preferredIdentityId"] = json!(id);
+    }
     if !p.best_time_to_contact.is_empty() {
         out["bestTimeToContact"] = json!(p.best_time_to_contact);
     }

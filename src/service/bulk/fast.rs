@@ -127,6 +127,7 @@ impl Services {
             id,
             display_name: input.display_name.clone(),
             identities,
+            identity_ids: input.identity_ids.clone(),
             attributes,
             label_ids: input.label_ids.iter().map(|l| l.value.clone()).collect(),
             preferences,

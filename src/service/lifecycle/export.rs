@@ -47,6 +47,8 @@ impl Services {
             "labels": labels_of(&tx, &ids).await?,
             "preferences": preferences_of(&tx, codec, &ids).await?,
             "externalRefs": external_refs_of(&tx, codec, &ids).await?,
+            "consentRecords": super::export_outbound::consent_records_of(&tx, codec, &ids).await?,
+            "suppressions": super::export_outbound::suppressions_of(&tx, &ids).await?,
             "interactions": interactions_of(&tx, codec, &ids).await?,
             "merges": merges_of(&tx, codec, &ids).await?,
             "auditEntries": audit_of(&tx, &ids).await?,

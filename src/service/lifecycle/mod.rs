@@ -4,6 +4,7 @@
 //! `docs/decisions/0010-data-lifecycle.md`.
 
 pub mod export;
+mod export_outbound;
 pub mod retention;
 
 use super::{On, Services};

@@ -113,9 +113,13 @@ pub async fn lookup_keys_of(db: &impl ConnectionTrait, ids: &[CustomerId]) -> St
 
 /// Erase the profiles `ids` (a profile and those merged into it) and delete the merge
 /// ledgers `merges`: every row holding their data is deleted, their interactions stay
-/// (other systems refer to them) without free text, and each profile row becomes a
-/// tombstone (`ERASED`, no name, not merged into anything).
+/// (other systems refer to them) without free text, their consent records stay without
+/// their proof, and each profile row becomes a tombstone (`ERASED`, no name, not merged
+/// into anything).
 pub async fn erase(db: &impl ConnectionTrait, ids: &[CustomerId], merges: &[String]) -> StoreResult<ErasedCounts> {
+    // Outbound records (decision 0015): suppressions go, consent records lose their proof.
+    let suppressions = super::outbound::suppressions::delete_of(db, ids).await?;
+    let consent_records_stripped = super::outbound::consents::strip_proofs(db, ids).await?;
     let ids = keys(ids);
     // Preferences first: they refer to identities.
     let preferences = preference::Entity::delete_many()
@@ -204,6 +208,8 @@ pub async fn erase(db: &impl ConnectionTrait, ids: &[CustomerId], merges: &[Stri
         external_refs,
         interactions_scrubbed,
         merge_ledgers,
+        consent_records_stripped,
+        suppressions,
     })
 }
 

@@ -2,6 +2,7 @@
 
 use super::super::entity::contact_suppression as row;
 use super::super::error::DbContext;
+use super::super::ledger::SuppressionRow;
 use super::super::{StoreError, StoreResult};
 use crate::domain::Channel;
 use crate::domain::contactability::suppression::Suppression;
@@ -82,11 +83,64 @@ pub async fn by_customers(
     Ok(out)
 }
 
-pub async fn delete_of(db: &impl ConnectionTrait, customer: &CustomerId) -> StoreResult<()> {
-    row::Entity::delete_many()
-        .filter(row::Column::CustomerId.eq(customer.as_str()))
-        .exec(db)
+/// Merges: move every suppression of `from` to `to` (one statement); returns the rows as
+/// they were, for the ledger.
+pub async fn move_all(
+    db: &impl ConnectionTrait,
+    from: &CustomerId,
+    to: &CustomerId,
+) -> StoreResult<Vec<SuppressionRow>> {
+    let rows: Vec<SuppressionRow> = row::Entity::find()
+        .filter(row::Column::CustomerId.eq(from.as_str()))
+        .order_by_asc(row::Column::Id)
+        .all(db)
         .await
-        .context("delete suppressions")?;
+        .context("read the suppressions to move")?
+        .into_iter()
+        .map(SuppressionRow::from)
+        .collect();
+    if !rows.is_empty() {
+        row::Entity::update_many()
+            .col_expr(row::Column::CustomerId, Expr::value(to.as_str()))
+            .filter(row::Column::CustomerId.eq(from.as_str()))
+            .exec(db)
+            .await
+            .context("move suppressions")?;
+    }
+    Ok(rows)
+}
+
+/// Unmerge: the suppressions a merge moved go back (lifted since or not: a lift is a later
+/// fact about the same suppression), those still with `survivor`.
+pub async fn move_back(
+    db: &impl ConnectionTrait,
+    moved: &[SuppressionRow],
+    survivor: &str,
+    to: &str,
+) -> StoreResult<()> {
+    for chunk in moved.chunks(1000) {
+        row::Entity::update_many()
+            .col_expr(row::Column::CustomerId, Expr::value(to))
+            .filter(row::Column::CustomerId.eq(survivor))
+            .filter(row::Column::Id.is_in(chunk.iter().map(|r| r.id.clone())))
+            .exec(db)
+            .await
+            .context("move suppressions back")?;
+    }
     Ok(())
+}
+
+/// Erasure: the suppressions of the erased profiles (their reasons are free text) are
+/// deleted; returns how many.
+pub async fn delete_of(db: &impl ConnectionTrait, ids: &[CustomerId]) -> StoreResult<u64> {
+    let mut deleted = 0;
+    for chunk in ids.chunks(1000) {
+        deleted += row::Entity::delete_many()
+            .filter(row::Column::CustomerId.is_in(chunk.iter().map(|i| i.as_str().to_owned())))
+            .exec(db)
+            .await
+            .context("delete suppressions")?
+            .rows_affected;
+    }
+    Ok(deleted)
 }

@@ -1,6 +1,7 @@
 //! The test harness: the real app (`customers::app`) driven with `oneshot`, on a database
 //! of its own per test (see [`databases`]), and the requests and reads the scenarios share.
 
+mod binary;
 mod databases;
 mod json;
 mod operations;

@@ -12,22 +12,9 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_customers");
-
 /// The binary, configured for the test app's database, key store and master key.
 fn customers(app: &TestApp) -> Command {
-    let db = app.database();
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CUSTOMERS_DATABASE_URL", db.url())
-        .env("CUSTOMERS_KEYSTORE_URL", db.keystore_url())
-        .env("CUSTOMERS_MASTER_KEY", TEST_MASTER_KEY)
-        .env("CUSTOMERS_JWT_SECRET", SECRET)
-        .env("CUSTOMERS_DATA_DIR", db.data_dir())
-        .env("CUSTOMERS_DEFAULT_REGION", "PK")
-        .env("CUSTOMERS_LOG_FORMAT", "json");
-    cmd
+    app.binary()
 }
 
 /// What an import run said: its exit code, summary, rejected lines and standard error.

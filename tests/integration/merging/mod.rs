@@ -10,6 +10,7 @@ mod atomicity;
 mod dry_run;
 mod errors;
 mod merge;
+mod outbound;
 mod relink;
 mod unmerge;
 mod visitor;

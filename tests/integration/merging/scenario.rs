@@ -87,6 +87,8 @@ pub async fn three_profiles(app: &TestApp) -> Trio {
         }))
         .await;
 
+    outbound_records(app, &survivor, &first, &second).await;
+
     let survivor_interaction = id(&app.link(&survivor, conversation("conv-s-1", "2026-01-01T10:00:00Z")).await);
     let first_interactions = [
         id(&app.link(&first, conversation("conv-a-1", "2026-01-02T10:00:00Z")).await),
@@ -94,6 +96,31 @@ pub async fn three_profiles(app: &TestApp) -> Trio {
     ];
     let second_interaction = id(&app.link(&second, conversation("conv-b-1", "2026-01-04T10:00:00Z")).await);
     Trio { survivor, first, second, survivor_interaction, first_interactions, second_interaction }
+}
+
+const RECORD_CONSENT: &str = "mutation($input: ConsentInput!) { recordConsent(input: $input) { id } }";
+const SUPPRESS: &str = "mutation($input: SuppressionInput!) { suppressContact(input: $input) { id } }";
+
+/// Consent records (channel-wide, and per identity: on the email the survivor also holds,
+/// which the merge drops, and on a phone number that moves) and suppressions on each.
+async fn outbound_records(app: &TestApp, survivor: &str, first: &str, second: &str) {
+    let consent = |customer: &str, channel: &str, identity: Option<String>, purpose: &str, status: &str| {
+        json!({ "input": { "customerId": customer, "channel": channel, "identityId": identity, "purpose": purpose,
+            "status": status, "source": "web-form", "wording": "marketing-v2", "evidenceRef": "form 17",
+            "givenAt": "2026-01-01T09:00:00Z" } })
+    };
+    let survivor_email = app.identity_id(survivor, "EMAIL").await;
+    app.admin(RECORD_CONSENT, consent(survivor, "EMAIL", Some(survivor_email), "marketing", "OPT_IN")).await;
+    let first_email = app.identity_id(first, "EMAIL").await;
+    let first_phone = app.identity_id(first, "PHONE").await;
+    app.admin(RECORD_CONSENT, consent(first, "EMAIL", Some(first_email), "marketing", "OPT_OUT")).await;
+    app.admin(RECORD_CONSENT, consent(first, "PHONE", Some(first_phone), "service", "OPT_IN")).await;
+    app.admin(RECORD_CONSENT, consent(first, "SMS", None, "*", "OPT_OUT")).await;
+    app.admin(RECORD_CONSENT, consent(second, "WHATSAPP", None, "marketing", "OPT_IN")).await;
+    let suppress = |customer: &str, channel: Option<&str>| json!({ "input": { "customerId": customer, "channel": channel, "purpose": "collections", "reason": "dispute" } });
+    app.admin(SUPPRESS, suppress(survivor, Some("PHONE"))).await;
+    app.admin(SUPPRESS, suppress(first, None)).await;
+    app.admin(SUPPRESS, suppress(second, Some("WHATSAPP"))).await;
 }
 
 /// Two profiles holding the same email, the second preferring it for outbound contact;

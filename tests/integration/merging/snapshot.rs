@@ -46,6 +46,26 @@ const TABLES: &[(&str, &[&str])] = &[
     ),
     ("external_refs", &["id", "customer_id", "system", "external_id"]),
     ("interactions", &["id", "customer_id", "conversation_id", "started_at"]),
+    (
+        "consent_records",
+        &[
+            "id",
+            "customer_id",
+            "identity_id",
+            "channel",
+            "purpose",
+            "status",
+            "proof",
+            "principal",
+            "given_at",
+            "expires_at",
+            "recorded_at",
+        ],
+    ),
+    (
+        "contact_suppressions",
+        &["id", "customer_id", "channel", "purpose", "reason", "principal", "created_at", "expires_at", "lifted_at"],
+    ),
 ];
 
 /// What a write that must not happen would leave behind, on top of [`TABLES`].
@@ -93,6 +113,11 @@ impl Snapshot {
         taken.into_iter().map(|r| r[owner].clone().unwrap_or_else(|| panic!("{table} without an owner"))).collect()
     }
 
+    /// The rows of `table`, as [`rows`] reads them.
+    pub fn table(&self, table: &str) -> &[Row] {
+        self.0.get(table).unwrap_or_else(|| panic!("no table {table} in the snapshot"))
+    }
+
     /// Table by table, so that a difference names its table.
     #[track_caller]
     pub fn assert_same_as(&self, expected: &Snapshot, context: &str) {
@@ -103,7 +128,7 @@ impl Snapshot {
     }
 }
 
-fn column_index(table: &str, column: &str) -> usize {
+pub fn column_index(table: &str, column: &str) -> usize {
     let (_, columns) = TABLES.iter().find(|(t, _)| *t == table).unwrap_or_else(|| panic!("unknown table {table}"));
     columns.iter().position(|c| *c == column).unwrap_or_else(|| panic!("no column {column} in {table}"))
 }

@@ -2,6 +2,7 @@
 //! and suppression lists, calling hours and caps, and decisions for many customers at once.
 
 mod batch;
+mod cli;
 mod consents;
 mod suppression;
 

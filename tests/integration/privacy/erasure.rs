@@ -84,6 +84,8 @@ async fn person(app: &TestApp) -> Person {
             "identities": [{ "channel": "WHATSAPP", "value": "+92 321 1112223" }]
         }))
         .await;
+    consent_and_suppression(app, &id, "PHONE", "erasable-wording-1", "erasable-evidence-1").await;
+    consent_and_suppression(app, &merged, "WHATSAPP", "erasable-wording-2", "erasable-evidence-2").await;
     app.admin(MERGE_CUSTOMERS, json!({ "survivorId": id, "mergedIds": [merged] })).await;
     let other = app
         .create_customer(json!({ "displayName": "Someone Else", "identities": [{ "channel": "EMAIL", "value": "else@example.org" }] }))
@@ -108,8 +110,27 @@ async fn person(app: &TestApp) -> Person {
         "ERASE-META-5150",
         "Zubi Duplicate-Erasable",
         "+923211112223",
+        "erasable-source",
+        "erasable-wording-1",
+        "erasable-evidence-1",
+        "erasable-wording-2",
+        "erasable-evidence-2",
+        "erasable suppression reason",
     ];
     Person { id, merged, other, interaction, merge_id, clear: clear.map(String::from).to_vec() }
+}
+
+/// A consent record on `channel` for the profile's identity there (its proof in clear:
+/// `source`, `wording`, `evidence`), and a suppression of that channel.
+async fn consent_and_suppression(app: &TestApp, customer: &str, channel: &str, wording: &str, evidence: &str) {
+    let identity = app.identity_id(customer, channel).await;
+    let record = "mutation($input: ConsentInput!) { recordConsent(input: $input) { id } }";
+    let input = json!({ "customerId": customer, "channel": channel, "identityId": identity, "purpose": "marketing",
+        "status": "OPT_IN", "source": "erasable-source", "wording": wording, "evidenceRef": evidence });
+    app.admin(record, json!({ "input": input })).await;
+    let suppress = "mutation($input: SuppressionInput!) { suppressContact(input: $input) { id } }";
+    let input = json!({ "customerId": customer, "channel": "EMAIL", "reason": "erasable suppression reason" });
+    app.admin(suppress, json!({ "input": input })).await;
 }
 
 fn id_of(v: &Value) -> String {
@@ -129,6 +150,7 @@ async fn stored_secrets(app: &TestApp, p: &Person) -> Vec<String> {
         stored(app, &format!("SELECT value AS v FROM customer_attributes WHERE customer_id = '{}'", p.id)).await,
     );
     out.extend(stored(app, &format!("SELECT ledger AS v FROM merges WHERE survivor_id = '{}'", p.id)).await);
+    out.extend(stored(app, &format!("SELECT proof AS v FROM consent_records WHERE customer_id = '{}'", p.id)).await);
     out.extend(
         stored(
             app,
@@ -175,8 +197,19 @@ async fn an_erased_customer_leaves_nothing_stored_anywhere_and_answers_as_a_tomb
     assert_eq!(
         receipt["counts"],
         json!({ "identities": 3, "attributes": 2, "labels": 1, "preferences": 1, "externalRefs": 1,
-                "interactionsScrubbed": 1, "mergeLedgers": 2 })
+                "interactionsScrubbed": 1, "mergeLedgers": 2, "consentRecordsStripped": 2, "suppressions": 2 })
     );
+    // The consent history keeps what was decided when, naming no one (decision 0015).
+    let history =
+        "query($id: ID!) { consentHistory(customerId: $id) { channel purpose status source wording evidenceRef } }";
+    let kept = app.admin(history, json!({ "id": p.id })).await["consentHistory"].clone();
+    let skeleton = |channel: &str| {
+        json!({ "channel": channel, "purpose": "marketing", "status": "OPT_IN", "source": null, "wording": null,
+            "evidenceRef": null })
+    };
+    assert_eq!(kept, json!([skeleton("PHONE"), skeleton("WHATSAPP")]), "{kept}");
+    let suppressions = app.admin("query($id: ID!) { suppressions(customerId: $id) { id } }", json!({ "id": p.id }));
+    assert_eq!(suppressions.await["suppressions"], json!([]));
     assert_stored_nowhere(app, &needles).await;
     assert_eq!(
         stored(app, &format!("SELECT display_name AS v FROM customers WHERE id = '{}'", p.other)).await,

@@ -1,6 +1,7 @@
 //! `exportCustomer`: one versioned JSON document with everything held about the person,
 //! decrypted — the profiles merged into them, identities, attributes, labels with their
-//! source, consents, the whole history, CRM links, merge ledgers and audit entries — and
+//! source, consents and the consent history with its proof, suppressions, the whole
+//! history, CRM links, merge ledgers and audit entries — and
 //! the export itself is audited.
 
 use super::*;
@@ -31,6 +32,12 @@ async fn the_export_holds_every_piece_of_data_decrypted_and_is_audited(app: &Tes
         talk["summary"] = json!(format!("call {n}, card 4111 1111 1111 1111, mail export@example.com"));
         app.link(if n % 2 == 0 { &id } else { &merged }, talk).await;
     }
+    let consent = json!({ "customerId": merged, "channel": "EMAIL", "purpose": "marketing", "status": "OPT_IN",
+        "source": "web-form", "wording": "newsletter-v4", "evidenceRef": "form 31" });
+    app.admin("mutation($i: ConsentInput!) { recordConsent(input: $i) { id } }", json!({ "i": consent })).await;
+    let suppression = json!({ "customerId": id, "channel": "PHONE", "reason": "asked not to be called" });
+    app.admin("mutation($i: SuppressionInput!) { suppressContact(input: $i) { id } }", json!({ "i": suppression }))
+        .await;
     app.admin(MERGE_CUSTOMERS, json!({ "survivorId": id, "mergedIds": [merged] })).await;
 
     let doc = export(app, &id).await;
@@ -49,6 +56,13 @@ async fn the_export_holds_every_piece_of_data_decrypted_and_is_audited(app: &Tes
     assert_eq!(doc["labels"][0]["assignmentSource"], "MANUAL");
     assert_eq!(doc["preferences"][0]["consents"][0]["source"], "ivr call");
     assert_eq!(doc["externalRefs"], json!([{ "system": "zendesk", "externalId": "ZD-77" }]));
+    let consent = &doc["consentRecords"][0];
+    assert_eq!(
+        (&consent["customerId"], &consent["status"], &consent["wording"], &consent["evidenceRef"]),
+        (&json!(id), &json!("OPT_IN"), &json!("newsletter-v4"), &json!("form 31")),
+        "the consent history with its proof (moved to the survivor by the merge): {doc}"
+    );
+    assert_eq!(doc["suppressions"][0]["reason"], "asked not to be called");
     let history = doc["interactions"].as_array().unwrap();
     assert_eq!(history.len(), 25, "the whole history, not a page");
     assert_eq!(history[0]["summary"], "call 0, card [card number], mail export@example.com", "cards never leave");

@@ -10,7 +10,42 @@ on_both_databases!(
     erasure_removes_the_tokens,
     merged_profiles_are_found_as_their_survivor_only_until_the_merge_is_undone,
     reindex_rebuilds_every_profile_and_marking_an_attribute_searchable_indexes_its_values,
+    the_reindex_command_finds_profiles_again_after_their_tokens_were_lost_or_altered,
 );
+
+async fn execute(app: &TestApp, sql: &str) {
+    let statement = sea_orm::Statement::from_string(app.store.backend(), sql.to_owned());
+    sea_orm::ConnectionTrait::execute_raw(&app.store.db, statement).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// `customers reindex` through the real binary: one profile's tokens deleted, another's
+/// altered (as a restore from an old backup or a bug would leave them); the command
+/// rebuilds both, and the stale tokens find nothing.
+async fn the_reindex_command_finds_profiles_again_after_their_tokens_were_lost_or_altered(app: &TestApp) {
+    let lost =
+        person(app, "Ottilie Lostindex", json!([{ "channel": "EMAIL", "value": "ottilie@example.com" }]), json!([]))
+            .await;
+    let altered =
+        person(app, "Bartholomew Shifted", json!([{ "channel": "PHONE", "value": ONE_PHONE }]), json!([])).await;
+    let before = tokens_of(app, &altered).await;
+    execute(app, &format!("DELETE FROM customer_search_tokens WHERE customer_id = '{lost}'")).await;
+    // The altered profile's tokens now belong to the lost one: searches find the wrong person.
+    execute(app, &format!("UPDATE customer_search_tokens SET customer_id = '{lost}' WHERE customer_id = '{altered}'"))
+        .await;
+    assert_eq!(names(app, "ottilie").await, Vec::<String>::new());
+    assert_eq!(names(app, "bartholomew").await, ["Ottilie Lostindex"], "the altered tokens mislead");
+
+    let out = app.binary().arg("reindex").output().unwrap();
+
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("2 profiles re-indexed"), "{stdout}");
+    assert_eq!(names(app, "ottilie").await, ["Ottilie Lostindex"]);
+    assert_eq!(names(app, "ottilie@example.com").await, ["Ottilie Lostindex"]);
+    assert_eq!(names(app, "bartholomew").await, ["Bartholomew Shifted"]);
+    assert_eq!(names(app, "123457").await, ["Bartholomew Shifted"]);
+    assert_eq!(tokens_of(app, &altered).await, before, "the same tokens as written with the profile");
+}
 
 const ONE_PHONE: &str = "+44 7911 123457";
 
