@@ -137,6 +137,9 @@ enum Command {
     /// per id with its reason codes; a summary (JSON) on standard error. Exits 2 when some
     /// lines were not ids (reported by line number, never by value).
     Contactability(cli::contactability::Args),
+    /// Load a register of numbers or addresses onto a suppression list (NDJSON, or one
+    /// value per line with `--channel`); bad lines are reported, the others loaded.
+    SuppressionLoad(cli::suppression::Args),
     /// Retention: purge what the policy (`CUSTOMERS_RETENTION_*`) no longer keeps.
     Retention {
         #[command(subcommand)]
@@ -322,6 +325,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Events { command } => events(&settings, command).await,
         Command::Contactability(args) => cli::contactability::command(&settings, args).await,
+        Command::SuppressionLoad(args) => cli::suppression::command(&settings, args).await,
         Command::SeedDemo => {
             let state = startup::state(&settings).await?;
             seed::demo(&state.services).await?;

@@ -2,3 +2,4 @@
 //! each, so that `main.rs` stays the list of commands.
 
 pub mod contactability;
+pub mod suppression;

@@ -188,6 +188,12 @@ impl Services {
         Ok(removed)
     }
 
+    /// Why `entry` cannot go on a suppression list (`BAD_USER_INPUT` at its field), if it
+    /// cannot: a bulk load (`customers suppression-load`) reports such lines and loads the rest.
+    pub fn check_suppression_entry(&self, entry: &Located<RawEntry>) -> Result<()> {
+        self.entry_keys(std::slice::from_ref(entry)).map(|_| ())
+    }
+
     fn entry_keys(&self, entries: &[Located<RawEntry>]) -> Result<Vec<(String, Option<DateTime<Utc>>)>> {
         let mut keys = Vec::with_capacity(entries.len());
         for e in entries {

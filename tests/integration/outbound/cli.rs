@@ -108,7 +108,94 @@ async fn the_cli_reads_a_file_and_refuses_a_bad_purpose_or_batch(app: &TestApp) 
     }
 }
 
+/// Run `suppression-load` with `args`, `input` on standard input.
+fn suppression_load(app: &TestApp, args: &[&str], input: &str) -> Output {
+    let mut child = app
+        .binary()
+        .arg("suppression-load")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+async fn a_register_is_loaded_onto_a_suppression_list_in_batches_and_bad_lines_are_reported(app: &TestApp) {
+    let listed = uk_customer(app).await; // +44 7400 123456
+    let list = app
+        .admin(
+            "mutation($i: SuppressionListInput!) { createSuppressionList(input: $i) { id } }",
+            json!({ "i": { "name": "tps", "reason": "Telephone Preference Service", "purposes": ["marketing"] } }),
+        )
+        .await["createSuppressionList"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.admin(
+        RECORD_CONSENT,
+        json!({ "input": { "customerId": listed, "channel": "PHONE", "purpose": "*", "status": "OPT_IN", "givenAt": "2026-01-01T00:00:00Z" } }),
+    )
+    .await;
+    assert_eq!(decide(app, &listed, "marketing", TUESDAY).await["allowed"], true, "not listed yet");
+
+    // A register as a national list comes: numbers in any format, one expiring; line 4 is
+    // not a number and line 6 has a bad expiry: both reported by number, never by value.
+    let register = "# TPS extract\n0044 7400 123456\n+44 7400 200001, 2027-01-01T00:00:00Z\nnot-a-number-555\n\n+44 7400 200002, soon\n+447400200003\n";
+    let out = suppression_load(app, &["--list", &list, "--channel", "phone", "--batch", "2"], register);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "rejected lines: {stderr}");
+    assert!(!stderr.contains("555") && !stderr.contains("200002"), "values are never repeated: {stderr}");
+    let reports: Vec<Value> = stderr.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).collect();
+    assert!(reports.iter().any(|r| r["line"] == 4 && r["field"] == "entry.value"), "{stderr}");
+    assert!(reports.iter().any(|r| r["line"] == 6 && r["field"] == "expiresAt"), "{stderr}");
+    let summary = reports.iter().find(|r| r.get("added").is_some()).expect("a summary");
+    assert_eq!(*summary, json!({ "added": 3, "rejected": 2, "batches": 2 }), "batches of 2 and 1: {stderr}");
+
+    let listed_now = decide(app, &listed, "marketing", TUESDAY).await;
+    assert_eq!(listed_now["allowed"], false);
+    assert!(has_code(&listed_now, "SUPPRESSION_LISTED"), "{listed_now}");
+    // A rerun adds nothing twice; NDJSON lines carry their own channel.
+    let out = suppression_load(
+        app,
+        &["--list", &list, "--batch", "2"],
+        "{\"channel\":\"PHONE\",\"value\":\"+447400200003\"}\n{\"channel\":\"EMAIL\",\"value\":\"X@Example.com\"}\n",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let count = |sql: &'static str| async move {
+        let rows = sea_orm::ConnectionTrait::query_all_raw(
+            &app.store.db,
+            sea_orm::Statement::from_string(app.store.backend(), sql),
+        )
+        .await
+        .unwrap();
+        rows.len()
+    };
+    // 3 numbers × 4 phone channels, and one address: stored as blind indexes only.
+    assert_eq!(count("SELECT lookup_key FROM suppression_entries").await, 13);
+    let audited = app
+        .admin(
+            "query { auditLog(action: \"suppression_list.change\", principal: \"cli\", first: 10) { edges { node { principal } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        audited["auditLog"]["edges"].as_array().unwrap().len(),
+        3,
+        "one audited change per batch of the two runs: {audited}"
+    );
+
+    // An unknown list is refused before anything is read into it.
+    let out = suppression_load(app, &["--list", "no-such-list", "--channel", "PHONE"], "+447400200009\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("--list"), "{stderr}");
+    assert_eq!(count("SELECT lookup_key FROM suppression_entries").await, 13);
+}
+
 on_both_databases!(
     the_cli_streams_one_decision_per_id_equal_to_contactability_of,
     the_cli_reads_a_file_and_refuses_a_bad_purpose_or_batch,
+    a_register_is_loaded_onto_a_suppression_list_in_batches_and_bad_lines_are_reported,
 );
