@@ -57,7 +57,7 @@ async fn resolve_customer_and_entities_and_pages_wait_no_loader_batch(app: &Test
     assert_eq!(waited, 0, "_entities");
     // The customers; their identities, labels, preferences, attributes, CRM links and
     // activity at once; the audit entry and its index for two profiles.
-    assert_eq!(statements, 9);
+    assert_eq!(statements, 7 + app.audit_of_several());
 
     let (waited, _, data) = cost(app, CUSTOMER_360, json!({ "first": 2 })).await;
     assert_eq!(data["customers"]["edges"].as_array().unwrap().len(), 2);

@@ -205,6 +205,13 @@ impl TestApp {
         self.database.is_postgres()
     }
 
+    /// The statements of the audit entry of a response that showed PII of several
+    /// profiles: the entry and its per-profile index, one statement on PostgreSQL (a
+    /// data-modifying CTE), two INSERTs in a transaction on SQLite.
+    pub fn audit_of_several(&self) -> u64 {
+        if self.is_postgres() { 1 } else { 2 }
+    }
+
     /// The test database's URL and data folder (to run the service binary on it).
     pub fn database_url(&self) -> &str {
         self.database.url()
