@@ -23,8 +23,9 @@
 //! costs), `page-masked` (comma-separated);
 //! `BENCH_ROUNDS` (1) repeats the selected operations in turn, so that operations compared
 //! with each other (`page` and `page-masked`) see the same drift of a shared machine;
-//! `BENCH_ANOMALY=off` runs without the anomaly detector. The audit sealer and the anomaly
-//! detector's judge run in the background as they do in the service.
+//! `BENCH_ANOMALY=off` runs without the anomaly detector; `BENCH_SEALER=off` without the
+//! audit sealer (to tell its share of the audit's cost from the entries' own). Otherwise the
+//! audit sealer and the anomaly detector's judge run in the background as in the service.
 
 use axum::body::Body;
 use axum::http::Request;
@@ -149,7 +150,8 @@ async fn run() {
     let store = common::store(&settings).await;
     let state = customers::startup::state_with_store(&settings, store.clone()).await.unwrap();
     // The background work of a running service.
-    let _sealer = state.services.spawn_audit_sealer(settings.audit_seal_interval);
+    let _sealer = (std::env::var("BENCH_SEALER").as_deref() != Ok("off"))
+        .then(|| state.services.spawn_audit_sealer(settings.audit_seal_interval));
     let _judge = state.services.anomaly.spawn_judge(settings.anomaly_judge_interval);
     let scopes = "customers:read pii:read customers:write labels:assign labels:manage schema:manage";
     let token = customers::http::auth::mint_hs256(SECRET.as_bytes(), "bench", scopes, 3600, None, None).unwrap();
