@@ -31,7 +31,7 @@ pub enum Conflict {
 }
 
 /// Insert `rows` (each with the same columns set) in as few statements as the backend allows.
-pub async fn insert<A>(db: &impl ConnectionTrait, rows: Vec<A>, conflict: Conflict, what: &str) -> StoreResult<()>
+pub async fn insert<A>(db: &impl ConnectionTrait, rows: Vec<A>, conflict: Conflict, what: &'static str) -> StoreResult<()>
 where
     A: ActiveModelTrait + Send,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
@@ -41,26 +41,27 @@ where
     if db.get_database_backend() == DbBackend::Postgres {
         let table = A::Entity::default().table_name();
         let names = columns.iter().map(|c| format!("\"{}\"", c.as_str())).collect::<Vec<_>>().join(", ");
-        let mut json = String::with_capacity(rows.len() * 64 * columns.len());
-        json.push('[');
+        // Each row an object keyed by column name (what the function matches on).
+        let keys: Vec<Vec<u8>> = columns.iter().map(|c| format!("\"{}\":", c.as_str()).into_bytes()).collect();
+        let mut json: Vec<u8> = Vec::with_capacity(rows.len() * 64 * columns.len());
+        json.push(b'[');
         for (i, row) in rows.iter().enumerate() {
-            json.push_str(if i == 0 { "{" } else { ",{" });
-            for (k, c) in columns.iter().enumerate() {
+            json.extend_from_slice(if i == 0 { b"{" } else { b",{" });
+            for (k, (c, key)) in columns.iter().zip(&keys).enumerate() {
                 if k > 0 {
-                    json.push(',');
+                    json.push(b',');
                 }
-                json.push('"');
-                json.push_str(c.as_str());
-                json.push_str("\":");
-                let value = match row.get(*c) {
-                    ActiveValue::Set(v) | ActiveValue::Unchanged(v) => to_json(&v),
-                    ActiveValue::NotSet => serde_json::Value::Null,
-                };
-                json.push_str(&value.to_string());
+                json.extend_from_slice(key);
+                match row.get(*c) {
+                    ActiveValue::Set(v) | ActiveValue::Unchanged(v) => push_json(&mut json, &v),
+                    ActiveValue::NotSet => json.extend_from_slice(b"null"),
+                }
             }
-            json.push('}');
+            json.push(b'}');
         }
-        json.push(']');
+        json.push(b']');
+        // serde_json writes UTF-8 only: the check cannot fail.
+        let json = String::from_utf8(json).map_err(anyhow::Error::new).context("encode rows as JSON")?;
         let tail = match conflict {
             Conflict::Fail => "",
             Conflict::Ignore => " ON CONFLICT DO NOTHING",
@@ -86,14 +87,33 @@ where
     Ok(())
 }
 
-/// A value as `json_populate_recordset` reads it back into its column's type (times in
-/// RFC 3339, which `timestamptz` and `timestamp` both read).
-fn to_json(value: &Value) -> serde_json::Value {
+/// `value` as JSON that `json_populate_recordset` reads back into its column's type (times
+/// in RFC 3339, which `timestamptz` and `timestamp` both read). The common kinds are
+/// written in place (no `serde_json::Value` per cell).
+fn push_json(out: &mut Vec<u8>, value: &Value) {
     use chrono::SecondsFormat;
+    use std::io::Write as _;
+    // Writing into a Vec cannot fail.
+    let quoted = |out: &mut Vec<u8>, text: &str| {
+        let _ = serde_json::to_writer(&mut *out, text);
+    };
     match value {
-        Value::ChronoDateTimeUtc(Some(t)) => t.to_rfc3339_opts(SecondsFormat::AutoSi, true).into(),
-        Value::ChronoDateTimeWithTimeZone(Some(t)) => t.to_rfc3339_opts(SecondsFormat::AutoSi, true).into(),
-        Value::ChronoDateTime(Some(t)) => t.format("%Y-%m-%dT%H:%M:%S%.f").to_string().into(),
-        other => sea_orm::sea_query::value::sea_value_to_json_value(other),
+        Value::String(Some(s)) => quoted(out, s),
+        Value::Bool(Some(b)) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Int(Some(n)) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::BigInt(Some(n)) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::SmallInt(Some(n)) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::ChronoDateTimeUtc(Some(t)) => quoted(out, &t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        Value::ChronoDateTimeWithTimeZone(Some(t)) => quoted(out, &t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        Value::ChronoDateTime(Some(t)) => quoted(out, &t.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+        other => {
+            let _ = serde_json::to_writer(&mut *out, &sea_orm::sea_query::value::sea_value_to_json_value(other));
+        }
     }
 }
