@@ -125,7 +125,7 @@ pub async fn insert_profiles(
     rows::insert(db, prefs, Conflict::Fail, "insert preferences in bulk").await?;
     rows::insert(db, refs, Conflict::Fail, "insert external refs in bulk").await?;
     let docs: Vec<(CustomerId, SearchDoc)> = profiles.iter().map(|p| (p.id.clone(), search_doc(p))).collect();
-    search::insert(db, codec, &docs).await
+    search::insert(db, codec, &docs, Conflict::Fail).await
 }
 
 /// What search finds a new profile by, from the values written (nothing is read back).

@@ -31,13 +31,19 @@ pub enum Conflict {
 }
 
 /// Insert `rows` (each with the same columns set) in as few statements as the backend allows.
-pub async fn insert<A>(db: &impl ConnectionTrait, rows: Vec<A>, conflict: Conflict, what: &'static str) -> StoreResult<()>
+pub async fn insert<A>(
+    db: &impl ConnectionTrait,
+    rows: Vec<A>,
+    conflict: Conflict,
+    what: &'static str,
+) -> StoreResult<()>
 where
     A: ActiveModelTrait + Send,
     <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
 {
     let Some(first) = rows.first() else { return Ok(()) };
-    let columns: Vec<_> = <A::Entity as EntityTrait>::Column::iter().filter(|c| !matches!(first.get(*c), ActiveValue::NotSet)).collect();
+    let columns: Vec<_> =
+        <A::Entity as EntityTrait>::Column::iter().filter(|c| !matches!(first.get(*c), ActiveValue::NotSet)).collect();
     if db.get_database_backend() == DbBackend::Postgres {
         let table = A::Entity::default().table_name();
         let names = columns.iter().map(|c| format!("\"{}\"", c.as_str())).collect::<Vec<_>>().join(", ");

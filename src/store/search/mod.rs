@@ -9,14 +9,15 @@ pub use find::{SearchHit, count, find};
 
 use super::entity::{attribute_definition as def, customer_attribute as attr, search_token};
 use super::error::DbContext;
-use super::rows::{self, Conflict};
+use super::rows;
+pub use super::rows::Conflict;
 use super::{PiiCodec, StoreResult, attributes, customers, external_refs, identities};
 use crate::domain::Channel;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::id::CustomerId;
 use crate::domain::search::{IdentityShape, SearchDoc, tokens};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, Set};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// Forget the tokens of `ids` (an erasure; the first step of a rebuild).
 pub async fn delete(db: &impl ConnectionTrait, ids: &[CustomerId]) -> StoreResult<()> {
@@ -70,27 +71,39 @@ pub async fn rebuild(db: &impl ConnectionTrait, codec: &PiiCodec, ids: &[Custome
             (id, doc)
         })
         .collect();
-    insert(db, codec, &docs).await
+    // A concurrent `customers reindex` may have written the same rows: keep them.
+    insert(db, codec, &docs, Conflict::Ignore).await
 }
 
-/// Write the tokens of profiles that have none yet (new ones: a bulk import makes their
-/// documents from the values it writes, without reading them back). One statement (on
-/// SQLite, one per ten thousand tokens).
-pub async fn insert(db: &impl ConnectionTrait, codec: &PiiCodec, docs: &[(CustomerId, SearchDoc)]) -> StoreResult<()> {
-    let mut out = Vec::new();
+/// Write the tokens of `docs`' profiles, which have none (`rebuild` deleted them; a bulk
+/// import makes the documents of new profiles from the values it writes, without reading
+/// them back). `conflict`: a rebuild keeps the rows a concurrent `customers reindex` wrote;
+/// new profiles cannot have any, so their insert skips the conflict check. Rows go in
+/// token order (the primary key's): the index is filled in order rather than at random.
+/// One statement (on SQLite, one per ten thousand tokens).
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    docs: &[(CustomerId, SearchDoc)],
+    conflict: Conflict,
+) -> StoreResult<()> {
+    let mut keyed: Vec<(i64, &'static str, &CustomerId)> = Vec::new();
     for (id, doc) in docs {
-        let keyed: BTreeSet<(i64, &'static str)> = tokens(doc)
-            .into_iter()
-            .map(|(kind, text)| (codec.search_token(kind.as_str(), &text), kind.as_str()))
-            .collect();
-        out.extend(keyed.into_iter().map(|(token, kind)| search_token::ActiveModel {
+        keyed.extend(
+            tokens(doc).into_iter().map(|(kind, text)| (codec.search_token(kind.as_str(), &text), kind.as_str(), id)),
+        );
+    }
+    keyed.sort_unstable();
+    keyed.dedup();
+    let out: Vec<search_token::ActiveModel> = keyed
+        .into_iter()
+        .map(|(token, kind, id)| search_token::ActiveModel {
             token: Set(token),
             kind: Set(kind.to_owned()),
             customer_id: Set(id.as_str().to_owned()),
-        }));
-    }
-    // A concurrent `customers reindex` may have written the same rows: keep them.
-    rows::insert(db, out, Conflict::Ignore, "insert search tokens").await
+        })
+        .collect();
+    rows::insert(db, out, conflict, "insert search tokens").await
 }
 
 /// How an identity of `channel` is split into tokens.

@@ -95,7 +95,11 @@ async fn a_line_that_fails_inside_a_bulk_statement_is_reported_and_the_rest_of_i
         run.summary
     );
     let rejected = &run.rejected[0];
-    assert_eq!((rejected["line"].as_u64(), rejected["field"].as_str()), (Some(4), Some("externalRefs.0")), "{rejected}");
+    assert_eq!(
+        (rejected["line"].as_u64(), rejected["field"].as_str()),
+        (Some(4), Some("externalRefs.0")),
+        "{rejected}"
+    );
     assert_eq!(rejected["code"], "CONFLICT", "{rejected}");
     assert!(!format!("{:?}{}", run.rejected, run.stderr).contains("C-4"), "no value reported");
     assert_eq!(app.count_rows("customers").await, 5, "line 4 rolled back alone");
