@@ -6,7 +6,8 @@
 use super::csv_map::Mapping;
 use super::progress::{Counts, Progress};
 use crate::domain::audit::Actor;
-use crate::domain::import::LineError;
+use crate::domain::identity::NormalizeOptions;
+use crate::domain::import::{ImportRecord, LineError};
 use crate::graphql::inputs::import_record;
 use crate::service::Services;
 use crate::service::bulk::import::ImportBatch;
@@ -50,7 +51,18 @@ pub struct ImportSummary {
     pub finished: bool,
 }
 
-type Lines = Box<dyn Iterator<Item = anyhow::Result<(u64, Result<Value, LineError>)>>>;
+type Lines = Box<dyn Iterator<Item = anyhow::Result<(u64, Result<Value, LineError>)>> + Send>;
+
+/// A batch as the reading thread hands it over: the lines parsed into commands, those that
+/// did not parse, and the last line read (what the checkpoint records once it commits).
+struct Parsed {
+    last_line: u64,
+    records: Vec<ImportRecord>,
+    errors: Vec<LineError>,
+}
+
+/// Batches read ahead: the thread parses the next one while this one is written.
+const READ_AHEAD: usize = 2;
 
 /// Run the import; rejected lines are written to `report` as JSON lines (line, field,
 /// code, reason: never a value).
@@ -66,23 +78,20 @@ pub async fn run(
     let mut summary = ImportSummary { file_sha256, resumed_after_line: checkpoint, ..Default::default() };
     let mut progress = Progress::new(total, from);
     let mut counts = Counts { done: from, ..Counts::default() };
-    let (mut records, mut errors, mut batches) = (Vec::new(), Vec::new(), 0u64);
-    let mut lines = open(job)?.peekable();
-    while let Some(item) = lines.next() {
-        let (line, parsed) = item?;
-        summary.lines = line;
-        if line > from {
-            match parsed.and_then(|v| import_record(line, v, &services.normalize)) {
-                Ok(record) => records.push(record),
-                Err(e) => errors.push(e),
-            }
-        }
-        let full = records.len() >= job.batch.max(1);
-        if !(full || (lines.peek().is_none() && line > from)) {
-            continue;
-        }
-        let batch =
-            ImportBatch { file_hash: &summary.file_sha256, last_line: line, records: std::mem::take(&mut records) };
+    let mut batches = 0u64;
+    // Reading and parsing (JSON, coercion, normalisation) is CPU work that needs no
+    // database: a thread does it for the next batch while this one is written.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(READ_AHEAD);
+    let lines = open(job)?;
+    let (size, opts) = (job.batch.max(1), *services.normalize);
+    let reader = std::thread::Builder::new()
+        .name("import-reader".into())
+        .spawn(move || read_batches(lines, from, size, &opts, &sender))
+        .context("Failed to start the reading thread")?;
+    while let Some(parsed) = receiver.recv().await {
+        let Parsed { last_line, records, mut errors } = parsed?;
+        summary.lines = last_line;
+        let batch = ImportBatch { file_hash: &summary.file_sha256, last_line, records };
         let outcome = services.import_batch(actor, batch).await.map_err(super::failed)?;
         errors.extend(outcome.rejected);
         errors.sort_by_key(|e| e.line);
@@ -90,19 +99,63 @@ pub async fn run(
             writeln!(report, "{}", serde_json::to_string(&e)?)?;
             counts.rejected += 1;
         }
-        counts.done = line;
+        counts.done = last_line;
         counts.created += outcome.created;
         counts.updated += outcome.updated;
         progress.update(counts);
         batches += 1;
         if job.stop_after_batches == Some(batches) {
-            return Ok(fill(summary, counts, false));
+            return Ok(fill(summary, counts, false)); // the reader stops at its next send
         }
     }
+    // The channel closed: the reader read every line (its errors came through the channel).
+    summary.lines = reader.join().map_err(|_| anyhow::anyhow!("the reading thread failed"))?.max(summary.lines);
     report.flush()?;
     services.finish_import(&summary.file_sha256).await.map_err(super::failed)?;
     progress.finish(counts);
     Ok(fill(summary, counts, true))
+}
+
+/// Read `lines` into batches of `size` parsed lines (lines up to `from` are skipped: an
+/// earlier run committed them) and send them; a batch also ends at the last line. Stops
+/// when the receiver is gone. Returns the last line read.
+fn read_batches(
+    lines: Lines,
+    from: u64,
+    size: usize,
+    opts: &NormalizeOptions,
+    sender: &tokio::sync::mpsc::Sender<anyhow::Result<Parsed>>,
+) -> u64 {
+    let (mut records, mut errors, mut last) = (Vec::with_capacity(size), Vec::new(), 0);
+    let mut lines = lines.peekable();
+    while let Some(item) = lines.next() {
+        let (line, parsed) = match item {
+            Ok(item) => item,
+            Err(e) => {
+                let _ = sender.blocking_send(Err(e));
+                return last;
+            }
+        };
+        last = line;
+        if line <= from {
+            continue;
+        }
+        match parsed.and_then(|v| import_record(line, v, opts)) {
+            Ok(record) => records.push(record),
+            Err(e) => errors.push(e),
+        }
+        if records.len() >= size || lines.peek().is_none() {
+            let batch = Parsed {
+                last_line: line,
+                records: std::mem::replace(&mut records, Vec::with_capacity(size)),
+                errors: std::mem::take(&mut errors),
+            };
+            if sender.blocking_send(Ok(batch)).is_err() {
+                return last;
+            }
+        }
+    }
+    last
 }
 
 fn fill(mut summary: ImportSummary, counts: Counts, finished: bool) -> ImportSummary {

@@ -6,7 +6,8 @@
 use super::codec::Aad;
 use super::entity::{customer, customer_attribute, customer_label, external_ref, identity};
 use super::error::DbContext;
-use super::{PiiCodec, StoreResult, attributes, external_refs, now, preferences};
+use super::rows::{self, Conflict};
+use super::{PiiCodec, StoreResult, attributes, external_refs, now, preferences, search};
 use crate::domain::Pii;
 use crate::domain::attribute::AttributeDefinition;
 use crate::domain::enums::{CustomerStatus, LabelSource};
@@ -14,10 +15,8 @@ use crate::domain::external_ref::ExternalRef;
 use crate::domain::id::{CustomerId, IdentityId, LabelId, new_id};
 use crate::domain::identity::IdentitySpec;
 use crate::domain::preference::Preferences;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel as _, Set};
-
-/// Bind values per statement: under SQLite's 32,766 (and PostgreSQL's 65,535).
-const VALUES_PER_INSERT: usize = 30_000;
+use crate::domain::search::SearchDoc;
+use sea_orm::{ConnectionTrait, IntoActiveModel as _, Set};
 
 /// A new profile, checked: identities without repeats (one primary per channel at most),
 /// attribute values valid for their definitions, labels that exist.
@@ -123,28 +122,30 @@ pub async fn insert_profiles(
             });
         }
     }
-    insert_all(db, customers, 7).await?;
-    insert_all(db, idents, 11).await?;
-    insert_all(db, attrs, 4).await?;
-    insert_all(db, labels, 5).await?;
-    insert_all(db, prefs, 10).await?;
-    insert_all(db, refs, 6).await
+    rows::insert(db, customers, Conflict::Fail, "insert customers in bulk").await?;
+    rows::insert(db, idents, Conflict::Fail, "insert identities in bulk").await?;
+    rows::insert(db, attrs, Conflict::Fail, "insert attribute values in bulk").await?;
+    rows::insert(db, labels, Conflict::Fail, "insert label assignments in bulk").await?;
+    rows::insert(db, prefs, Conflict::Fail, "insert preferences in bulk").await?;
+    rows::insert(db, refs, Conflict::Fail, "insert external refs in bulk").await?;
+    let docs: Vec<(CustomerId, SearchDoc)> = profiles.iter().map(|p| (p.id.clone(), search_doc(p))).collect();
+    search::insert(db, codec, &docs, Conflict::Fail).await
 }
 
-/// Insert `rows` (of `columns` values each) in as few statements as the bind limit allows.
-async fn insert_all<A>(db: &impl ConnectionTrait, rows: Vec<A>, columns: usize) -> StoreResult<()>
-where
-    A: ActiveModelTrait + Send,
-    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
-{
-    let per = (VALUES_PER_INSERT / columns).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(per).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk)
-            .exec_without_returning(db)
-            .await
-            .context("insert rows in bulk")?;
+/// What search finds a new profile by, from the values written (nothing is read back).
+fn search_doc(p: &NewProfile) -> SearchDoc {
+    SearchDoc {
+        display_name: p.display_name.as_ref().map(|n| n.expose().to_owned()),
+        identities: p.identities.iter().map(|i| (i.value.expose().to_owned(), search::shape(i.channel))).collect(),
+        external_ids: p.external_refs.iter().map(|r| r.external_id.clone()).collect(),
+        attribute_values: p
+            .attributes
+            .iter()
+            .filter(|(d, _)| d.searchable)
+            .map(|(_, v)| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => attributes::canonical(other),
+            })
+            .collect(),
     }
-    Ok(())
 }

@@ -28,6 +28,7 @@ pub mod merges;
 pub mod outbound;
 pub mod preferences;
 pub mod reseal;
+pub mod rows;
 pub mod search;
 
 pub use codec::{MasterKey, PiiCodec};

@@ -97,21 +97,19 @@ fn label_names(line: u64, value: Option<Value>) -> Result<Vec<Located<String>>, 
 /// coerce (`identities.2`), found by coercing each field, then each list item, alone
 /// (async-graphql's own message quotes the value, so it is not used).
 fn coerce(object: &Map<String, Value>) -> Result<CreateCustomerInput, String> {
-    let attempt = |o: Map<String, Value>| {
-        async_graphql::Value::from_json(Value::Object(o))
-            .map_err(|_| ())
-            .and_then(|v| <CreateCustomerInput as async_graphql::InputType>::parse(Some(v)).map_err(|_| ()))
-    };
-    if let Ok(input) = attempt(object.clone()) {
+    let attempt = |o: async_graphql::Value| <CreateCustomerInput as async_graphql::InputType>::parse(Some(o)).ok();
+    if let Some(input) = attempt(const_object(object.iter())) {
         return Ok(input);
     }
     for (key, value) in object {
-        if attempt(Map::from_iter([(key.clone(), value.clone())])).is_ok() {
+        if attempt(const_object(std::iter::once((key, value)))).is_some() {
             continue;
         }
         if let Value::Array(items) = value {
             for (i, item) in items.iter().enumerate() {
-                if attempt(Map::from_iter([(key.clone(), Value::Array(vec![item.clone()]))])).is_err() {
+                let one = async_graphql::Value::List(vec![to_const(item)]);
+                let object = async_graphql::indexmap::IndexMap::from_iter([(async_graphql::Name::new(key), one)]);
+                if attempt(async_graphql::Value::Object(object)).is_none() {
                     return Err(format!("{key}.{i}"));
                 }
             }
@@ -119,6 +117,24 @@ fn coerce(object: &Map<String, Value>) -> Result<CreateCustomerInput, String> {
         return Err(key.clone());
     }
     Err(String::new())
+}
+
+/// An object of these fields as async-graphql's input value, converted from the borrowed
+/// JSON (no copy of the line, no pass through serde: this runs for every line).
+fn const_object<'a>(fields: impl Iterator<Item = (&'a String, &'a Value)>) -> async_graphql::Value {
+    async_graphql::Value::Object(fields.map(|(k, v)| (async_graphql::Name::new(k), to_const(v))).collect())
+}
+
+fn to_const(value: &Value) -> async_graphql::Value {
+    use async_graphql::Value as C;
+    match value {
+        Value::Null => C::Null,
+        Value::Bool(b) => C::Boolean(*b),
+        Value::Number(n) => C::Number(n.clone()),
+        Value::String(s) => C::String(s.clone()),
+        Value::Array(items) => C::List(items.iter().map(to_const).collect()),
+        Value::Object(o) => const_object(o.iter()),
+    }
 }
 
 #[cfg(test)]

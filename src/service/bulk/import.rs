@@ -67,6 +67,7 @@ impl Services {
                 }
             }
         }
+        let mut written = Vec::new();
         for mut record in rest {
             let savepoint = tx.begin().await.map_err(|e| anyhow::Error::new(e).context("begin a savepoint"))?;
             match self.import_one(&savepoint, actor, &mut record, &catalogue).await {
@@ -74,6 +75,7 @@ impl Services {
                     savepoint.commit().await.map_err(|e| anyhow::Error::new(e).context("release a savepoint"))?;
                     let action = if created { "customer.create" } else { "customer.sync" };
                     changes.push(Change::to_customer(action, &id, record.input.changed_fields()));
+                    written.push(id);
                     if created { outcome.created += 1 } else { outcome.updated += 1 }
                 }
                 Err(Error::Internal(cause)) => return Err(Error::Internal(cause)),
@@ -83,6 +85,9 @@ impl Services {
                 }
             }
         }
+        // The search tokens of the profiles written one by one, rebuilt together (the bulk
+        // insert wrote those of its new profiles).
+        self.reindex_in(&tx, &written).await?;
         // One call for the batch: the audit entries and the outbox's events of every
         // profile written, each in one multi-row statement.
         if !changes.is_empty() {

@@ -22,7 +22,7 @@ use sea_orm::{
 /// Rows per INSERT: far below PostgreSQL's 65,535 bind parameters.
 const ROWS_PER_INSERT: usize = 1000;
 
-/// Record `changes` by `actor`, now: one statement (per thousand entries). Call it inside
+/// Record `changes` by `actor`, now: one statement (`store::rows`). Call it inside
 /// the transaction of the write it records, so both land or neither does.
 pub async fn record(
     db: &impl ConnectionTrait,
@@ -36,12 +36,7 @@ pub async fn record(
     let at = now();
     let rows: Vec<audit::ActiveModel> =
         changes.into_iter().map(|change| new_row(codec, actor, at, new_id(), change)).collect();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
-        audit::Entity::insert_many(chunk).exec(db).await.context("record audit entries")?;
-    }
-    Ok(())
+    super::rows::insert(db, rows, super::rows::Conflict::Fail, "record audit entries").await
 }
 
 /// Record one response's `pii.read` entry, indexed under each of `subjects` (the profiles

@@ -9,17 +9,15 @@ pub use find::{SearchHit, count, find};
 
 use super::entity::{attribute_definition as def, customer_attribute as attr, search_token};
 use super::error::DbContext;
+use super::rows;
+pub use super::rows::Conflict;
 use super::{PiiCodec, StoreResult, attributes, customers, external_refs, identities};
 use crate::domain::Channel;
 use crate::domain::enums::CustomerStatus;
 use crate::domain::id::CustomerId;
 use crate::domain::search::{IdentityShape, SearchDoc, tokens};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, Set};
-use std::collections::{BTreeSet, HashMap};
-
-/// Rows per INSERT (3 parameters each: well under SQLite's and PostgreSQL's limits).
-const INSERT_BATCH: usize = 1000;
+use std::collections::HashMap;
 
 /// Forget the tokens of `ids` (an erasure; the first step of a rebuild).
 pub async fn delete(db: &impl ConnectionTrait, ids: &[CustomerId]) -> StoreResult<()> {
@@ -36,7 +34,7 @@ pub async fn delete(db: &impl ConnectionTrait, ids: &[CustomerId]) -> StoreResul
 
 /// Make the tokens of `ids` those of their current data: a merged or erased profile has
 /// none (a merged one is found as its survivor). Six statements for any number of
-/// profiles (the delete, four reads, the insert per thousand tokens).
+/// profiles (the delete, four reads, the insert: see `store::rows`).
 pub async fn rebuild(db: &impl ConnectionTrait, codec: &PiiCodec, ids: &[CustomerId]) -> StoreResult<()> {
     if ids.is_empty() {
         return Ok(());
@@ -56,49 +54,60 @@ pub async fn rebuild(db: &impl ConnectionTrait, codec: &PiiCodec, ids: &[Custome
     let mut idents = identities::by_customers(db, codec, &live).await?;
     let mut refs = external_refs::by_customers(db, codec, &live).await?;
     let mut values = searchable_values(db, codec, &live).await?;
-    let mut rows = Vec::new();
-    for id in &live {
-        let doc = SearchDoc {
-            display_name: found.get(id).and_then(|c| c.display_name.as_ref()).map(|n| n.expose().to_owned()),
-            identities: idents
-                .remove(id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|i| (i.spec.value.expose().to_owned(), shape(i.spec.channel)))
-                .collect(),
-            external_ids: refs.remove(id).unwrap_or_default().into_iter().map(|r| r.external_id).collect(),
-            attribute_values: values.remove(id).unwrap_or_default(),
-        };
-        let keyed: BTreeSet<(i64, &'static str)> = tokens(&doc)
-            .into_iter()
-            .map(|(kind, text)| (codec.search_token(kind.as_str(), &text), kind.as_str()))
-            .collect();
-        rows.extend(keyed.into_iter().map(|(token, kind)| search_token::ActiveModel {
+    let docs: Vec<(CustomerId, SearchDoc)> = live
+        .into_iter()
+        .map(|id| {
+            let doc = SearchDoc {
+                display_name: found.get(&id).and_then(|c| c.display_name.as_ref()).map(|n| n.expose().to_owned()),
+                identities: idents
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|i| (i.spec.value.expose().to_owned(), shape(i.spec.channel)))
+                    .collect(),
+                external_ids: refs.remove(&id).unwrap_or_default().into_iter().map(|r| r.external_id).collect(),
+                attribute_values: values.remove(&id).unwrap_or_default(),
+            };
+            (id, doc)
+        })
+        .collect();
+    // A concurrent `customers reindex` may have written the same rows: keep them.
+    insert(db, codec, &docs, Conflict::Ignore).await
+}
+
+/// Write the tokens of `docs`' profiles, which have none (`rebuild` deleted them; a bulk
+/// import makes the documents of new profiles from the values it writes, without reading
+/// them back). `conflict`: a rebuild keeps the rows a concurrent `customers reindex` wrote;
+/// new profiles cannot have any, so their insert skips the conflict check. Rows go in
+/// token order (the primary key's): the index is filled in order rather than at random.
+/// One statement (on SQLite, one per ten thousand tokens).
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    codec: &PiiCodec,
+    docs: &[(CustomerId, SearchDoc)],
+    conflict: Conflict,
+) -> StoreResult<()> {
+    let mut keyed: Vec<(i64, &'static str, &CustomerId)> = Vec::new();
+    for (id, doc) in docs {
+        keyed.extend(
+            tokens(doc).into_iter().map(|(kind, text)| (codec.search_token(kind.as_str(), &text), kind.as_str(), id)),
+        );
+    }
+    keyed.sort_unstable();
+    keyed.dedup();
+    let out: Vec<search_token::ActiveModel> = keyed
+        .into_iter()
+        .map(|(token, kind, id)| search_token::ActiveModel {
             token: Set(token),
             kind: Set(kind.to_owned()),
             customer_id: Set(id.as_str().to_owned()),
-        }));
-    }
-    for chunk in rows.chunks(INSERT_BATCH) {
-        // A concurrent `customers reindex` may have written the same rows: keep them.
-        search_token::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([
-                    search_token::Column::Token,
-                    search_token::Column::Kind,
-                    search_token::Column::CustomerId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await
-            .context("insert search tokens")?;
-    }
-    Ok(())
+        })
+        .collect();
+    rows::insert(db, out, conflict, "insert search tokens").await
 }
 
-fn shape(channel: Channel) -> IdentityShape {
+/// How an identity of `channel` is split into tokens.
+pub fn shape(channel: Channel) -> IdentityShape {
     match channel {
         c if c.is_phone_based() => IdentityShape::Phone,
         Channel::Email => IdentityShape::Email,

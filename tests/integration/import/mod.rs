@@ -3,6 +3,7 @@
 //! idempotent, an interrupted import resumed to exactly the file's content, CSV with a
 //! header mapping, and an export that masks PII unless asked and reads back through import.
 
+mod bulk;
 mod export;
 mod lines;
 mod resume;
