@@ -22,6 +22,7 @@ pub mod preferences;
 pub mod profiles;
 pub mod reads;
 pub mod search;
+pub mod seed;
 
 use crate::domain::identity::NormalizeOptions;
 use crate::store::Store;

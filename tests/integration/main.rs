@@ -22,3 +22,4 @@ mod outbound;
 mod privacy;
 mod races;
 mod search;
+mod seeding;
