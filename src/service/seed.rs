@@ -1,7 +1,7 @@
 //! Profiles for the benchmarks' seeders: written as the bulk import writes new profiles
 //! (`store::bulk::insert_profiles`: one multi-row insert per table, PII sealed and
 //! blind-indexed by the codec, data keys created in bulk), with their search tokens
-//! (`store::search::rebuild`) and their audit entries and events (`customer.create`), in
+//! (`store::search::insert_new`: those `rebuild` would write, from the data in memory) and their audit entries and events (`customer.create`), in
 //! one transaction per call: the rows `create_customer` writes for the same inputs.
 //! Attribute values are checked against their definitions (the domain's rules); what only
 //! the database can decide (an identifier another profile holds, a CRM link taken) is not
@@ -18,7 +18,7 @@ use crate::domain::preference::Preferences;
 use crate::domain::text::Patch;
 use crate::domain::{Error, Result, attribute};
 use crate::store::bulk::{NewProfile, insert_profiles};
-use crate::store::{attributes, now};
+use crate::store::{attributes, now, search};
 
 impl Services {
     /// Create a profile for each input in one transaction; their ids, in input order.
@@ -35,7 +35,7 @@ impl Services {
         }
         let ids: Vec<CustomerId> = profiles.iter().map(|p| p.id.clone()).collect();
         insert_profiles(&tx, &self.store.codec, &profiles, &actor.subject, LabelSource::Manual).await?;
-        self.reindex_in(&tx, &ids).await?;
+        search::insert_new(&tx, &self.store.codec, &profiles).await?;
         let changes = inputs
             .iter()
             .zip(&ids)

@@ -5,6 +5,9 @@
 use crate::common::*;
 use customers::domain::audit::Actor;
 use customers::graphql::inputs::CreateCustomerInput;
+use customers::store::entity::search_token;
+use customers::store::search;
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 use serde_json::{Value, json};
 
 on_both_databases!(a_seeded_profile_reads_back_and_is_stored_as_one_created_through_the_service);
@@ -102,6 +105,21 @@ async fn a_seeded_profile_reads_back_and_is_stored_as_one_created_through_the_se
         let first = &found["searchCustomers"]["edges"][0]["node"]["id"];
         assert_eq!(first.as_str(), Some(want.as_str()), "{text}: {found}");
     }
+    // The tokens written from memory are those a rebuild from the stored rows writes.
+    let stored = || async {
+        let rows = search_token::Entity::find()
+            .filter(search_token::Column::CustomerId.eq(ids[0].as_str()))
+            .all(&app.store.db)
+            .await
+            .unwrap();
+        let mut rows: Vec<(i64, String)> = rows.into_iter().map(|r| (r.token, r.kind)).collect();
+        rows.sort();
+        rows
+    };
+    let seeded_tokens = stored().await;
+    search::rebuild(&app.store.db, &app.store.codec, &ids).await.unwrap();
+    assert_eq!(stored().await, seeded_tokens);
+    assert!(seeded_tokens.len() > 20, "{}", seeded_tokens.len());
     let audit = app.sql_strings(&format!("SELECT action FROM audit_log WHERE customer_id = '{}'", ids[0]), &["action"]);
     assert_eq!(audit.await, Some(vec!["customer.create".to_owned()]));
 }

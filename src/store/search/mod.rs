@@ -9,6 +9,7 @@ pub use find::{SearchHit, count, find};
 
 use super::entity::{attribute_definition as def, customer_attribute as attr, search_token};
 use super::error::DbContext;
+use super::bulk::NewProfile;
 use super::{PiiCodec, StoreResult, attributes, customers, external_refs, identities};
 use crate::domain::Channel;
 use crate::domain::enums::CustomerStatus;
@@ -56,7 +57,7 @@ pub async fn rebuild(db: &impl ConnectionTrait, codec: &PiiCodec, ids: &[Custome
     let mut idents = identities::by_customers(db, codec, &live).await?;
     let mut refs = external_refs::by_customers(db, codec, &live).await?;
     let mut values = searchable_values(db, codec, &live).await?;
-    let mut rows = Vec::new();
+    let mut docs = Vec::with_capacity(live.len());
     for id in &live {
         let doc = SearchDoc {
             display_name: found.get(id).and_then(|c| c.display_name.as_ref()).map(|n| n.expose().to_owned()),
@@ -69,7 +70,42 @@ pub async fn rebuild(db: &impl ConnectionTrait, codec: &PiiCodec, ids: &[Custome
             external_ids: refs.remove(id).unwrap_or_default().into_iter().map(|r| r.external_id).collect(),
             attribute_values: values.remove(id).unwrap_or_default(),
         };
-        let keyed: BTreeSet<(i64, &'static str)> = tokens(&doc)
+        docs.push((id.clone(), doc));
+    }
+    insert(db, codec, &docs).await
+}
+
+/// Write the tokens of profiles that have none yet, from their data in memory (new
+/// profiles written in bulk: `store::bulk`): the rows [`rebuild`] would write, without
+/// its delete and reads.
+pub async fn insert_new(db: &impl ConnectionTrait, codec: &PiiCodec, profiles: &[NewProfile]) -> StoreResult<()> {
+    let docs: Vec<(CustomerId, SearchDoc)> = profiles.iter().map(|p| (p.id.clone(), doc_of(p))).collect();
+    insert(db, codec, &docs).await
+}
+
+/// What [`rebuild`] reads back of a new profile, taken from the profile itself.
+fn doc_of(p: &NewProfile) -> SearchDoc {
+    SearchDoc {
+        display_name: p.display_name.as_ref().map(|n| n.expose().to_owned()),
+        identities: p.identities.iter().map(|i| (i.value.expose().to_owned(), shape(i.channel))).collect(),
+        external_ids: p.external_refs.iter().map(|r| r.external_id.clone()).collect(),
+        attribute_values: p
+            .attributes
+            .iter()
+            .filter(|(d, _)| d.searchable)
+            .map(|(_, v)| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => attributes::canonical(other),
+            })
+            .collect(),
+    }
+}
+
+/// Insert the keyed tokens of each profile's document.
+async fn insert(db: &impl ConnectionTrait, codec: &PiiCodec, docs: &[(CustomerId, SearchDoc)]) -> StoreResult<()> {
+    let mut rows = Vec::new();
+    for (id, doc) in docs {
+        let keyed: BTreeSet<(i64, &'static str)> = tokens(doc)
             .into_iter()
             .map(|(kind, text)| (codec.search_token(kind.as_str(), &text), kind.as_str()))
             .collect();
