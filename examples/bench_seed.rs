@@ -193,7 +193,10 @@ async fn seed(services: &Services, target: usize, k: usize, out: &std::path::Pat
                     let done = (from + BATCH).min(target);
                     if done.is_multiple_of(10_000) || done == target {
                         let rate = (done - existing) as f64 / started.elapsed().as_secs_f64();
-                        eprintln!("seeded {done}/{target} profiles in {:.0?} ({rate:.0} profiles/s)", started.elapsed());
+                        eprintln!(
+                            "seeded {done}/{target} profiles in {:.0?} ({rate:.0} profiles/s)",
+                            started.elapsed()
+                        );
                     }
                 }
             })

@@ -7,9 +7,9 @@ mod find;
 
 pub use find::{SearchHit, count, find};
 
+use super::bulk::NewProfile;
 use super::entity::{attribute_definition as def, customer_attribute as attr, search_token};
 use super::error::DbContext;
-use super::bulk::NewProfile;
 use super::{PiiCodec, StoreResult, attributes, customers, external_refs, identities};
 use crate::domain::Channel;
 use crate::domain::enums::CustomerStatus;
