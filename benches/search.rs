@@ -7,10 +7,10 @@
 //! first names × 1000 surnames, a phone, an e-mail; sealed and tokenised as the service
 //! does): `store::bulk::insert_profiles` and `store::search::insert_new`, 2,000 profiles per
 //! transaction, 3 transactions in flight on PostgreSQL, a progress line per 20,000. Measured
-//! 2026-11-30 (release, PostgreSQL, fresh database): 3,100–3,700 profiles/s (load average
-//! 3.3–5.8 on 2 cores; ~27 tokens a profile), where the repository-by-repository seeding
-//! ran at ~58/s; PostgreSQL's CPU is the limit (the seeder itself uses ~6%), so 1M
-//! profiles take about 5 minutes. Unless the database already holds at least that
+//! 2026-11-30 (release, PostgreSQL, fresh database): 1,000,000 profiles (~27 tokens each)
+//! in 315 s, 3,178 profiles/s on average (~4,500/s at first, falling as the indexes grow;
+//! load average 2.9–8 on 2 cores), where the repository-by-repository seeding ran at
+//! ~58/s. PostgreSQL's CPU is the limit (the seeder itself uses ~6%). Unless the database already holds at least that
 //! many (`BENCH_RESEED=1` seeds again): a 1M-profile database is seeded once and measured
 //! many times (its key store is kept in a file of the temporary directory named after the
 //! database, or `BENCH_KEYSTORE_URL`). `BENCH_ITERATIONS` (300) searches are measured per kind of text; the
