@@ -10,7 +10,9 @@
 //! 2026-11-30 (release, PostgreSQL, fresh database): 1,000,000 profiles (~27 tokens each)
 //! in 315 s, 3,178 profiles/s on average (~4,500/s at first, falling as the indexes grow;
 //! load average 2.9–8 on 2 cores), where the repository-by-repository seeding ran at
-//! ~58/s. PostgreSQL's CPU is the limit (the seeder itself uses ~6%). Unless the database already holds at least that
+//! ~58/s. PostgreSQL's CPU is the limit (the seeder itself uses ~6%). Run `ANALYZE`
+//! on the database after a large seeding (before it, full-name searches at 1M took 1.5 s,
+//! after it 21 ms at p50: docs/benchmarks.md). Unless the database already holds at least that
 //! many (`BENCH_RESEED=1` seeds again): a 1M-profile database is seeded once and measured
 //! many times (its key store is kept in a file of the temporary directory named after the
 //! database, or `BENCH_KEYSTORE_URL`). `BENCH_ITERATIONS` (300) searches are measured per kind of text; the
