@@ -23,6 +23,7 @@ pub mod profiles;
 pub mod provider;
 pub mod reads;
 pub mod search;
+pub mod seed;
 
 use crate::domain::identity::NormalizeOptions;
 use crate::store::Store;

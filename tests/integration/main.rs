@@ -23,3 +23,4 @@ mod privacy;
 mod provider;
 mod races;
 mod search;
+mod seeding;
