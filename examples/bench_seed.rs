@@ -249,7 +249,7 @@ async fn capture(settings: &Settings, store: &Store, out: &std::path::Path, n: u
         let bytes = resp.into_body().collect().await?.to_bytes();
         anyhow::ensure!(!String::from_utf8_lossy(&bytes).contains("\"errors\""), "{name}: errors");
         let sql: Vec<String> = recorded.lock().map_err(|_| anyhow::anyhow!("capture"))?.drain(..).collect();
-        let script: String = sql.iter().map(|s| format!("{};\n", s.replace('\n', " "))).collect();
+        let script: String = sql.iter().map(|s| format!("{};\n", pgbench_safe(&s.replace('\n', " ")))).collect();
         std::fs::write(out.join("sql").join(format!("{name}.sql")), script)?;
         eprintln!("{name}: {} SELECT statements captured", sql.len());
     }
@@ -271,4 +271,23 @@ fn main() -> anyhow::Result<()> {
         std::fs::write(out.join("label.txt"), labels.last().map(|l| l.to_string()).unwrap_or_default())?;
         capture(&settings, &store, &out, target / 2).await
     })
+}
+
+/// `sql` as pgbench reads it: pgbench takes `:name` for one of its variables, and a blind
+/// index literal (`'v1:…'`) has one; `'v1' || chr(58) || '…'` is the same constant (folded
+/// once by `-M prepared`) without it.
+fn pgbench_safe(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find("'v1:") {
+        out.push_str(&rest[..at]);
+        out.push_str("('v1' || chr(58) || '");
+        rest = &rest[at + 4..];
+        let end = rest.find('\'').unwrap_or(rest.len());
+        out.push_str(&rest[..end]);
+        out.push_str("')");
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
