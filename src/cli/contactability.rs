@@ -14,7 +14,7 @@ use customers::service::Services;
 use customers::service::outbound::CustomerDecision;
 use customers::store::outbound::MAX_BATCH;
 use serde::Serialize;
-use std::io::{BufRead, Write};
+use std::io::{BufRead as _, Write};
 use std::path::PathBuf;
 
 /// Decide contactability for many customers (NDJSON out, one decision per id).
@@ -88,12 +88,7 @@ pub async fn run(services: &Services, args: Args) -> anyhow::Result<Summary> {
         anyhow::bail!("--batch: 1 to {MAX_BATCH} customers");
     }
     let purpose = services.outbound_policy().purpose("--purpose", &args.purpose).map_err(failed)?.clone();
-    let input: Box<dyn BufRead> = match &args.file {
-        Some(path) => Box::new(std::io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("Failed to open {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufReader::new(std::io::stdin())),
-    };
+    let input = super::input(args.file.as_deref())?;
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("Failed to create {}", path.display()))?,
@@ -176,14 +171,7 @@ fn line<'a>(d: &'a CustomerDecision, evidence_id: Option<&'a str>) -> Line<'a> {
     }
 }
 
-/// A domain error as the command line says it, after the option it is about (an internal
-/// one without its cause, which is logged: it could quote values).
+/// Errors as the command line says them: fields are named as they are.
 fn failed(error: customers::domain::Error) -> anyhow::Error {
-    if let customers::domain::Error::Internal(cause) = &error {
-        tracing::error!(error = format!("{cause:#}"), "internal error");
-    }
-    match error.field() {
-        Some(field) => anyhow::anyhow!("{field}: {error}"),
-        None => anyhow::anyhow!("{error}"),
-    }
+    super::failed(error, |_| None)
 }

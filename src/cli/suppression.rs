@@ -19,7 +19,7 @@ use customers::domain::import::LineError;
 use customers::domain::text::Located;
 use customers::service::Services;
 use serde::{Deserialize, Serialize};
-use std::io::BufRead;
+use std::io::BufRead as _;
 use std::path::PathBuf;
 
 /// The most entries one batch adds (`addSuppressionEntries` takes as many per call).
@@ -85,12 +85,7 @@ pub async fn run(services: &Services, args: Args) -> anyhow::Result<Summary> {
         ),
         None => None,
     };
-    let input: Box<dyn BufRead> = match &args.file {
-        Some(path) => Box::new(std::io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("Failed to open {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufReader::new(std::io::stdin())),
-    };
+    let input = super::input(args.file.as_deref())?;
     let actor = customers::domain::audit::Actor::system("cli");
     let mut summary = Summary::default();
     let mut batch = Vec::with_capacity(args.batch.min(1024));
@@ -166,16 +161,10 @@ async fn add(
     batch: Vec<Located<RawEntry>>,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
-    let added = services.add_suppression_entries(actor, list, batch).await.map_err(|error| {
-        if let customers::domain::Error::Internal(cause) = &error {
-            tracing::error!(error = format!("{cause:#}"), "internal error");
-        }
-        match error.field() {
-            Some("listId") => anyhow::anyhow!("--list: {error}"),
-            Some(field) => anyhow::anyhow!("{field}: {error}"),
-            None => anyhow::anyhow!("{error}"),
-        }
-    })?;
+    let added = services
+        .add_suppression_entries(actor, list, batch)
+        .await
+        .map_err(|error| super::failed(error, |field| (field == "listId").then_some("--list")))?;
     summary.added += added as u64;
     summary.batches += 1;
     Ok(())

@@ -7,11 +7,11 @@ use super::*;
 use std::io::Write as _;
 use std::process::{Output, Stdio};
 
-/// Run `contactability` with `args`, `input` on standard input.
-fn contactability(app: &TestApp, args: &[&str], input: &str) -> Output {
+/// Run the binary's `command` with `args`, `input` on standard input.
+fn run(app: &TestApp, command: &str, args: &[&str], input: &str) -> Output {
     let mut child = app
         .binary()
-        .arg("contactability")
+        .arg(command)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -20,6 +20,14 @@ fn contactability(app: &TestApp, args: &[&str], input: &str) -> Output {
         .unwrap();
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
+}
+
+fn contactability(app: &TestApp, args: &[&str], input: &str) -> Output {
+    run(app, "contactability", args, input)
+}
+
+fn suppression_load(app: &TestApp, args: &[&str], input: &str) -> Output {
+    run(app, "suppression-load", args, input)
 }
 
 fn lines(bytes: &[u8]) -> Vec<Value> {
@@ -106,21 +114,6 @@ async fn the_cli_reads_a_file_and_refuses_a_bad_purpose_or_batch(app: &TestApp) 
         assert!(!out.status.success() && stderr.contains(says), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?}: nothing decided");
     }
-}
-
-/// Run `suppression-load` with `args`, `input` on standard input.
-fn suppression_load(app: &TestApp, args: &[&str], input: &str) -> Output {
-    let mut child = app
-        .binary()
-        .arg("suppression-load")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 async fn a_register_is_loaded_onto_a_suppression_list_in_batches_and_bad_lines_are_reported(app: &TestApp) {
