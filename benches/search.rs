@@ -26,7 +26,7 @@ use customers::domain::audit::Actor;
 use customers::domain::enums::LabelSource;
 use customers::domain::id::CustomerId;
 use customers::domain::identity::IdentitySpec;
-use customers::domain::search::{SearchPlan, SearchText};
+use customers::domain::search::{SearchPlan, SearchText, TOTAL_CAP};
 use customers::domain::{Channel, Pii};
 use customers::service::search::Search;
 use customers::store::bulk::{self, NewProfile};
@@ -158,6 +158,7 @@ async fn run() {
     for (kind, text) in &kinds {
         let mut query = Vec::with_capacity(iterations);
         let mut service = Vec::with_capacity(iterations);
+        let mut counted = Vec::with_capacity(iterations);
         let (mut found, before) = (0, store.statements.get());
         for i in 0..iterations {
             let text = SearchText::parse("text", &text(i)).unwrap();
@@ -167,15 +168,19 @@ async fn run() {
             query.push(started.elapsed());
             found += hits.len();
             let started = Instant::now();
+            search::count(&store.db, &store.codec, &plan, &Default::default(), TOTAL_CAP).await.unwrap();
+            counted.push(started.elapsed());
+            let started = Instant::now();
             let asked = Search { text, query: Default::default(), after: None, limit: 21 };
             services.search_customers(&Actor::system("bench"), &asked).await.unwrap();
             service.push(started.elapsed());
         }
         let statements = (store.statements.get() - before) as f64 / iterations as f64;
         report(&format!("{kind}: query"), &mut query);
+        report(&format!("{kind}: totalCount (capped at {TOTAL_CAP})"), &mut counted);
         report(&format!("{kind}: service (+ audit)"), &mut service);
         println!(
-            "    {:.1} results per search, {statements:.1} statements per query + service call",
+            "    {:.1} results per search, {statements:.1} statements per query + count + service call",
             found as f64 / iterations as f64
         );
     }

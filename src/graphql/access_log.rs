@@ -16,9 +16,18 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub struct AccessLog {
     actor: OnceLock<Actor>,
     reads: Mutex<PiiReads>,
+    /// Whether the HTTP endpoint records the reveals itself ([`record`]), while it encodes
+    /// the response, instead of the extension before it returns the response.
+    deferred: bool,
 }
 
 impl AccessLog {
+    /// A log the caller records with [`record`] once the operation has run (and before its
+    /// response leaves).
+    pub fn deferred() -> Self {
+        Self { deferred: true, ..Self::default() }
+    }
+
     /// The caller as the audit log names them (`None` before execution or without a token).
     pub fn actor(&self) -> Option<&Actor> {
         self.actor.get()
@@ -54,8 +63,11 @@ pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
     Ok(Actor::new(super::context::caller(ctx)?.subject.clone(), None))
 }
 
-/// Give the request its log (before it is prepared).
+/// Give the request its log (before it is prepared), unless its caller gave it one.
 pub(super) fn prepare(request: Request) -> Request {
+    if request.data.contains_key(&std::any::TypeId::of::<Arc<AccessLog>>()) {
+        return request;
+    }
     request.data(Arc::new(AccessLog::default()))
 }
 
@@ -74,7 +86,18 @@ pub(super) async fn flush(ctx: &ExtensionContext<'_>, response: Response) -> Res
     let (Some(log), Some(services)) = (ctx.data_opt::<Arc<AccessLog>>(), ctx.data_opt::<Services>()) else {
         return response;
     };
+    if log.deferred {
+        return response;
+    }
     flush_log(log, services, response).await
+}
+
+/// Record what a deferred log holds (the endpoint calls it beside encoding the response,
+/// and sends the response only when it succeeded). The error is the one to answer with.
+pub async fn record(log: &AccessLog, services: &Services) -> Result<(), async_graphql::ServerError> {
+    let reads = log.take();
+    let Some(actor) = log.actor().filter(|_| !reads.is_empty()) else { return Ok(()) };
+    services.record_pii_reads(actor, reads).await.map_err(|error| error.extend().into_server_error(async_graphql::Pos::default()))
 }
 
 /// A subscription's log: who subscribed, in which operation (set once it is prepared).
@@ -85,10 +108,8 @@ pub(super) fn begin_subscription(log: &AccessLog, subject: &str, operation_name:
 /// Record the PII one response (a query's, or one update of a subscription) revealed;
 /// withhold the response when that record cannot be written.
 pub(super) async fn flush_log(log: &AccessLog, services: &Services, response: Response) -> Response {
-    let reads = log.take();
-    let Some(actor) = log.actor().filter(|_| !reads.is_empty()) else { return response };
-    match services.record_pii_reads(actor, reads).await {
+    match record(log, services).await {
         Ok(()) => response,
-        Err(error) => Response::from_errors(vec![error.extend().into_server_error(async_graphql::Pos::default())]),
+        Err(error) => Response::from_errors(vec![error]),
     }
 }

@@ -9,6 +9,7 @@
 use super::AppState;
 use super::auth;
 use crate::graphql::Caller;
+use crate::graphql::access_log::{self, AccessLog};
 use crate::graphql::codes::Outcome;
 use crate::graphql::loaders::new_loaders;
 use async_graphql::{Extensions, ServerError, Value, Variables};
@@ -18,6 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json; charset=utf-8";
@@ -99,23 +101,33 @@ pub(super) async fn graphql(State(state): State<AppState>, request: Request) -> 
     let statements_before = state.services.store.statements.get();
     let loaders = new_loaders(state.services.store.clone());
     let outcome = Outcome::new(get);
-    let req = req.data(caller).data(loaders).data(outcome.clone());
+    let log = Arc::new(AccessLog::deferred());
+    let req = req.data(caller).data(loaders).data(outcome.clone()).data(log.clone());
     let resp = state.schema.execute(req).await;
+    // The PII the response reveals is recorded while the response is encoded (the statement
+    // is sent first, the encoding runs while the database works), and the response leaves
+    // only once that record is committed; if it cannot be, the response is withheld.
+    let (recorded, encoded) =
+        futures_util::join!(access_log::record(&log, &state.services), async { respond(media, &outcome, &resp) });
+    let (errors, response) = match recorded {
+        Ok(()) => (resp.errors.len(), encoded),
+        Err(error) => (1, respond(media, &outcome, &async_graphql::Response::from_errors(vec![error]))),
+    };
     // Never log variables or the query text: both can carry PII.
     tracing::info!(
         operation = operation.as_deref().unwrap_or("-"),
         sub = subject.as_deref().unwrap_or("-"),
-        errors = resp.errors.len(),
+        errors,
         sql_statements = state.services.store.statements.get().saturating_sub(statements_before),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "graphql"
     );
-    respond(media, &outcome, resp)
+    response
 }
 
 /// The response: 405 for a mutation over GET; a request error without `data`, 400 for
 /// `graphql-response+json` and 200 for `application/json` (the spec's legacy rule).
-fn respond(media: &'static str, outcome: &Outcome, resp: async_graphql::Response) -> Response {
+fn respond(media: &'static str, outcome: &Outcome, resp: &async_graphql::Response) -> Response {
     let executed = outcome.executed();
     let status = match () {
         _ if outcome.wrong_method() => StatusCode::METHOD_NOT_ALLOWED,
@@ -127,7 +139,7 @@ fn respond(media: &'static str, outcome: &Outcome, resp: async_graphql::Response
         return refuse(media, StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "the response could not be encoded");
     };
     let mut response = (status, [(header::CONTENT_TYPE, media)], body).into_response();
-    response.headers_mut().extend(resp.http_headers);
+    response.headers_mut().extend(resp.http_headers.clone());
     if outcome.wrong_method() {
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
     }

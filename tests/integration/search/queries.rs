@@ -80,21 +80,32 @@ async fn pages_follow_the_ranking_without_gaps_or_repeats(app: &TestApp) {
     for n in 0..5 {
         person(app, &format!("Pat Number{n}"), json!([]), json!([])).await;
     }
-    person(app, "Patricia Other", json!([]), json!([])).await;
+    // Prefix hits only: ranked last, by id, read a page at a time (their cursor has rank 1).
+    for name in ["Patricia Other", "Patrick Other", "Patsy Other", "Patience Else"] {
+        person(app, name, json!([]), json!([])).await;
+    }
     person(app, "Robin Other", json!([]), json!([])).await;
     let all = names(app, "pat").await;
-    assert_eq!(all.len(), 6);
-    assert_eq!(all.last().map(String::as_str), Some("Patricia Other"), "the prefix match comes last: {all:?}");
+    assert_eq!(all.len(), 9, "{all:?}");
+    assert!(all[..5].iter().all(|n| n.starts_with("Pat Number")), "whole words first: {all:?}");
     let (mut seen, mut after) = (Vec::new(), Value::Null);
-    for expected in [(2, true), (2, true), (2, false)] {
+    for expected in [(2, true), (2, true), (2, true), (2, true), (1, false)] {
         let page = search_with(app, "pat", json!({ "first": 2, "after": after })).await;
         let edges = page["edges"].as_array().unwrap();
         assert_eq!((edges.len(), page["pageInfo"]["hasNextPage"].as_bool().unwrap()), expected, "{page}");
-        assert_eq!(page["totalCount"], 6);
+        assert_eq!(page["totalCount"], 9);
         seen.extend(edges.iter().map(|e| e["node"]["displayName"].as_str().unwrap().to_owned()));
         after = page["pageInfo"]["endCursor"].clone();
     }
     assert_eq!(seen, all);
+    // Every word's prefix must match, whichever is typed first.
+    let mut others = names(app, "oth pat").await;
+    others.sort();
+    assert_eq!(others, ["Patricia Other", "Patrick Other", "Patsy Other"]);
+    assert_eq!(names(app, "pati el").await, ["Patience Else"]);
+    assert!(names(app, "pat rob").await.is_empty());
+    let page = search_with(app, "other pa", json!({ "first": 1 })).await;
+    assert_eq!(page["totalCount"], 3, "a whole word and a prefix: {page}");
 }
 
 async fn filters_combine_with_the_search(app: &TestApp) {
@@ -119,6 +130,11 @@ async fn filters_combine_with_the_search(app: &TestApp) {
     let both = json!({ "labelIds": [vip], "attribute": { "key": "tier", "value": "gold" } });
     assert_eq!(found(both).await, (vec!["Kim Labelled".to_owned()], 1));
     assert_eq!(found(json!({ "status": "MERGED" })).await, (vec![], 0));
+    // The same filters on prefix hits (which are read in id order, not grouped).
+    let page = search_with(app, "ki", json!({ "filter": { "labelIds": [vip] } })).await;
+    let mut names: Vec<&str> = page["edges"].as_array().unwrap().iter().map(|e| e["node"]["displayName"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!((names, page["totalCount"].as_i64()), (vec!["Kim Labelled", "Kim Silver"], Some(2)), "{page}");
 }
 
 async fn callers_without_pii_read_find_the_same_profiles_masked_and_searches_are_audited_without_their_text(
