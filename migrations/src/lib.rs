@@ -19,6 +19,7 @@ mod m20261205_000001_history;
 mod m20261210_000001_search;
 mod m20261215_000001_import_checkpoints;
 mod m20261220_000001_outbound;
+mod m20261225_000001_search_tokens_by_customer;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_search::Migration),
             Box::new(m20261215_000001_import_checkpoints::Migration),
             Box::new(m20261220_000001_outbound::Migration),
+            Box::new(m20261225_000001_search_tokens_by_customer::Migration),
         ]
     }
 }
