@@ -25,7 +25,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .drop_index(Index::drop().name("ix_search_tokens_customer").table("customer_search_tokens").if_exists().to_owned())
+            .drop_index(
+                Index::drop().name("ix_search_tokens_customer").table("customer_search_tokens").if_exists().to_owned(),
+            )
             .await
     }
 
@@ -42,7 +44,11 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .drop_index(
-                Index::drop().name("ix_search_tokens_customer_token").table("customer_search_tokens").if_exists().to_owned(),
+                Index::drop()
+                    .name("ix_search_tokens_customer_token")
+                    .table("customer_search_tokens")
+                    .if_exists()
+                    .to_owned(),
             )
             .await
     }

@@ -97,7 +97,10 @@ pub(super) async fn flush(ctx: &ExtensionContext<'_>, response: Response) -> Res
 pub async fn record(log: &AccessLog, services: &Services) -> Result<(), async_graphql::ServerError> {
     let reads = log.take();
     let Some(actor) = log.actor().filter(|_| !reads.is_empty()) else { return Ok(()) };
-    services.record_pii_reads(actor, reads).await.map_err(|error| error.extend().into_server_error(async_graphql::Pos::default()))
+    services
+        .record_pii_reads(actor, reads)
+        .await
+        .map_err(|error| error.extend().into_server_error(async_graphql::Pos::default()))
 }
 
 /// A subscription's log: who subscribed, in which operation (set once it is prepared).

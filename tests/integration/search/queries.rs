@@ -133,7 +133,8 @@ async fn filters_combine_with_the_search(app: &TestApp) {
     assert_eq!(found(json!({ "status": "MERGED" })).await, (vec![], 0));
     // The same filters on prefix hits (which are read in id order, not grouped).
     let page = search_with(app, "ki", json!({ "filter": { "labelIds": [vip] } })).await;
-    let mut names: Vec<&str> = page["edges"].as_array().unwrap().iter().map(|e| e["node"]["displayName"].as_str().unwrap()).collect();
+    let mut names: Vec<&str> =
+        page["edges"].as_array().unwrap().iter().map(|e| e["node"]["displayName"].as_str().unwrap()).collect();
     names.sort();
     assert_eq!((names, page["totalCount"].as_i64()), (vec!["Kim Labelled", "Kim Silver"], Some(2)), "{page}");
 }
