@@ -1,16 +1,31 @@
-//! A search as one statement, in two tiers so that a short prefix shared by half the base
+//! A search as one statement, in three disjoint tiers, each read only as far as a page (or
+//! the count's cap) needs, so that a word or prefix shared by a large part of the base
 //! costs a page, not the base:
 //!
-//! - the **ranked** tier: profiles holding a token that ranks above a prefix (an
-//!   identifier, a partial identifier, the full name, a whole word), grouped per profile
-//!   and ranked; a word hit counts only when the profile also holds the prefix of every
-//!   word typed (one primary-key probe per word);
-//! - the **prefix** tier: profiles holding the prefix of every word and no token of the
-//!   ranked tier, all of rank 1, so they come by id: one ordered range of the primary key
-//!   `(token, kind, customer_id)` of the most selective prefix, read until the page is full.
+//! - the **identified** tier: profiles holding a token that is a result on its own (an
+//!   identifier, a partial identifier, the full name), grouped per profile and ranked by
+//!   the best kind held. Their lists are short (identifiers are selective).
+//! - the **word** tier (rank 2): profiles holding a word typed whole and the prefix of
+//!   every other word, and none of the identified tier's tokens: one stream per word, its
+//!   holders in id order off the primary key `(token, kind, customer_id)`, merged without
+//!   repeats;
+//! - the **prefix** tier (rank 1): profiles holding every word's prefix and none of the
+//!   tokens above, in id order off the longest prefix's range (the most selective, as a
+//!   rule).
 //!
-//! The tiers are disjoint; their union, ordered by rank then id, is the page. A page that
-//! starts inside the prefix tier (its cursor has rank 1) reads that tier alone.
+//! The other prefixes a stream's holders must hold are ranges of the same key in the same
+//! order (PostgreSQL merges them); the tokens they must not hold (identifiers, whole
+//! words: short lists) are looked up once per statement. Profiles are joined only for the
+//! page's rows, unless a filter (labels, status, attribute, updated since) must be checked
+//! on every candidate: a merged or erased profile holds no token (`rebuild`), so without a
+//! filter a token's holder is a listable profile.
+//!
+//! (Until 2026-11-30 whole words were grouped with the identifiers and every group probed
+//! for the prefixes: PostgreSQL hashed every holder of a common first name's prefix, ~100
+//! ms at 1M profiles, and counting went through a random probe per candidate.)
+//!
+//! The tiers' union, ordered by rank then id, is the page; a cursor skips the tiers above
+//! its rank.
 
 use super::super::customers::{CustomerQuery, condition, decode_all};
 use super::super::entity::{customer, search_token as tok};
@@ -28,6 +43,8 @@ pub struct SearchHit {
     pub rank: i32,
 }
 
+/// The rank of a word-tier hit.
+const WORD_RANK: i32 = 2;
 /// The rank of a prefix-tier hit.
 const PREFIX_RANK: i32 = 1;
 
@@ -35,118 +52,197 @@ fn col(table: &str, col: &str) -> Expr {
     Expr::col((Alias::new(table), Alias::new(col)))
 }
 
-/// The keyed tokens of the ranked tier, and of each word's prefix (most selective, i.e.
-/// longest, first).
+/// The keyed tokens a search looks up.
 struct Keyed {
-    ranked: Vec<i64>,
+    /// Tokens that make a profile a result on their own (identifiers, partials, the name).
+    alone: Vec<i64>,
+    /// Each word typed, whole, with the prefixes of the other words.
+    words: Vec<(i64, Vec<i64>)>,
+    /// Each word's prefix, the longest (most selective) first.
     prefixes: Vec<i64>,
 }
 
 impl Keyed {
     fn new(codec: &PiiCodec, plan: &SearchPlan) -> Self {
-        let ranked = plan
-            .tokens()
-            .iter()
-            .filter(|(kind, _)| *kind != TokenKind::Prefix)
-            .map(|(kind, text)| codec.search_token(kind.as_str(), text))
-            .collect();
+        let key = |kind: TokenKind, text: &str| codec.search_token(kind.as_str(), text);
+        let alone = plan.alone.iter().map(|(kind, text)| key(*kind, text)).collect();
         let mut terms: Vec<&String> = plan.terms.iter().collect();
         terms.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
-        let prefixes = terms.iter().map(|t| codec.search_token(TokenKind::Prefix.as_str(), t)).collect();
-        Self { ranked, prefixes }
+        let words = plan
+            .words
+            .iter()
+            .map(|w| {
+                let own = crate::domain::search::prefix(w);
+                let others = terms.iter().filter(|t| ***t != own).map(|t| key(TokenKind::Prefix, t)).collect();
+                (key(TokenKind::Word, w), others)
+            })
+            .collect();
+        let prefixes = terms.iter().map(|t| key(TokenKind::Prefix, t)).collect();
+        Self { alone, words, prefixes }
+    }
+
+    fn word_tokens(&self) -> impl Iterator<Item = i64> + '_ {
+        self.words.iter().map(|(w, _)| *w)
     }
 }
 
-/// The ranked tier among the profiles `q` selects: one row per profile, `m.rank` its best
-/// token's rank.
-fn ranked(keyed: &Keyed, q: &CustomerQuery) -> SelectStatement {
+/// Whether `q` has a condition a token cannot answer (anything beyond "listable").
+fn filtered(q: &CustomerQuery) -> bool {
+    q.status.is_some() || !q.label_ids.is_empty() || q.attribute.is_some() || q.updated_since.is_some()
+}
+
+/// Join the profile of `table.customer_id` and keep those `q` selects.
+fn filter_by(stmt: &mut SelectStatement, table: &str, q: &CustomerQuery) {
+    stmt.join(
+        JoinType::InnerJoin,
+        customer::Entity,
+        Expr::col((customer::Entity, customer::Column::Id)).equals((Alias::new(table), Alias::new("customer_id"))),
+    )
+    .cond_where(condition(q));
+}
+
+/// The identified tier: `(customer_id, rank)` of every profile holding one of `alone`
+/// (`None` when there is none to look up).
+fn identified(keyed: &Keyed, q: &CustomerQuery) -> Option<SelectStatement> {
+    if keyed.alone.is_empty() {
+        return None;
+    }
     let kind = || Expr::col((tok::Entity, tok::Column::Kind));
-    let mut rank = Expr::case(kind().eq(TokenKind::ALL[0].as_str()), TokenKind::ALL[0].rank());
-    for k in &TokenKind::ALL[1..] {
+    let alone: Vec<TokenKind> = TokenKind::ALL.iter().copied().filter(|k| k.matches_alone()).collect();
+    let mut rank = Expr::case(kind().eq(alone[0].as_str()), alone[0].rank());
+    for k in &alone[1..] {
         rank = rank.case(kind().eq(k.as_str()), k.rank());
     }
-    let alone_kinds: Vec<&str> = TokenKind::ALL.iter().filter(|k| k.matches_alone()).map(|k| k.as_str()).collect();
-    let alone = Expr::case(kind().is_in(alone_kinds), 1).finally(0);
     let mut inner = Query::select();
     inner
         .column((tok::Entity, tok::Column::CustomerId))
         .expr_as(Func::max(rank.finally(0)), Alias::new("rank"))
-        .expr_as(Func::max(alone), Alias::new("alone"))
         .from(tok::Entity)
-        .and_where(Expr::col((tok::Entity, tok::Column::Token)).is_in(keyed.ranked.clone()))
+        .and_where(Expr::col((tok::Entity, tok::Column::Token)).is_in(keyed.alone.clone()))
         .group_by_col((tok::Entity, tok::Column::CustomerId));
-    // A word hit alone is not a result: the profile must hold every word's prefix too.
-    let mut qualifies = col("m", "alone").eq(1);
-    if let Some(every) = keyed
-        .prefixes
-        .iter()
-        .map(|&p| holds(("m", "customer_id"), TokenKind::Prefix.as_str(), p))
-        .reduce(|a, b| a.and(b))
-    {
-        qualifies = qualifies.or(every);
-    }
     let mut outer = Query::select();
-    outer
-        .from_subquery(inner, Alias::new("m"))
-        .join(
-            JoinType::InnerJoin,
-            customer::Entity,
-            Expr::col((customer::Entity, customer::Column::Id)).equals((Alias::new("m"), Alias::new("customer_id"))),
-        )
-        .cond_where(condition(q))
-        .and_where(qualifies);
-    outer
+    outer.column((Alias::new("m"), Alias::new("customer_id"))).column((Alias::new("m"), Alias::new("rank")));
+    outer.from_subquery(inner, Alias::new("m"));
+    if filtered(q) {
+        filter_by(&mut outer, "m", q);
+    }
+    Some(outer)
 }
 
-/// The prefix tier among the profiles `q` selects, read in id order from the most
-/// selective prefix's range (`None` when the text has no word).
-fn prefixed(keyed: &Keyed, q: &CustomerQuery) -> Option<SelectStatement> {
-    let (first, rest) = keyed.prefixes.split_first()?;
-    let pre = TokenKind::Prefix.as_str();
+/// One ordered range of the primary key: the holders of `token` (of `kind`) as `alias`, in
+/// id order, that also hold each of `prefixes`, none of `excluded`, are listed by `q`, and
+/// come after `after`; the first `limit`.
+fn stream(
+    alias: &str,
+    (token, kind): (i64, TokenKind),
+    prefixes: &[i64],
+    excluded: Vec<i64>,
+    q: &CustomerQuery,
+    after: Option<&str>,
+    limit: u64,
+) -> SelectStatement {
     let mut stmt = Query::select();
-    stmt.from_as(tok::Entity, Alias::new("p"))
-        .join(
-            JoinType::InnerJoin,
-            customer::Entity,
-            Expr::col((customer::Entity, customer::Column::Id)).equals((Alias::new("p"), Alias::new("customer_id"))),
-        )
-        .and_where(col("p", "token").eq(*first))
-        .and_where(col("p", "kind").eq(pre));
-    for &p in rest {
-        stmt.and_where(holds(("p", "customer_id"), pre, p));
-    }
-    // Not in the ranked tier: a profile holding any of its tokens is ranked there. One probe
-    // of `ix_search_tokens_customer_token (customer_id, token)`, index-only; the kind need
-    // not be checked, a token is keyed in its kind's namespace. (A probe per token made
-    // the statement's planning cost more than its execution; an index on `customer_id`
-    // alone had PostgreSQL fetch every token row of the profile.)
-    stmt.and_where(
-        Expr::exists(
+    stmt.column((Alias::new(alias), Alias::new("customer_id")))
+        .from_as(tok::Entity, Alias::new(alias))
+        .and_where(col(alias, "token").eq(token))
+        .and_where(col(alias, "kind").eq(kind.as_str()));
+    for &p in prefixes {
+        stmt.and_where(Expr::exists(
             Query::select()
                 .expr(Expr::val(1))
-                .from_as(tok::Entity, Alias::new("h"))
-                .and_where(col("h", "customer_id").equals((Alias::new("p"), Alias::new("customer_id"))))
-                .and_where(col("h", "token").is_in(keyed.ranked.clone()))
+                .from_as(tok::Entity, Alias::new("x"))
+                .and_where(col("x", "token").eq(p))
+                .and_where(col("x", "kind").eq(TokenKind::Prefix.as_str()))
+                .and_where(col("x", "customer_id").equals((Alias::new(alias), Alias::new("customer_id"))))
                 .to_owned(),
-        )
-        .not(),
-    )
-    .cond_where(condition(q));
-    Some(stmt)
+        ));
+    }
+    // The holders of any excluded token, looked up once (a hash on PostgreSQL): these lists
+    // are identifiers and whole words, short beside a prefix's. The token's value implies
+    // its kind (each kind is keyed in its own namespace).
+    if !excluded.is_empty() {
+        stmt.and_where(
+            col(alias, "customer_id").not_in_subquery(
+                Query::select()
+                    .column((Alias::new("e"), Alias::new("customer_id")))
+                    .from_as(tok::Entity, Alias::new("e"))
+                    .and_where(col("e", "token").is_in(excluded))
+                    .to_owned(),
+            ),
+        );
+    }
+    if filtered(q) {
+        filter_by(&mut stmt, alias, q);
+    }
+    if let Some(id) = after {
+        stmt.and_where(col(alias, "customer_id").gt(id));
+    }
+    stmt.order_by((Alias::new(alias), Alias::new("customer_id")), Order::Asc).limit(limit);
+    stmt
 }
 
-/// `EXISTS` a token `token` of kind `kind` held by the profile in `customer_id` (a
-/// primary-key probe).
-fn holds(customer_id: (&str, &str), kind: &'static str, token: i64) -> Expr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from_as(tok::Entity, Alias::new("x"))
-            .and_where(col("x", "token").eq(token))
-            .and_where(col("x", "kind").eq(kind))
-            .and_where(col("x", "customer_id").equals((Alias::new(customer_id.0), Alias::new(customer_id.1))))
-            .to_owned(),
-    )
+/// The word tier: profiles holding a whole word typed and every other word's prefix, and
+/// none of the identified tier's tokens; one stream per word, merged without repeats.
+fn worded(keyed: &Keyed, q: &CustomerQuery, after: Option<&str>, limit: u64) -> Option<SelectStatement> {
+    let mut streams = keyed.words.iter().enumerate().map(|(i, (word, others))| {
+        let one = stream(&format!("w{i}"), (*word, TokenKind::Word), others, keyed.alone.clone(), q, after, limit);
+        let mut wrapped = Query::select();
+        wrapped.column(Asterisk).from_subquery(one, Alias::new(format!("s{i}")));
+        wrapped
+    });
+    let mut union = streams.next()?;
+    for s in streams {
+        union.union(UnionType::Distinct, s);
+    }
+    let mut tier = Query::select();
+    tier.column((Alias::new("ws"), Alias::new("customer_id")))
+        .expr_as(Expr::val(WORD_RANK), Alias::new("rank"))
+        .from_subquery(union, Alias::new("ws"))
+        .order_by((Alias::new("ws"), Alias::new("customer_id")), Order::Asc)
+        .limit(limit);
+    Some(tier)
+}
+
+/// The prefix tier: profiles holding every word's prefix and none of the tokens above, read
+/// in id order off the longest prefix's range (`None` when the text has no word).
+fn prefixed(keyed: &Keyed, q: &CustomerQuery, after: Option<&str>, limit: u64) -> Option<SelectStatement> {
+    let (first, rest) = keyed.prefixes.split_first()?;
+    let excluded = keyed.alone.iter().copied().chain(keyed.word_tokens()).collect();
+    let one = stream("p", (*first, TokenKind::Prefix), rest, excluded, q, after, limit);
+    let mut tier = Query::select();
+    tier.column((Alias::new("ps"), Alias::new("customer_id")))
+        .expr_as(Expr::val(PREFIX_RANK), Alias::new("rank"))
+        .from_subquery(one, Alias::new("ps"));
+    Some(tier)
+}
+
+/// The tiers a page after `after` reads, each ordered and limited to `limit` rows.
+fn tiers(keyed: &Keyed, q: &CustomerQuery, after: Option<&SearchCursor>, limit: u64) -> Vec<SelectStatement> {
+    let mut tiers = Vec::with_capacity(3);
+    let after_rank = after.map_or(i32::MAX, |a| a.rank);
+    let id_after = |rank: i32| after.filter(|a| a.rank == rank).map(|a| a.id.as_str());
+    // The identified tier's ranks are 2 (a partial identifier) and above.
+    if after_rank >= WORD_RANK
+        && let Some(mut top) = identified(keyed, q)
+    {
+        if let Some(a) = after {
+            let (rank, id) = (col("m", "rank"), col("m", "customer_id"));
+            top.and_where(rank.clone().lt(a.rank).or(rank.eq(a.rank).and(id.gt(a.id.as_str()))));
+        }
+        top.order_by_expr(col("m", "rank"), Order::Desc)
+            .order_by((Alias::new("m"), Alias::new("customer_id")), Order::Asc)
+            .limit(limit);
+        tiers.push(top);
+    }
+    if after_rank >= WORD_RANK
+        && let Some(words) = worded(keyed, q, id_after(WORD_RANK), limit)
+    {
+        tiers.push(words);
+    }
+    if let Some(prefixes) = prefixed(keyed, q, id_after(PREFIX_RANK), limit) {
+        tiers.push(prefixes);
+    }
+    tiers
 }
 
 /// Up to `limit` results after `after`, best rank first, then by id. One statement (and
@@ -160,31 +256,7 @@ pub async fn find(
     limit: u64,
 ) -> StoreResult<Vec<SearchHit>> {
     let keyed = Keyed::new(codec, plan);
-    let columns = || customer::Column::iter().map(|c| (customer::Entity, c));
-    let mut tiers: Vec<SelectStatement> = Vec::with_capacity(2);
-    if after.is_none_or(|a| a.rank > PREFIX_RANK) {
-        let mut top = ranked(&keyed, q);
-        top.columns(columns()).column((Alias::new("m"), Alias::new("rank")));
-        if let Some(after) = after {
-            let id = Expr::col((customer::Entity, customer::Column::Id));
-            top.and_where(
-                col("m", "rank").lt(after.rank).or(col("m", "rank").eq(after.rank).and(id.gt(after.id.as_str()))),
-            );
-        }
-        top.order_by_expr(col("m", "rank"), Order::Desc)
-            .order_by((customer::Entity, customer::Column::Id), Order::Asc)
-            .limit(limit);
-        tiers.push(top);
-    }
-    if let Some(mut rest) = prefixed(&keyed, q).filter(|_| after.is_none_or(|a| a.rank >= PREFIX_RANK)) {
-        rest.columns(columns()).expr_as(Expr::val(PREFIX_RANK), Alias::new("rank"));
-        if let Some(after) = after.filter(|a| a.rank == PREFIX_RANK) {
-            rest.and_where(col("p", "customer_id").gt(after.id.as_str()));
-        }
-        rest.order_by((Alias::new("p"), Alias::new("customer_id")), Order::Asc).limit(limit);
-        tiers.push(rest);
-    }
-    let mut tiers = tiers.into_iter().enumerate().map(|(i, tier)| {
+    let mut tiers = tiers(&keyed, q, after, limit).into_iter().enumerate().map(|(i, tier)| {
         let mut wrapped = Query::select();
         wrapped.column(Asterisk).from_subquery(tier, Alias::new(format!("t{i}")));
         wrapped
@@ -193,12 +265,20 @@ pub async fn find(
     for tier in tiers {
         union.union(UnionType::All, tier);
     }
-    let mut stmt = Query::select();
-    stmt.column(Asterisk)
-        .from_subquery(union, Alias::new("r"))
-        .order_by_expr(col("r", "rank"), Order::Desc)
-        .order_by((Alias::new("r"), Alias::new("id")), Order::Asc)
+    let mut page = Query::select();
+    page.column(Asterisk)
+        .from_subquery(union, Alias::new("u"))
+        .order_by_expr(col("u", "rank"), Order::Desc)
+        .order_by((Alias::new("u"), Alias::new("customer_id")), Order::Asc)
         .limit(limit);
+    // The page's profiles (the listing's conditions again: without a filter they were not
+    // checked above, and a profile may have changed since its tokens were read).
+    let mut stmt = Query::select();
+    stmt.columns(customer::Column::iter().map(|c| (customer::Entity, c)))
+        .column((Alias::new("r"), Alias::new("rank")))
+        .from_subquery(page, Alias::new("r"));
+    filter_by(&mut stmt, "r", q);
+    stmt.order_by_expr(col("r", "rank"), Order::Desc).order_by((customer::Entity, customer::Column::Id), Order::Asc);
     let rows = db.query_all(&stmt).await.context("search customers")?;
     let mut models = Vec::with_capacity(rows.len());
     let mut ranks = Vec::with_capacity(rows.len());
@@ -220,16 +300,17 @@ pub async fn count(
     cap: u64,
 ) -> StoreResult<u64> {
     let keyed = Keyed::new(codec, plan);
-    let counted = |mut tier: SelectStatement, alias: &str| {
-        tier.expr(Expr::val(1)).limit(cap);
+    let mut total: Option<Expr> = None;
+    for (i, tier) in tiers(&keyed, q, None, cap).into_iter().enumerate() {
         let mut n = Query::select();
-        n.expr(Func::count(Expr::val(1))).from_subquery(tier, Alias::new(alias));
-        Expr::SubQuery(None, Box::new(n.into()))
-    };
-    let mut total = counted(ranked(&keyed, q), "c1");
-    if let Some(rest) = prefixed(&keyed, q) {
-        total = total.add(counted(rest, "c2"));
+        n.expr(Func::count(Expr::val(1))).from_subquery(tier, Alias::new(format!("c{i}")));
+        let n = Expr::SubQuery(None, Box::new(n.into()));
+        total = Some(match total {
+            Some(t) => t.add(n),
+            None => n,
+        });
     }
+    let Some(total) = total else { return Ok(0) };
     let mut stmt = Query::select();
     stmt.expr_as(total, Alias::new("n"));
     let row = db.query_one(&stmt).await.context("count search results")?;

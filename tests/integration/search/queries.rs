@@ -6,6 +6,7 @@ on_both_databases!(
     every_kind_of_text_finds_the_right_profiles,
     results_come_exact_identifier_then_full_name_then_words_then_prefixes,
     pages_follow_the_ranking_without_gaps_or_repeats,
+    whole_words_and_partial_identifiers_share_a_rank_and_page_by_id,
     filters_combine_with_the_search,
     callers_without_pii_read_find_the_same_profiles_masked_and_searches_are_audited_without_their_text,
     a_search_costs_the_same_statements_for_3_or_30_matching_profiles,
@@ -107,6 +108,43 @@ async fn pages_follow_the_ranking_without_gaps_or_repeats(app: &TestApp) {
     assert!(names(app, "pat rob").await.is_empty());
     let page = search_with(app, "other pa", json!({ "first": 1 })).await;
     assert_eq!(page["totalCount"], 3, "a whole word and a prefix: {page}");
+}
+
+/// A partial identifier (an e-mail's local part) and a whole word both rank 2: they are
+/// found by different parts of the statement and still come by id, a page at a time, each
+/// profile once, even one holding every word typed.
+async fn whole_words_and_partial_identifiers_share_a_rank_and_page_by_id(app: &TestApp) {
+    let mail = |local: &str| json!([{ "channel": "EMAIL", "value": format!("{local}@example.com") }]);
+    let mut rank2 = [
+        person(app, "Dana Vale", mail("lee"), json!([])).await,
+        person(app, "Ann Lee Smith", json!([]), json!([])).await,
+        person(app, "Lee Lee", json!([]), json!([])).await,
+        person(app, "Annabel Lee", json!([]), json!([])).await,
+        person(app, "Lee Annick", json!([]), json!([])).await,
+    ];
+    rank2.sort();
+    person(app, "Leeds Anne", json!([]), json!([])).await; // prefixes only: last
+    let (mut seen, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let page = search_with(app, "lee", json!({ "first": 2, "after": after })).await;
+        assert_eq!(page["totalCount"], 6, "{page}");
+        let edges = page["edges"].as_array().unwrap().clone();
+        seen.extend(edges.iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()));
+        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen.len(), 6, "{seen:?}");
+    assert_eq!(seen[..5], rank2[..], "rank 2 by id, across local parts and whole words");
+    // Two words typed, a profile holding both whole ("Ann Lee Smith") comes once; one whole
+    // word and the other's prefix ranks with it; prefixes alone come after.
+    let found = names(app, "ann lee").await;
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert_eq!(found.iter().filter(|n| *n == "Ann Lee Smith").count(), 1, "{found:?}");
+    assert_eq!(found.last().map(String::as_str), Some("Leeds Anne"), "{found:?}");
+    let page = search_with(app, "ann lee", json!({ "first": 1 })).await;
+    assert_eq!(page["totalCount"], 4, "{page}");
 }
 
 async fn filters_combine_with_the_search(app: &TestApp) {
