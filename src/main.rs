@@ -73,12 +73,12 @@ enum Command {
     /// Change events: replay them, list dead letters.
     Events {
         #[command(subcommand)]
-        command: EventsCommand,
+        command: cli::events::Command,
     },
     /// The audit log: verify its chain, export it, seal what is pending.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: cli::audit::Command,
     },
     /// Erase a customer (right to erasure) and every profile merged into it; prints the
     /// receipt (JSON). Idempotent; refused while a legal hold is on.
@@ -99,7 +99,7 @@ enum Command {
         #[arg(long)]
         customer: Option<String>,
         #[command(flatten)]
-        bulk: BulkExport,
+        bulk: cli::export::Args,
     },
     /// Import profiles from NDJSON (one `createCustomer` input per line, plus `labels` by
     /// name and `id`) or CSV with a header mapping. Idempotent by the line's `id` or first
@@ -147,26 +147,6 @@ enum Command {
     },
 }
 
-/// Filters and options of the bulk export.
-#[derive(clap::Args)]
-struct BulkExport {
-    /// Only profiles with this status (default: ACTIVE and ANONYMOUS).
-    #[arg(long)]
-    status: Option<String>,
-    /// Only profiles carrying this label (by name; repeat for all of several).
-    #[arg(long = "label")]
-    labels: Vec<String>,
-    /// Only profiles changed at or after this time (RFC 3339).
-    #[arg(long)]
-    updated_since: Option<chrono::DateTime<chrono::Utc>>,
-    /// Show PII in clear (audited: one entry per page, naming every profile shown).
-    #[arg(long)]
-    with_pii: bool,
-    /// Write to this file instead of standard output.
-    #[arg(long, short)]
-    output: Option<std::path::PathBuf>,
-}
-
 #[derive(Subcommand)]
 enum RetentionCommand {
     /// Run the policy once and print what was purged (JSON).
@@ -174,35 +154,6 @@ enum RetentionCommand {
         /// Report what would be purged, and purge nothing.
         #[arg(long)]
         dry_run: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Seal pending entries, then check every entry's MAC and the chain; exits 1 at the
-    /// first entry that was edited, inserted or deleted, naming it.
-    Verify,
-    /// Write the log as NDJSON (one entry per line, oldest first) to standard output.
-    Export {
-        /// Only entries at or after this time (RFC 3339, e.g. 2026-11-01T00:00:00Z).
-        #[arg(long)]
-        since: Option<chrono::DateTime<chrono::Utc>>,
-    },
-}
-
-#[derive(Subcommand)]
-enum EventsCommand {
-    /// Deliver again every event written at or after a time (delivered and dead letters
-    /// included), in order per customer, by the running dispatchers.
-    Replay {
-        /// RFC 3339, e.g. 2026-11-01T00:00:00Z.
-        #[arg(long)]
-        since: chrono::DateTime<chrono::Utc>,
-    },
-    /// List dead letters (events no longer retried) as NDJSON, oldest first.
-    DeadLetters {
-        #[arg(long, default_value_t = 1000)]
-        limit: u64,
     },
 }
 
@@ -263,7 +214,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
-        Command::Audit { command } => audit(&settings, command).await,
+        Command::Audit { command } => cli::audit::run(&settings, command).await,
         Command::RotateMasterKey { batch } => {
             let progress = startup::rotate_master_key(&settings, batch).await?;
             println!("master key rotated: {} keys re-wrapped; the new key is in force", progress.rewrapped);
@@ -284,11 +235,11 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Erase { customer, reason } => {
             let services = startup::state(&settings).await?.services;
             let id = parse_customer(&customer)?;
-            let receipt = services.erase_customer(&cli_actor(), &id, &reason).await.map_err(cli_error)?;
+            let receipt = services.erase_customer(&cli::actor(), &id, &reason).await.map_err(cli_error)?;
             println!("{}", serde_json::to_string_pretty(&receipt)?);
             Ok(())
         }
-        Command::Export { customer: None, bulk } => bulk_export(&settings, bulk).await,
+        Command::Export { customer: None, bulk } => cli::export::run(&settings, bulk).await,
         Command::Import { file, csv, map, batch, errors, restart, stop_after_batches } => {
             let services = startup::state(&settings).await?.services;
             let csv = csv || file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
@@ -299,7 +250,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 )),
                 None => Box::new(std::io::stderr()),
             };
-            let summary = customers::jobs::import::run(&services, &cli_actor(), &job, &mut report).await?;
+            let summary = customers::jobs::import::run(&services, &cli::actor(), &job, &mut report).await?;
             println!("{}", serde_json::to_string(&summary)?);
             if summary.rejected > 0 {
                 std::process::exit(2);
@@ -309,7 +260,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Export { customer: Some(customer), .. } => {
             let services = startup::state(&settings).await?.services;
             let id = parse_customer(&customer)?;
-            let document = services.export_customer(&cli_actor(), &id).await.map_err(cli_error)?;
+            let document = services.export_customer(&cli::actor(), &id).await.map_err(cli_error)?;
             println!("{}", serde_json::to_string_pretty(&document)?);
             Ok(())
         }
@@ -319,11 +270,11 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 tracing::warn!("no CUSTOMERS_RETENTION_*_DAYS set: every kind of data is kept, nothing to purge");
             }
             let report =
-                services.run_retention(&cli_actor(), &settings.retention.policy, dry_run).await.map_err(cli_error)?;
+                services.run_retention(&cli::actor(), &settings.retention.policy, dry_run).await.map_err(cli_error)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
-        Command::Events { command } => events(&settings, command).await,
+        Command::Events { command } => cli::events::run(&settings, command).await,
         Command::Contactability(args) => cli::contactability::command(&settings, args).await,
         Command::SuppressionLoad(args) => cli::suppression::command(&settings, args).await,
         Command::SeedDemo => {
@@ -333,11 +284,6 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// Who acts from the command line, as the audit log names it.
-fn cli_actor() -> customers::domain::audit::Actor {
-    customers::domain::audit::Actor::system("cli")
 }
 
 fn parse_customer(raw: &str) -> anyhow::Result<customers::domain::id::CustomerId> {
@@ -351,87 +297,6 @@ fn cli_error(error: customers::domain::Error) -> anyhow::Error {
         tracing::error!(error = format!("{cause:#}"), "internal error");
     }
     anyhow::anyhow!("{error}")
-}
-
-async fn audit(settings: &Settings, command: AuditCommand) -> anyhow::Result<()> {
-    let services = startup::state(settings).await?.services;
-    match command {
-        AuditCommand::Verify => {
-            let sealed = services.seal_audit().await?;
-            let report = services.verify_audit().await?;
-            match &report.finding {
-                None => {
-                    println!(
-                        "audit log intact: {} entries chained ({sealed} sealed now), {} pending",
-                        report.sealed, report.pending
-                    );
-                    if let Some(through) = report.purged_through {
-                        println!(
-                            "entries up to seq {through} were purged by retention (the chain starts at its anchor)"
-                        );
-                    }
-                    Ok(())
-                }
-                Some(f) => {
-                    let seq = f.seq.map_or_else(|| "-".to_owned(), |s| s.to_string());
-                    let id = f.id.as_deref().unwrap_or("-");
-                    println!("audit log TAMPERED at seq {seq} (entry {id}): {}", f.tamper);
-                    println!("{} entries before it check out", report.sealed);
-                    std::process::exit(1);
-                }
-            }
-        }
-        AuditCommand::Export { since } => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let n = services.export_audit(since, &mut out).await?;
-            std::io::Write::flush(&mut out)?;
-            tracing::info!(entries = n, "audit log exported");
-            Ok(())
-        }
-    }
-}
-
-async fn bulk_export(settings: &Settings, args: BulkExport) -> anyhow::Result<()> {
-    use customers::service::bulk::export::{ExportFilter, ExportView};
-    let services = startup::state(settings).await?.services;
-    let status = match args.status.as_deref() {
-        None => None,
-        Some(raw) => Some(
-            customers::domain::enums::CustomerStatus::parse(&raw.to_ascii_uppercase())
-                .with_context(|| format!("--status {raw}: not a customer status"))?,
-        ),
-    };
-    let filter = ExportFilter { status, labels: args.labels, updated_since: args.updated_since };
-    let view = ExportView { with_pii: args.with_pii, mask: settings.access.mask };
-    let mut out: Box<dyn std::io::Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("Failed to create {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    let n = customers::jobs::export::run(&services, &cli_actor(), &filter, view, &mut out).await?;
-    tracing::info!(profiles = n, with_pii = args.with_pii, "profiles exported");
-    Ok(())
-}
-
-async fn events(settings: &Settings, command: EventsCommand) -> anyhow::Result<()> {
-    let services = startup::state(settings).await?.services;
-    match command {
-        EventsCommand::Replay { since } => {
-            let n = services.replay_events(since).await?;
-            println!("{n} events to deliver again (from {since})");
-        }
-        EventsCommand::DeadLetters { limit } => {
-            for dead in services.dead_letters(limit).await? {
-                let line = serde_json::json!({
-                    "seq": dead.seq, "id": dead.id, "subject": dead.customer_id, "type": dead.event_type,
-                    "time": dead.time, "attempts": dead.attempts, "lastError": dead.last_error,
-                });
-                println!("{line}");
-            }
-        }
-    }
-    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

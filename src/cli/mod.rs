@@ -1,7 +1,10 @@
 //! Subcommands of the `customers` binary that have more than wiring to them, one module
 //! each, so that `main.rs` stays the list of commands.
 
+pub mod audit;
 pub mod contactability;
+pub mod events;
+pub mod export;
 pub mod suppression;
 
 use anyhow::Context as _;
@@ -29,4 +32,9 @@ pub fn failed(error: customers::domain::Error, option: impl Fn(&str) -> Option<&
         Some(field) => anyhow::anyhow!("{}: {error}", option(field).unwrap_or(field)),
         None => anyhow::anyhow!("{error}"),
     }
+}
+
+/// Who acts from the command line, as the audit log names it.
+pub fn actor() -> customers::domain::audit::Actor {
+    customers::domain::audit::Actor::system("cli")
 }
