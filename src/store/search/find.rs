@@ -184,16 +184,10 @@ fn stream(
 /// The word tier: profiles holding a whole word typed and every other word's prefix, and
 /// none of the identified tier's tokens; one stream per word, merged without repeats.
 fn worded(keyed: &Keyed, q: &CustomerQuery, after: Option<&str>, limit: u64) -> Option<SelectStatement> {
-    let mut streams = keyed.words.iter().enumerate().map(|(i, (word, others))| {
-        let one = stream(&format!("w{i}"), (*word, TokenKind::Word), others, keyed.alone.clone(), q, after, limit);
-        let mut wrapped = Query::select();
-        wrapped.column(Asterisk).from_subquery(one, Alias::new(format!("s{i}")));
-        wrapped
+    let streams = keyed.words.iter().enumerate().map(|(i, (word, others))| {
+        stream(&format!("w{i}"), (*word, TokenKind::Word), others, keyed.alone.clone(), q, after, limit)
     });
-    let mut union = streams.next()?;
-    for s in streams {
-        union.union(UnionType::Distinct, s);
-    }
+    let union = union_of(streams, UnionType::Distinct, "s")?;
     let mut tier = Query::select();
     tier.column((Alias::new("ws"), Alias::new("customer_id")))
         .expr_as(Expr::val(WORD_RANK), Alias::new("rank"))
@@ -214,6 +208,21 @@ fn prefixed(keyed: &Keyed, q: &CustomerQuery, after: Option<&str>, limit: u64) -
         .expr_as(Expr::val(PREFIX_RANK), Alias::new("rank"))
         .from_subquery(one, Alias::new("ps"));
     Some(tier)
+}
+
+/// The union of `parts`, each wrapped as a sub-query (`{alias}0`, `{alias}1`…) so that its
+/// own order and limit hold on both databases; `None` when there is none.
+fn union_of(parts: impl IntoIterator<Item = SelectStatement>, kind: UnionType, alias: &str) -> Option<SelectStatement> {
+    let mut wrapped = parts.into_iter().enumerate().map(|(i, part)| {
+        let mut one = Query::select();
+        one.column(Asterisk).from_subquery(part, Alias::new(format!("{alias}{i}")));
+        one
+    });
+    let mut union = wrapped.next()?;
+    for one in wrapped {
+        union.union(kind, one);
+    }
+    Some(union)
 }
 
 /// The tiers a page after `after` reads, each ordered and limited to `limit` rows.
@@ -256,15 +265,7 @@ pub async fn find(
     limit: u64,
 ) -> StoreResult<Vec<SearchHit>> {
     let keyed = Keyed::new(codec, plan);
-    let mut tiers = tiers(&keyed, q, after, limit).into_iter().enumerate().map(|(i, tier)| {
-        let mut wrapped = Query::select();
-        wrapped.column(Asterisk).from_subquery(tier, Alias::new(format!("t{i}")));
-        wrapped
-    });
-    let Some(mut union) = tiers.next() else { return Ok(Vec::new()) };
-    for tier in tiers {
-        union.union(UnionType::All, tier);
-    }
+    let Some(union) = union_of(tiers(&keyed, q, after, limit), UnionType::All, "t") else { return Ok(Vec::new()) };
     let mut page = Query::select();
     page.column(Asterisk)
         .from_subquery(union, Alias::new("u"))
