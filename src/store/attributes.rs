@@ -117,21 +117,19 @@ pub async fn by_customers(
     codec: &PiiCodec,
     customer_ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Vec<Attribute>>> {
-    let rows: Vec<(attr::Model, Option<def::Model>)> = attr::Entity::find()
+    let select = attr::Entity::find()
         .filter(attr::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
         .select_also(def::Entity)
         .join(
             JoinType::InnerJoin,
             attr::Entity::belongs_to(def::Entity).from(attr::Column::Key).to(def::Column::Key).into(),
         )
-        .order_by_asc(attr::Column::Key)
-        .all(db)
-        .await
-        .context("load the attributes of customers")?;
+        .order_by_asc(attr::Column::Key);
+    let rows = super::positional::select_two(db, select).await.context("load the attributes of customers")?;
     codec.prefetch(rows.iter().map(|(m, _)| m.value.as_str())).await.context("load data keys")?;
     let mut out: HashMap<CustomerId, Vec<Attribute>> = HashMap::new();
     for (m, d) in rows {
-        let pii = d.is_some_and(|d| d.pii);
+        let pii = d.pii;
         let value = if pii {
             AttributeValue::Pii(Pii::new(plain_text(codec, &m).await?))
         } else {

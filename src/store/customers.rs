@@ -55,11 +55,8 @@ pub async fn get_many(
     codec: &PiiCodec,
     ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Customer>> {
-    let rows = customer::Entity::find()
-        .filter(customer::Column::Id.is_in(keys(ids)))
-        .all(db)
-        .await
-        .context("load customers")?;
+    let select = customer::Entity::find().filter(customer::Column::Id.is_in(keys(ids)));
+    let rows = super::positional::select(db, select).await.context("load customers")?;
     decode_all(codec, rows).await.map(|all| all.into_iter().map(|r| (r.id.clone(), r)).collect())
 }
 

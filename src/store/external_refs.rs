@@ -33,11 +33,9 @@ pub async fn by_customers(
     codec: &PiiCodec,
     customer_ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Vec<ExternalRef>>> {
-    let rows = external_ref::Entity::find()
-        .filter(external_ref::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
-        .all(db)
-        .await
-        .context("load the external refs of customers")?;
+    let select = external_ref::Entity::find()
+        .filter(external_ref::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())));
+    let rows = super::positional::select(db, select).await.context("load the external refs of customers")?;
     codec.prefetch(rows.iter().map(|m| m.external_id.as_str())).await.context("load data keys")?;
     let mut out: HashMap<CustomerId, Vec<ExternalRef>> = HashMap::new();
     for m in rows {

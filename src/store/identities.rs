@@ -41,14 +41,12 @@ pub async fn by_customers(
     codec: &PiiCodec,
     customer_ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Vec<Identity>>> {
-    let rows = identity::Entity::find()
+    let select = identity::Entity::find()
         .filter(identity::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
         .order_by_desc(identity::Column::IsPrimary)
         .order_by_asc(identity::Column::CreatedAt)
-        .order_by_asc(identity::Column::Id)
-        .all(db)
-        .await
-        .context("load the identities of customers")?;
+        .order_by_asc(identity::Column::Id);
+    let rows = super::positional::select(db, select).await.context("load the identities of customers")?;
     codec.prefetch(rows.iter().map(|m| m.value.as_str())).await.context("load data keys")?;
     let mut out: HashMap<CustomerId, Vec<Identity>> = HashMap::new();
     for m in rows {

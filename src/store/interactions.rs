@@ -12,9 +12,10 @@ use crate::domain::id::{CustomerId, InteractionId};
 use crate::domain::interaction::{HistoryPage, Interaction, InteractionSpec, Period};
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, WindowStatement};
+use sea_orm::sea_query::{Alias, Expr, Order, Query, WindowStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, Iterable as _, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -89,9 +90,10 @@ pub async fn latest_for_customers(
     page: &HistoryPage,
 ) -> StoreResult<HashMap<CustomerId, Vec<Interaction>>> {
     use interaction::Column as C;
+    // The entity's columns in order (read by position), then the row number.
     let mut inner = Query::select();
     inner
-        .column(Asterisk)
+        .columns(C::iter())
         .expr_window_as(
             Expr::cust("ROW_NUMBER()"),
             WindowStatement::partition_by(C::CustomerId)
@@ -129,14 +131,14 @@ pub async fn latest_for_customers(
         );
     }
     let outer = Query::select()
-        .column(Asterisk)
+        .columns(C::iter())
         .from_subquery(inner.to_owned(), Alias::new("ranked"))
         .and_where(Expr::col(Alias::new("rn")).lte(page.limit as i64))
         .order_by(Alias::new("customer_id"), Order::Asc)
         .order_by(Alias::new("rn"), Order::Asc)
         .to_owned();
     let stmt = db.get_database_backend().build(&outer);
-    let rows = interaction::Entity::find().from_raw_sql(stmt).all(db).await.context("load a page of history")?;
+    let rows: Vec<interaction::Model> = super::positional::all(db, stmt).await.context("load a page of history")?;
     let mut out: HashMap<CustomerId, Vec<Interaction>> = HashMap::new();
     for r in decode_all(codec, rows).await? {
         out.entry(r.customer_id.clone()).or_default().push(r);

@@ -46,24 +46,25 @@ fn assignment_join() -> RelationDef {
     customer_label::Entity::belongs_to(label::Entity).from(customer_label::Column::LabelId).to(label::Column::Id).into()
 }
 
+/// The customers' assignments with their labels, by label name.
+fn with_labels(customer_ids: &[CustomerId]) -> sea_orm::SelectTwo<customer_label::Entity, label::Entity> {
+    customer_label::Entity::find()
+        .filter(customer_label::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
+        .select_also(label::Entity)
+        .join(JoinType::InnerJoin, assignment_join())
+        .order_by_asc(label::Column::NameKey)
+}
+
 /// Labels of each customer, by name, in one statement (a join through the assignments).
 pub async fn by_customers(
     db: &impl ConnectionTrait,
     customer_ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Vec<Label>>> {
-    let rows: Vec<(customer_label::Model, Option<label::Model>)> = customer_label::Entity::find()
-        .filter(customer_label::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
-        .select_also(label::Entity)
-        .join(JoinType::InnerJoin, assignment_join())
-        .order_by_asc(label::Column::NameKey)
-        .all(db)
-        .await
-        .context("load the labels of customers")?;
+    let rows =
+        super::positional::select_two(db, with_labels(customer_ids)).await.context("load the labels of customers")?;
     let mut out: HashMap<CustomerId, Vec<Label>> = HashMap::new();
     for (assignment, label) in rows {
-        if let Some(label) = label {
-            out.entry(CustomerId::from_stored(assignment.customer_id)).or_default().push(decode(label)?);
-        }
+        out.entry(CustomerId::from_stored(assignment.customer_id)).or_default().push(decode(label)?);
     }
     Ok(out)
 }
@@ -73,17 +74,11 @@ pub async fn assignments_by_customers(
     db: &impl ConnectionTrait,
     customer_ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Vec<(Assignment, Label)>>> {
-    let rows: Vec<(customer_label::Model, Option<label::Model>)> = customer_label::Entity::find()
-        .filter(customer_label::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
-        .select_also(label::Entity)
-        .join(JoinType::InnerJoin, assignment_join())
-        .order_by_asc(label::Column::NameKey)
-        .all(db)
+    let rows = super::positional::select_two(db, with_labels(customer_ids))
         .await
         .context("load the label assignments of customers")?;
     let mut out: HashMap<CustomerId, Vec<(Assignment, Label)>> = HashMap::new();
     for (a, label) in rows {
-        let Some(label) = label else { continue };
         let source = LabelSource::parse(&a.source).ok_or_else(|| anyhow!("unknown assignment source in row"));
         let assignment = Assignment {
             source: source.context("decode an assignment")?,

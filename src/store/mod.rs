@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod merges;
 pub mod outbound;
+pub(crate) mod positional;
 pub mod preferences;
 pub mod reseal;
 pub mod rows;

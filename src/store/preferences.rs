@@ -67,11 +67,9 @@ pub async fn by_customers(
     codec: &PiiCodec,
     customer_ids: &[CustomerId],
 ) -> StoreResult<HashMap<CustomerId, Preferences>> {
-    let rows = preference::Entity::find()
-        .filter(preference::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())))
-        .all(db)
-        .await
-        .context("load the preferences of customers")?;
+    let select = preference::Entity::find()
+        .filter(preference::Column::CustomerId.is_in(customer_ids.iter().map(|id| id.as_str().to_owned())));
+    let rows = super::positional::select(db, select).await.context("load the preferences of customers")?;
     codec.prefetch(rows.iter().map(|m| m.consents.as_str())).await.context("load data keys")?;
     let mut out = HashMap::with_capacity(rows.len());
     for m in rows {
