@@ -1,54 +1,36 @@
-//! One extension for what a request may see and what is recorded about it, in this order:
-//! the PII decision ([`super::pii`]), the anomaly block and observations
-//! ([`super::anomaly`]), and the audit of the PII shown ([`super::access_log`]). They are
-//! one extension, not three, because async-graphql calls every extension's `resolve` hook
-//! for every field of a response (~1% of a page of 360° views each); these need only the
-//! request-level hooks.
+//! What a request may see and what is recorded about it, in this order: the PII decision
+//! ([`super::pii`]), the anomaly block and observations ([`super::anomaly`]), and the audit
+//! of the PII shown ([`super::access_log`]). Run by [`super::hooks`], inside the error codes
+//! (so that a withheld response's error is coded too).
 
 use super::access_log::{self, AccessLog};
 use super::context::Caller;
 use crate::service::Services;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextSubscribe,
-};
-use async_graphql::{Request, Response, ServerResult};
+use async_graphql::extensions::ExtensionContext;
+use async_graphql::{Request, Response};
 use futures_util::StreamExt as _;
 use futures_util::stream::BoxStream;
 use std::any::TypeId;
 use std::sync::{Arc, OnceLock};
 
-/// Install inside `ErrorCodes`, so that a withheld response's error is coded too.
-pub struct RequestAccess;
+/// Who acts in a subscription: the subject, and the operation name the request gave.
+type SubscriptionActor = Option<(String, Option<String>)>;
 
-impl ExtensionFactory for RequestAccess {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Access::default())
-    }
-}
-
-/// One request's extension. async-graphql runs `execute` around each update of a
+/// One request's part. async-graphql runs `execute` around each update of a
 /// subscription too (its subscription macro does; that is where the anomaly detector is
 /// given the update's reveals), but the update reaches the client through `subscribe`: the
 /// request's access log is kept here when it is prepared, so that whatever an update
 /// revealed is recorded before it is sent (or the update withheld) as a query's is.
-/// Who acts in a subscription: the subject, and the operation name the request gave.
-type SubscriptionActor = Option<(String, Option<String>)>;
-
 #[derive(Default)]
-struct Access {
+pub(super) struct Access {
     /// The request's log, and who acts in which operation (for subscriptions only: a
     /// query's actor is set in `execute`, which knows the operation's name).
     log: Arc<OnceLock<(Arc<AccessLog>, SubscriptionActor)>>,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Access {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+impl Access {
+    /// The request's PII decision, anomaly state and access log, put in its data.
+    pub(super) fn prepare_request(&self, ctx: &ExtensionContext<'_>, request: Request) -> Request {
         let request = super::pii::prepare(ctx, request);
         let request = super::anomaly::prepare(request);
         let request = access_log::prepare(request);
@@ -59,18 +41,18 @@ impl Extension for Access {
             let actor = caller.and_then(|c| c.0.as_ref()).map(|p| (p.subject.clone(), request.operation_name.clone()));
             let _ = self.log.set((log.clone(), actor));
         }
-        next.run(ctx, request).await
+        request
     }
 
-    fn subscribe<'s>(
+    /// A subscription's updates, each recorded (or withheld) as a query's response is.
+    pub(super) fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
         stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
         let services = ctx.data_opt::<Services>().cloned();
         let log = self.log.clone();
-        next.run(ctx, stream)
+        stream
             .then(move |response| {
                 let (services, log) = (services.clone(), log.get().cloned());
                 async move {
@@ -89,15 +71,15 @@ impl Extension for Access {
             .boxed()
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
+    /// Before execution: the actor named, the anomaly block applied.
+    pub(super) async fn before_execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>) {
         super::access_log::begin(ctx, operation_name);
         super::anomaly::before(ctx).await;
-        let response = next.run(ctx, operation_name).await;
+    }
+
+    /// The executed response: observed, its PII recorded (or it is withheld), and why PII
+    /// was masked said in `extensions`.
+    pub(super) async fn executed(&self, ctx: &ExtensionContext<'_>, response: Response) -> Response {
         super::anomaly::after(ctx, &response);
         let mut response = super::access_log::flush(ctx, response).await;
         super::pii::report(ctx, &mut response);

@@ -12,17 +12,14 @@
 //! - a mutation sent with GET: `BAD_REQUEST` (the HTTP layer answers 405);
 //! - anything else uncoded: `INTERNAL`. Errors that have a code keep it.
 //!
-//! The same extension tells the HTTP layer how the request went ([`Outcome`]): a request
+//! The same steps (run by [`super::hooks`]) tell the HTTP layer how the request went ([`Outcome`]): a request
 //! that never reached execution has no `data` and is a 400 for `graphql-response+json`.
 //! And it puts response objects back in selection order ([`super::order`]), and checks the
 //! query limits when given them ([`super::limits`]).
 
 use super::limits::QueryLimits;
 use super::order;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextRequest,
-    NextValidation,
-};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Pos, Request, Response, ServerError, ServerResult, ValidationResult, Variables};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,28 +52,10 @@ impl Outcome {
     }
 }
 
-/// Install first (outermost) with `.extension(ErrorCodes::default())`, so it sees every
-/// other error; [`ErrorCodes::with_limits`] also checks the query limits.
+/// What one request's later hooks need from its earlier ones. [`super::hooks`] calls
+/// these around async-graphql's own steps, outermost (so it sees every other error).
 #[derive(Default)]
-pub struct ErrorCodes {
-    limits: Option<Arc<QueryLimits>>,
-}
-
-impl ErrorCodes {
-    pub fn with_limits(limits: QueryLimits) -> Self {
-        Self { limits: Some(Arc::new(limits)) }
-    }
-}
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Codes { limits: self.limits.clone(), ..Codes::default() })
-    }
-}
-
-/// What one request's later hooks need from its earlier ones.
-#[derive(Default)]
-struct Codes {
+pub(super) struct Codes {
     limits: Option<Arc<QueryLimits>>,
     operation_name: Mutex<Option<String>>,
     document: Mutex<Option<(ExecutableDocument, Variables)>>,
@@ -99,10 +78,14 @@ fn has_code(error: &ServerError) -> bool {
     error.extensions.as_ref().is_some_and(|e| e.get("code").is_some())
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Codes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
+impl Codes {
+    /// With the query limits to check (none in unit tests of other parts).
+    pub(super) fn new(limits: Option<Arc<QueryLimits>>) -> Self {
+        Self { limits, ..Self::default() }
+    }
+
+    /// The whole request's response: errors left uncoded by the steps below get one.
+    pub(super) fn request(&self, mut response: Response) -> Response {
         for error in response.errors.iter_mut().filter(|e| !has_code(e)) {
             // Left uncoded by the hooks below: how async-graphql picks the operation.
             let code = if error.message.starts_with("Unknown operation named")
@@ -117,30 +100,32 @@ impl Extension for Codes {
         response
     }
 
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+    /// Before the request is prepared: persisted queries are refused.
+    pub(super) fn prepare_request(&self, request: Request) -> ServerResult<Request> {
         if request.extensions.contains_key("persistedQuery") {
             return Err(coded(ServerError::new("PersistedQueryNotSupported", None), "PERSISTED_QUERY_NOT_SUPPORTED"));
         }
         *lock(&self.operation_name) = request.operation_name.clone();
-        next.run(ctx, request).await
+        Ok(request)
     }
 
-    async fn parse_query(
+    /// Before parsing: the limits on the text.
+    pub(super) fn before_parse(&self, query: &str) -> ServerResult<()> {
+        match &self.limits {
+            Some(limits) => limits.check_text(query),
+            None => Ok(()),
+        }
+    }
+
+    /// After parsing: the syntax error coded, the limits on the document, a mutation over
+    /// a transport for queries refused; the document kept for the later steps.
+    pub(super) fn parsed(
         &self,
         ctx: &ExtensionContext<'_>,
-        query: &str,
+        parsed: ServerResult<ExecutableDocument>,
         variables: &Variables,
-        next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        if let Some(limits) = &self.limits {
-            limits.check_text(query)?;
-        }
-        let doc = next.run(ctx, query, variables).await.map_err(parse_failure)?;
+        let doc = parsed.map_err(parse_failure)?;
         if let Some(limits) = &self.limits {
             limits.check_document(&doc, variables)?;
         }
@@ -158,12 +143,12 @@ impl Extension for Codes {
         Ok(doc)
     }
 
-    async fn validation(
+    /// After validation: the errors coded, and required variables without a value refused.
+    pub(super) fn validated(
         &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
+        result: Result<ValidationResult, Vec<ServerError>>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await.map_err(|errors| {
+        let result = result.map_err(|errors| {
             let errors: Vec<_> = match &self.limits {
                 Some(limits) => errors.into_iter().map(|e| limits.validation_error(e)).collect(),
                 None => errors,
@@ -190,16 +175,15 @@ impl Extension for Codes {
         if missing.is_empty() { Ok(result) } else { Err(missing) }
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
+    /// Execution starts: the HTTP layer's [`Outcome`] learns it.
+    pub(super) fn before_execute(&self, ctx: &ExtensionContext<'_>) {
         if let Some(outcome) = ctx.data_opt::<Arc<Outcome>>() {
             outcome.executed.store(true, Ordering::Relaxed);
         }
-        let mut response = next.run(ctx, operation_name).await;
+    }
+
+    /// The executed response: its errors coded, its objects in selection order.
+    pub(super) fn executed(&self, ctx: &ExtensionContext<'_>, mut response: Response) -> Response {
         let document = lock(&self.document).take();
         let errors = std::mem::take(&mut response.errors);
         response.errors = errors

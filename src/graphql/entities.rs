@@ -1,6 +1,6 @@
-//! Federation `_entities`: the router sends every representation in one request. This
-//! extension loads them per type, one call each, after the document is parsed and
-//! validated and before execution, so that the entity resolvers (which run concurrently and
+//! Federation `_entities`: the router sends every representation in one request. These
+//! steps (run by [`super::hooks`]) load them per type, one call each, after the document
+//! is parsed and validated and before execution, so that the entity resolvers (which run concurrently and
 //! would otherwise batch only within the loader's time window) all hit the cache: one
 //! statement per entity type, however busy the machine.
 
@@ -9,65 +9,37 @@ use super::loaders::{CustomerById, IdentityById, InteractionById, LabelById, Loa
 use super::prefetch::prime;
 use crate::domain::Scope;
 use crate::domain::id::{CustomerId, IdentityId, InteractionId, LabelId};
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
-};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
-use async_graphql::{Name, Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::{Name, Value, Variables};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-/// Install with `.extension(EntitiesPrefetch)`.
-pub struct EntitiesPrefetch;
-
-impl ExtensionFactory for EntitiesPrefetch {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Prefetch::default())
-    }
-}
+use std::sync::Mutex;
 
 /// The representations of a request's `_entities` fields, once its document is parsed;
 /// used only if the document also validates.
 #[derive(Default)]
-struct Prefetch {
+pub(super) struct Prefetch {
     representations: Mutex<Vec<Value>>,
     valid: Mutex<bool>,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Prefetch {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
+impl Prefetch {
+    /// After parsing: the representations, kept until validation says whether to load them.
+    pub(super) fn parsed(&self, doc: &ExecutableDocument, variables: &Variables) {
         if let Ok(mut found) = self.representations.lock() {
-            *found = representations(&doc, variables);
+            *found = representations(doc, variables);
         }
-        Ok(doc)
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await;
-        if let Ok(mut valid) = self.valid.lock() {
-            *valid = result.is_ok();
+    /// After validation: whether the document is valid.
+    pub(super) fn validated(&self, valid: bool) {
+        if let Ok(mut v) = self.valid.lock() {
+            *v = valid;
         }
-        result
     }
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
+    /// Before execution: a valid document's representations loaded, for a reader.
+    pub(super) async fn before_execute(&self, ctx: &ExtensionContext<'_>) {
         let found = self.representations.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
         let valid = self.valid.lock().is_ok_and(|v| *v);
         let may_read = ctx.data_opt::<Caller>().and_then(|c| c.0.as_ref()).is_some_and(|p| p.has(Scope::CustomersRead));
@@ -78,7 +50,6 @@ impl Extension for Prefetch {
         {
             load(loaders, &found).await;
         }
-        next.run(ctx, operation_name).await
     }
 }
 

@@ -4,7 +4,7 @@
 //! (counted on the parsed document), and depth and list-aware complexity (async-graphql's
 //! validation, whose errors are given the same code here).
 //!
-//! These are checks, not an extension of their own: [`super::codes::ErrorCodes`] runs them
+//! These are checks, not an extension of their own: [`super::codes`] runs them
 //! from its hooks. async-graphql calls every extension's `resolve` hook for every field
 //! resolved (a boxed future each, even for the default hook), so a request-level concern
 //! costs least inside an extension that is there anyway.

@@ -9,6 +9,7 @@ pub mod directives;
 mod entities;
 pub mod error;
 pub mod free_text;
+mod hooks;
 pub mod inputs;
 pub mod limits;
 pub mod loaders;
@@ -45,12 +46,8 @@ pub fn build_schema_with(services: Option<Services>, limits: &Limits, access: &A
     let sdl = federation_sdl(&base_builder(None, limits).finish(), sdl_options);
     base_builder(services, limits)
         .data(access.clone())
-        // Each extension costs every resolved field a call of its `resolve` hook: the limits
-        // are checked by the error-code extension, and the access hooks are one extension.
-        .extension(codes::ErrorCodes::with_limits(limits::QueryLimits(limits.clone())))
-        .extension(access::RequestAccess)
-        .extension(sdl::ServiceSdl::new(sdl))
-        .extension(entities::EntitiesPrefetch)
+        // One extension: each costs every resolved field a call of its `resolve` hook.
+        .extension(hooks::Hooks::new(Some(limits::QueryLimits(limits.clone())), Some(sdl)))
         .finish()
 }
 

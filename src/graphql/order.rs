@@ -304,7 +304,7 @@ mod tests {
 
     async fn run(query: &str) -> String {
         let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
-            .extension(super::super::codes::ErrorCodes::default())
+            .extension(super::super::hooks::Hooks::default())
             .finish();
         let resp = schema.execute(query).await;
         assert!(resp.errors.is_empty(), "{:?}", resp.errors);

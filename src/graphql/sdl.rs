@@ -4,9 +4,7 @@
 //! not, and has no `@authenticated`; we print `@authenticated` as a type directive, then
 //! rewrite the `@link` to import exactly the directives the schema uses.
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
-use async_graphql::{SDLExportOptions, ServerResult, Value};
-use std::sync::Arc;
+use async_graphql::SDLExportOptions;
 
 const FEDERATION_URL: &str = "https://specs.apollo.dev/federation/v2.5";
 const FEDERATION_DIRECTIVES: [&str; 12] = [
@@ -156,39 +154,6 @@ fn strip_directive(sdl: &str, name: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// Serves the finalized SDL from `_service { sdl }`, so the router sees exactly what
-/// `print-schema` prints and `schema.graphql` holds.
-pub struct ServiceSdl(Arc<String>);
-
-impl ServiceSdl {
-    pub fn new(sdl: String) -> Self {
-        Self(Arc::new(sdl))
-    }
-}
-
-impl ExtensionFactory for ServiceSdl {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ServiceSdlExtension(self.0.clone()))
-    }
-}
-
-struct ServiceSdlExtension(Arc<String>);
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ServiceSdlExtension {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.parent_type == "_Service" && info.name == "sdl" {
-            return Ok(Some(Value::String(self.0.as_str().to_owned())));
-        }
-        next.run(ctx, info).await
-    }
 }
 
 #[cfg(test)]
