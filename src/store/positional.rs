@@ -28,7 +28,12 @@ where
         + sqlx::Type<sqlx::Sqlite>,
 {
     let decoded = if let Some(row) = row.try_as_pg_row() {
-        row.try_get::<Option<T>, _>(index)
+        // Unchecked: the column's type is not compared with the Rust type's (a type-info
+        // lookup and comparison per cell). The columns are this schema's own, listed in
+        // order and tested on both databases. What a mismatch would do for these types:
+        // integers decode by the value's length (in range, or an error), text must be
+        // UTF-8, a timestamp is 8 bytes of microseconds in either PostgreSQL type.
+        row.try_get_unchecked::<Option<T>, _>(index)
     } else if let Some(row) = row.try_as_sqlite_row() {
         row.try_get::<Option<T>, _>(index)
     } else {
