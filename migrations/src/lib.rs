@@ -20,6 +20,7 @@ mod m20261210_000001_search;
 mod m20261215_000001_import_checkpoints;
 mod m20261220_000001_outbound;
 mod m20261225_000001_search_tokens_by_customer;
+mod m20261230_000001_interactions_newest_first;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000001_import_checkpoints::Migration),
             Box::new(m20261220_000001_outbound::Migration),
             Box::new(m20261225_000001_search_tokens_by_customer::Migration),
+            Box::new(m20261230_000001_interactions_newest_first::Migration),
         ]
     }
 }
