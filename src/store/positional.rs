@@ -58,7 +58,7 @@ macro_rules! cells {
     )+};
 }
 
-cells!(String, bool, i32, i64, chrono::DateTime<chrono::Utc>);
+cells!(String, bool, i32, chrono::DateTime<chrono::Utc>);
 
 /// A model read by position: its fields in the entity's column order.
 pub trait Positional: Sized {
