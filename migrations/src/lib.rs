@@ -21,6 +21,7 @@ mod m20261215_000001_import_checkpoints;
 mod m20261220_000001_outbound;
 mod m20261225_000001_search_tokens_by_customer;
 mod m20261230_000001_interactions_newest_first;
+mod m20261231_000001_audit_listed_index;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000001_outbound::Migration),
             Box::new(m20261225_000001_search_tokens_by_customer::Migration),
             Box::new(m20261230_000001_interactions_newest_first::Migration),
+            Box::new(m20261231_000001_audit_listed_index::Migration),
         ]
     }
 }

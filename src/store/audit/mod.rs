@@ -13,10 +13,10 @@ use super::{PiiCodec, Store, StoreResult};
 use crate::domain::audit::{Actor, AuditEntry, AuditFilter, Change, entry_customers};
 use crate::domain::id::{CustomerId, new_id};
 use chrono::{DateTime, SubsecRound as _, Utc};
-use sea_orm::sea_query::{Condition, PostgresQueryBuilder, Query, Value};
+use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityName as _, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
 };
 
 /// Rows per INSERT: far below PostgreSQL's 65,535 bind parameters.
@@ -41,21 +41,24 @@ pub async fn record(
 
 /// Record one response's `pii.read` entry, indexed under each of `subjects` (the profiles
 /// of an entry about several; see `PiiCodec`-free `PiiReads::into_entry`), committed on its
-/// own: the entry and its index rows land together or not at all.
+/// own: the entry and its index land together or not at all.
 ///
-/// On PostgreSQL that is **one statement** (`WITH entry AS (INSERT INTO audit_log …
-/// RETURNING …) INSERT INTO audit_subjects SELECT … FROM json_array_elements_text($n)`, one
-/// round trip, committed by itself, the profiles' ids as one JSON parameter), because this
-/// runs after every response that showed PII and each round trip of a transaction (BEGIN,
-/// two INSERTs, COMMIT) is waited for by the response. (The index rows were a `VALUES` list
-/// of three parameters each until 2026-11-30: for a page of 50, 0.25 ms more of the
-/// server's time and 150 values bound.) SQLite has no data-modifying CTE; there the two
-/// INSERTs share a transaction (local calls, no round trips), one more statement per
-/// thousand profiles.
+/// On PostgreSQL that is the entry alone, **one INSERT**: the profiles it lists (its
+/// details' `customerIds`) are indexed from the entry itself (`ix_audit_listed`, a GIN
+/// index over that list; migration m20261231). Until then each profile was an
+/// `audit_subjects` row written with it: for a page of 50, 50 rows and their key, about
+/// 1 ms of the server's CPU, most of what the audit cost the page. SQLite has no GIN: there
+/// the entry and its `audit_subjects` rows share a transaction (local calls, no round trips),
+/// one more statement per thousand profiles.
 pub async fn record_read(store: &Store, actor: &Actor, entry: Change, subjects: &[CustomerId]) -> StoreResult<()> {
     let at = now();
     let entry_id = new_id();
     let row = new_row(&store.codec, actor, at, entry_id.clone(), entry);
+    let insert_entry = audit::Entity::insert(row).into_query();
+    if store.backend() == DbBackend::Postgres {
+        store.db.execute(&insert_entry).await.context("record an audit entry")?;
+        return Ok(());
+    }
     let index = |chunk: &[CustomerId]| {
         let rows = chunk.iter().map(|id| audit::subject::ActiveModel {
             customer_id: Set(id.as_str().to_owned()),
@@ -64,34 +67,19 @@ pub async fn record_read(store: &Store, actor: &Actor, entry: Change, subjects: 
         });
         audit::subject::Entity::insert_many(rows).into_query()
     };
-    let insert_entry = audit::Entity::insert(row).into_query();
-    if store.backend() == DbBackend::Postgres {
-        // The profiles travel as one JSON parameter, spread by the server: one statement
-        // text for any number of them (prepared once), nothing bound id by id, and the
-        // entry's id and time taken from the entry's own insert.
-        let (entry_sql, mut values) = insert_entry.build(PostgresQueryBuilder);
-        let ids = serde_json::Value::from(subjects.iter().map(CustomerId::as_str).collect::<Vec<_>>()).to_string();
-        values.0.push(Value::from(ids));
-        let sql = format!(
-            "WITH entry AS ({entry_sql} RETURNING \"id\", \"at\") INSERT INTO \"{subjects_table}\" \
-             (\"customer_id\", \"at\", \"entry_id\") SELECT s.value, entry.\"at\", entry.\"id\" \
-             FROM entry, json_array_elements_text(${n}::json) AS s",
-            subjects_table = audit::subject::Entity.table_name(),
-            n = values.0.len(),
-        );
-        store
-            .db
-            .execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values))
-            .await
-            .context("record an audit entry and its index")?;
-        return Ok(());
-    }
     let tx = store.begin_write().await?;
     for chunk in subjects.chunks(ROWS_PER_INSERT) {
         tx.execute(&index(chunk)).await.context("index an audit entry")?;
     }
     tx.execute(&insert_entry).await.context("record an audit entry")?;
     super::commit(tx).await
+}
+
+/// On PostgreSQL, entries whose details list profile `id` (`customerIds`), through
+/// `ix_audit_listed`: the expression must stay the index's, word for word.
+pub(crate) fn listing(id: &str) -> sea_orm::sea_query::SimpleExpr {
+    let list = serde_json::Value::from(vec![id]).to_string();
+    sea_orm::sea_query::Expr::cust_with_values("((\"details\"::jsonb) -> 'customerIds') @> $1::jsonb", [list])
 }
 
 /// Now, to the microsecond: what both databases keep, so the MAC checks out after a round trip.
@@ -147,15 +135,18 @@ pub async fn page(
 ) -> StoreResult<Vec<AuditEntry>> {
     let mut cond = Condition::all();
     if let Some(id) = &filter.customer_id {
-        // Entries naming the profile, and entries about several profiles indexed under it.
-        let indexed = Query::select()
-            .column(audit::subject::Column::EntryId)
-            .from(audit::subject::Entity)
-            .and_where(audit::subject::Column::CustomerId.eq(id.as_str()))
-            .to_owned();
-        cond = cond.add(
-            Condition::any().add(audit::Column::CustomerId.eq(id.as_str())).add(audit::Column::Id.in_subquery(indexed)),
-        );
+        // Entries naming the profile, and entries about several profiles listing it.
+        let listed = if db.get_database_backend() == DbBackend::Postgres {
+            listing(id.as_str())
+        } else {
+            let indexed = Query::select()
+                .column(audit::subject::Column::EntryId)
+                .from(audit::subject::Entity)
+                .and_where(audit::subject::Column::CustomerId.eq(id.as_str()))
+                .to_owned();
+            audit::Column::Id.in_subquery(indexed)
+        };
+        cond = cond.add(Condition::any().add(audit::Column::CustomerId.eq(id.as_str())).add(listed));
     }
     if let Some(principal) = &filter.principal {
         cond = cond.add(audit::Column::Actor.eq(principal.as_str()));

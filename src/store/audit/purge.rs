@@ -51,15 +51,21 @@ pub async fn purgeable(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Stor
     let recent = min_seq(db, sea_orm::Condition::all().add(audit::Column::At.gte(cutoff))).await?;
     let held = || Query::select().column(legal_hold::Column::CustomerId).from(legal_hold::Entity).to_owned();
     // About a held profile: naming it, or listing it (an entry about several profiles, found
-    // through the per-profile index).
-    let listing_held = Query::select()
-        .column(audit::subject::Column::EntryId)
-        .from(audit::subject::Entity)
-        .and_where(audit::subject::Column::CustomerId.in_subquery(held()))
-        .to_owned();
-    let about_held = sea_orm::Condition::any()
-        .add(audit::Column::CustomerId.in_subquery(held()))
-        .add(audit::Column::Id.in_subquery(listing_held));
+    // through the per-profile index; on PostgreSQL, its details' list itself).
+    let listing_held = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        sea_orm::sea_query::Expr::cust(format!(
+            "jsonb_exists_any((\"details\"::jsonb) -> 'customerIds', ARRAY(SELECT \"customer_id\" FROM \"{}\"))",
+            sea_orm::EntityName::table_name(&legal_hold::Entity)
+        ))
+    } else {
+        let indexed = Query::select()
+            .column(audit::subject::Column::EntryId)
+            .from(audit::subject::Entity)
+            .and_where(audit::subject::Column::CustomerId.in_subquery(held()))
+            .to_owned();
+        audit::Column::Id.in_subquery(indexed)
+    };
+    let about_held = sea_orm::Condition::any().add(audit::Column::CustomerId.in_subquery(held())).add(listing_held);
     let protected = min_seq(db, about_held).await?;
     let through = [Some(head_seq), recent.map(|s| s - 1), protected.map(|s| s - 1)].into_iter().flatten().min();
     let Some(through) = through.filter(|t| *t > from) else { return Ok(None) };

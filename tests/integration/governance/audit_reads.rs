@@ -62,8 +62,8 @@ async fn a_page_of_profiles_is_one_entry_found_under_each_profile(app: &TestApp)
     let token = token_for("supervisor-1", "customers:read pii:read");
     let masked = token_for("supervisor-2", "customers:read");
     // The statements of the masked page are the baseline: the audited page adds the entry
-    // and its per-profile index: one statement on PostgreSQL (a data-modifying CTE,
-    // committed alone), two INSERTs in one transaction on SQLite.
+    // and its per-profile index: one INSERT on PostgreSQL (the profiles are indexed from the
+    // entry's own list), two INSERTs in one transaction on SQLite.
     let before = app.statements();
     app.post(Some(&masked), CUSTOMER_360, json!({ "first": 10 })).await;
     let unaudited = app.statements() - before;
