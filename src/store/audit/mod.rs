@@ -75,11 +75,14 @@ pub async fn record_read(store: &Store, actor: &Actor, entry: Change, subjects: 
     super::commit(tx).await
 }
 
-/// On PostgreSQL, entries whose details list profile `id` (`customerIds`), through
-/// `ix_audit_listed`: the expression must stay the index's, word for word.
+/// On PostgreSQL, the profiles an entry's details list (`customerIds`): the expression
+/// `ix_audit_listed` indexes (migration m20261231), which a query must repeat to use it.
+pub(crate) const LISTED: &str = "((\"details\"::jsonb) -> 'customerIds')";
+
+/// On PostgreSQL, entries whose details list profile `id`, through `ix_audit_listed`.
 pub(crate) fn listing(id: &str) -> sea_orm::sea_query::SimpleExpr {
     let list = serde_json::Value::from(vec![id]).to_string();
-    sea_orm::sea_query::Expr::cust_with_values("((\"details\"::jsonb) -> 'customerIds') @> $1::jsonb", [list])
+    sea_orm::sea_query::Expr::cust_with_values(format!("{LISTED} @> $1::jsonb"), [list])
 }
 
 /// Now, to the microsecond: what both databases keep, so the MAC checks out after a round trip.

@@ -54,7 +54,8 @@ pub async fn purgeable(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Stor
     // through the per-profile index; on PostgreSQL, its details' list itself).
     let listing_held = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         sea_orm::sea_query::Expr::cust(format!(
-            "jsonb_exists_any((\"details\"::jsonb) -> 'customerIds', ARRAY(SELECT \"customer_id\" FROM \"{}\"))",
+            "jsonb_exists_any({}, ARRAY(SELECT \"customer_id\" FROM \"{}\"))",
+            super::LISTED,
             sea_orm::EntityName::table_name(&legal_hold::Entity)
         ))
     } else {

@@ -68,21 +68,9 @@ async fn a_page_that_shows_no_pii_leaves_no_entry(app: &TestApp) {
 }
 
 async fn a_page_whose_record_fails_is_withheld_and_leaves_no_index(app: &TestApp) {
-    use sea_orm::ConnectionTrait as _;
     let (named, _) = named_and_unnamed(app, 3, 0).await;
-    let (install, remove) = if app.is_postgres() {
-        (
-            "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$;
-             CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fail_audit();",
-            "DROP TRIGGER fail_audit ON audit_log; DROP FUNCTION fail_audit();",
-        )
-    } else {
-        (
-            "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected'); END;",
-            "DROP TRIGGER fail_audit;",
-        )
-    };
-    app.store.db.execute_unprepared(install).await.unwrap();
+    use sea_orm::ConnectionTrait as _;
+    let remove = fail_audit_inserts(app).await;
     let body = app.post(Some(&token_for("pager", "customers:read pii:read")), NAMES, json!({})).await.1;
     app.store.db.execute_unprepared(remove).await.unwrap();
 

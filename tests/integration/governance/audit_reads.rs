@@ -161,21 +161,9 @@ async fn a_mutation_result_that_shows_pii_is_recorded(app: &TestApp) {
 /// PII is never shown unaudited: when the entry cannot be written, the response is
 /// withheld (answered `INTERNAL` with a reference) rather than sent without a record.
 async fn a_response_whose_record_cannot_be_written_is_withheld(app: &TestApp) {
-    use sea_orm::ConnectionTrait as _;
     let id = app.create_customer(json!({ "displayName": "Ayesha Khan" })).await;
-    let (install, remove) = if app.is_postgres() {
-        (
-            "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$;
-             CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fail_audit();",
-            "DROP TRIGGER fail_audit ON audit_log; DROP FUNCTION fail_audit();",
-        )
-    } else {
-        (
-            "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected'); END;",
-            "DROP TRIGGER fail_audit;",
-        )
-    };
-    app.store.db.execute_unprepared(install).await.unwrap();
+    use sea_orm::ConnectionTrait as _;
+    let remove = fail_audit_inserts(app).await;
 
     let body = app.attempt(PROFILE, json!({ "id": id })).await;
     let masked = app.as_scopes("customers:read", PROFILE, json!({ "id": id })).await;

@@ -15,6 +15,26 @@ fn services(app: &TestApp) -> Services {
     Services::new(app.store.clone(), Default::default())
 }
 
+/// Make every insert into `audit_log` fail (a trigger) until the returned statement is run
+/// (`app.store.db.execute_unprepared(remove)`): a record that cannot be written.
+async fn fail_audit_inserts(app: &TestApp) -> &'static str {
+    use sea_orm::ConnectionTrait as _;
+    let (install, remove) = if app.is_postgres() {
+        (
+            "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$;
+             CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fail_audit();",
+            "DROP TRIGGER fail_audit ON audit_log; DROP FUNCTION fail_audit();",
+        )
+    } else {
+        (
+            "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+            "DROP TRIGGER fail_audit;",
+        )
+    };
+    app.store.db.execute_unprepared(install).await.expect("install the failing trigger");
+    remove
+}
+
 /// Every entry (newest first) matching `filter`, as `auditLog` answers them.
 async fn entries(app: &TestApp, filter: Value) -> Vec<Value> {
     let mut variables = filter;

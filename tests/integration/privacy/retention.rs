@@ -12,6 +12,7 @@ on_both_databases!(
     inactive_anonymous_profiles_are_erased_but_not_active_recent_or_held_ones,
     old_audit_entries_are_purged_as_an_anchored_prefix_and_the_chain_still_verifies,
     a_legal_hold_stops_the_audit_purge_before_the_held_profiles_entries,
+    a_legal_hold_stops_the_audit_purge_at_an_entry_that_only_lists_the_held_profile,
     the_background_task_runs_the_policy_on_its_interval,
     delivered_events_leave_the_outbox_after_their_days_but_pending_and_dead_ones_stay,
 );
@@ -172,6 +173,38 @@ async fn a_legal_hold_stops_the_audit_purge_before_the_held_profiles_entries(app
     assert_eq!(kept, held_entries, "every entry about the held profile stays");
     let after_kept = column(app, &format!("SELECT id AS v FROM audit_log WHERE customer_id = '{after}'")).await;
     assert!(!after_kept.is_empty(), "and the chain after it");
+}
+
+/// An entry about several profiles (a page) is about each profile it lists, though it names
+/// none: the purge stops before it when one of them is held (through `audit_subjects` on
+/// SQLite, through the entry's own list on PostgreSQL).
+async fn a_legal_hold_stops_the_audit_purge_at_an_entry_that_only_lists_the_held_profile(app: &TestApp) {
+    app.create_customer(json!({ "displayName": "Shown" })).await;
+    let held = app.create_customer(json!({ "displayName": "Held" })).await;
+    let page = "query Page { customers(first: 10) { edges { node { id displayName } } } }";
+    let body = app.post(Some(&token_for("pager", "customers:read pii:read")), page, json!({})).await.1;
+    assert!(body.get("errors").is_none(), "{body:#}");
+    app.create_customer(json!({ "displayName": "Later" })).await;
+    hold(app, &held).await;
+    let total = sealed_entries(app).await;
+    sql(app, &format!("UPDATE audit_log SET at = '{LONG_AGO}' WHERE seq <= {total}")).await;
+    // Only the page's entry is left about the held profile: the entries naming it name
+    // nobody now (a purge reads positions and the anchor's MAC, not these).
+    sql(app, &format!("UPDATE audit_log SET customer_id = NULL WHERE customer_id = '{held}'")).await;
+    let listing = column(
+        app,
+        &format!("SELECT CAST(seq AS TEXT) AS v FROM audit_log WHERE customer_id IS NULL AND details LIKE '%{held}%'"),
+    )
+    .await;
+    assert_eq!(listing.len(), 1, "the page's entry: {listing:?}");
+    let listing: i64 = listing[0].parse().unwrap();
+    let policy = RetentionPolicy { audit_days: Some(1), ..Default::default() };
+
+    let report = run(app, policy, false).await;
+
+    assert_eq!(report.audit_purged_through, Some(listing - 1));
+    let kept = column(app, &format!("SELECT id AS v FROM audit_log WHERE seq = {listing}")).await;
+    assert_eq!(kept.len(), 1, "the entry listing the held profile stays");
 }
 
 async fn the_background_task_runs_the_policy_on_its_interval(app: &TestApp) {
