@@ -20,7 +20,8 @@
 //! then shows what the service sustains, e.g. with the database's group commit);
 //! `BENCH_ONLY` picks operations: `resolve`, `one`, `page`, `page-unaudited` (the same page,
 //! same token, with the audit of the PII shown switched off: against `page`, what the audit
-//! costs), `page-masked` (comma-separated);
+//! costs), `page-interleaved` (the two alternated call by call from one caller, which cancels
+//! a shared machine's drift: the audit's cost with one caller), `page-masked` (comma-separated);
 //! `BENCH_ROUNDS` (1) repeats the selected operations in turn, so that operations compared
 //! with each other (`page` and `page-masked`) see the same drift of a shared machine;
 //! `BENCH_ANOMALY=off` runs without the anomaly detector; `BENCH_SEALER=off` without the
@@ -126,6 +127,74 @@ impl Bench {
             pct(0.50),
             pct(0.95),
             pct(0.99)
+        );
+    }
+}
+
+impl Bench {
+    /// `page-interleaved`: the page audited and unaudited call by call, from one caller, so
+    /// both halves see the same drift of a shared machine (rounds of hundreds of calls
+    /// each drift by ±15% here). With one caller throughput is 1 / mean latency, so the
+    /// ratio of the means is what the audit costs the throughput.
+    ///
+    /// A background sealer would spend its time during either half. With `BENCH_SEALER=off`
+    /// the sealing is done here instead, in the foreground, once a second as the service's
+    /// sealer does, and its time is charged to the audited half: the figure then includes
+    /// the sealing at its full cost (more than it costs a caller when it runs on another core).
+    async fn interleaved(&self, page: &str) {
+        let vars = json!({ "first": 50 });
+        for _ in 0..20 {
+            self.call(page, vars.clone()).await; // warm up
+        }
+        let iterations = env_or("BENCH_ITERATIONS", 300).max(2);
+        let foreground_sealer = std::env::var("BENCH_SEALER").as_deref() == Ok("off");
+        self.services.seal_audit().await.unwrap();
+        let (mut audited, mut unaudited) = (Vec::new(), Vec::new());
+        let (mut sealing, mut sealed, mut last_seal) = (Duration::ZERO, 0, Instant::now());
+        for i in 0..iterations {
+            if foreground_sealer && last_seal.elapsed() >= Duration::from_secs(1) {
+                let started = Instant::now();
+                sealed += self.services.seal_audit().await.unwrap();
+                sealing += started.elapsed();
+                last_seal = Instant::now();
+            }
+            // Alternate which half goes first in each pair.
+            let audit = (i % 2 == 0) == ((i / 2) % 2 == 0);
+            self.services.set_read_audit_for_benchmarks(audit);
+            let started = Instant::now();
+            self.call(page, vars.clone()).await;
+            let took = started.elapsed();
+            if audit { audited.push(took) } else { unaudited.push(took) }
+        }
+        self.services.set_read_audit_for_benchmarks(true);
+        if foreground_sealer {
+            let started = Instant::now();
+            sealed += self.services.seal_audit().await.unwrap();
+            sealing += started.elapsed();
+            // Charged to the audited calls, spread evenly.
+            let share = sealing / audited.len() as u32;
+            audited.iter_mut().for_each(|took| *took += share);
+            println!(
+                "sealing: {sealed} entries in {sealing:.2?} ({:.2?} per entry), charged to the audited calls",
+                sealing / sealed.max(1) as u32
+            );
+        }
+        let summary = |times: &mut Vec<Duration>| {
+            times.sort();
+            let mean = times.iter().sum::<Duration>() / times.len() as u32;
+            (mean, times[times.len() / 2], times[(times.len() * 95 / 100).min(times.len() - 1)])
+        };
+        let (a, u) = (summary(&mut audited), summary(&mut unaudited));
+        for (name, (mean, p50, p95)) in [("audited", a), ("unaudited", u)] {
+            println!(
+                "customers(first: 50) 360°, interleaved, {name:<9}  1 clients {:>8.1}/s  mean {mean:>8.2?}  p50 {p50:>8.2?}  p95 {p95:>8.2?}",
+                1.0 / mean.as_secs_f64()
+            );
+        }
+        println!(
+            "audit cost, interleaved: throughput {:+.1}%  p50 {:+.1}%",
+            100.0 * (u.0.as_secs_f64() / a.0.as_secs_f64() - 1.0),
+            100.0 * (u.1.as_secs_f64() / a.1.as_secs_f64() - 1.0)
         );
     }
 }
@@ -239,5 +308,9 @@ async fn measure_selected(bench: &Bench, ids: &std::sync::Arc<Vec<String>>, cust
         let masked = Bench { token: masked.unwrap(), ..bench.clone() };
         let page = include_str!("../tests/operations/customer360.graphql");
         masked.measure("customers(first: 50) 360°, masked", page, |_| json!({ "first": 50 })).await;
+    }
+    if selected("page-interleaved") {
+        let page = include_str!("../tests/operations/customer360.graphql");
+        bench.interleaved(page).await;
     }
 }
