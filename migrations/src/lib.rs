@@ -22,6 +22,7 @@ mod m20261220_000001_outbound;
 mod m20261225_000001_search_tokens_by_customer;
 mod m20261230_000001_interactions_newest_first;
 mod m20261231_000001_audit_listed_index;
+mod m20270101_000001_audit_seals;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261225_000001_search_tokens_by_customer::Migration),
             Box::new(m20261230_000001_interactions_newest_first::Migration),
             Box::new(m20261231_000001_audit_listed_index::Migration),
+            Box::new(m20270101_000001_audit_seals::Migration),
         ]
     }
 }

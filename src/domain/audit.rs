@@ -184,6 +184,8 @@ pub enum Tamper {
     Edited,
     /// The chain skips positions: entries before this one were deleted.
     Missing { expected_seq: i64 },
+    /// The position is there but its entry is gone: deleted.
+    Deleted,
     /// The chained MAC does not follow from the previous entry: inserted, reordered or re-chained.
     Broken,
     /// An entry without a MAC, written after the chain began: inserted.
@@ -193,6 +195,8 @@ pub enum Tamper {
     /// A profile the entry lists is missing from the per-profile index (`audit_subjects`):
     /// deleted, so that the entry would not show in that profile's log.
     Unindexed,
+    /// Neither sealed nor waiting to be (taken off the sealer's queue, or inserted beside it).
+    Unqueued,
 }
 
 /// Where verification failed: the entry (its id and position) and how.
@@ -226,6 +230,8 @@ impl std::fmt::Display for Tamper {
             Tamper::Unsigned => f.write_str("no MAC (inserted)"),
             Tamper::Truncated { head_seq } => write!(f, "the newest entries are gone (the head names seq {head_seq})"),
             Tamper::Unindexed => f.write_str("a profile it lists is missing from the per-profile index (deleted)"),
+            Tamper::Deleted => f.write_str("the entry at this position is gone (deleted)"),
+            Tamper::Unqueued => f.write_str("neither sealed nor waiting to be (taken off the sealer's queue)"),
         }
     }
 }

@@ -23,7 +23,7 @@ const READ: &str = "displayName status version identities { channel provider val
     externalRefs { system externalId }";
 
 /// Every table a new profile writes to.
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "customers",
     "channel_identities",
     "customer_labels",
@@ -33,6 +33,7 @@ const TABLES: [&str; 10] = [
     "customer_search_tokens",
     "consent_records",
     "audit_log",
+    "audit_pending",
     "event_outbox",
 ];
 

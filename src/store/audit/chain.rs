@@ -1,27 +1,27 @@
 //! Tamper evidence. Each entry is written with a MAC of its content (keyed from the master
-//! key, so whoever can write the database cannot forge one). A sealer then gives unsealed
-//! entries the next positions (`seq`, gap-free) and a chained MAC over the previous one,
-//! and keeps the last in `audit_chain`. Verification recomputes both and names the first
-//! entry that does not check out: an edit breaks its MAC, a deletion leaves a gap (or a
-//! head past the end), an insertion has no valid MAC or breaks the chain.
+//! key, so whoever can write the database cannot forge one) and queued (`audit_pending`).
+//! A sealer then gives queued entries the next positions (`seq`, gap-free) and a chained
+//! MAC over the previous one, as rows of `audit_seals` (entries are never updated), takes
+//! them off the queue and keeps the last in `audit_chain`. Verification recomputes both and
+//! names the first entry that does not check out: an edit breaks its MAC, a deletion
+//! leaves a position without its entry or a gap (or a head past the end), an insertion has
+//! no valid MAC, breaks the chain or is neither sealed nor queued.
 //!
 //! Sealing runs apart from the requests that write entries, so recording access stays one
-//! INSERT on the hot path and requests never wait on one chain lock.
+//! statement on the hot path and requests never wait on one chain lock.
 
 use super::super::entity::audit::{self, chain as head};
 use super::super::error::DbContext;
 use super::super::{PiiCodec, StoreResult};
 use crate::domain::audit::{Tamper, TamperFinding, Verification, entry_customers};
-use sea_orm::sea_query::{CaseStatement, Expr};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{BTreeSet, HashSet};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Verification reads this many entries per statement.
 const VERIFY_PAGE: u64 = 1000;
-
-/// Sealing gives this many entries their place per UPDATE (three parameters each, well
-/// under either database's limit).
-const PLACES_PER_UPDATE: usize = 500;
 
 /// The MAC of an entry's content (everything but its place in the chain).
 pub fn entry_mac(codec: &PiiCodec, row: &audit::Model) -> String {
@@ -72,14 +72,26 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64) -> Sto
     if !state.adopted {
         adopt_unsigned(tx, codec).await?;
     }
-    let pending = audit::Entity::find()
-        .filter(audit::Column::Seq.is_null())
-        .order_by_asc(audit::Column::At)
-        .order_by_asc(audit::Column::Id)
+    // The queue's oldest entries (ids are time-ordered), in the order they were written.
+    let queued: Vec<String> = audit::pending::Entity::find()
+        .select_only()
+        .column(audit::pending::Column::EntryId)
+        .order_by_asc(audit::pending::Column::EntryId)
         .limit(batch)
+        .into_tuple()
         .all(tx)
         .await
-        .context("read unsealed audit entries")?;
+        .context("read the audit entries waiting to be sealed")?;
+    let mut pending = if queued.is_empty() {
+        Vec::new()
+    } else {
+        audit::Entity::find()
+            .filter(audit::Column::Id.is_in(queued.iter().map(String::as_str)))
+            .all(tx)
+            .await
+            .context("read unsealed audit entries")?
+    };
+    pending.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     let mut outcome = Sealed::default();
     let mut places = Vec::with_capacity(pending.len());
     for row in pending {
@@ -91,12 +103,18 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64) -> Sto
         let chained = chain_mac(codec, state.mac.as_deref(), seq, mac);
         state.seq = seq;
         state.mac = Some(chained.clone());
-        places.push((row.id, seq, chained));
-    }
-    for chunk in places.chunks(PLACES_PER_UPDATE) {
-        place(tx, chunk).await?;
+        places.push(audit::seal::ActiveModel { seq: Set(seq), entry_id: Set(row.id), chain_mac: Set(chained) });
     }
     outcome.sealed = places.len() as u64;
+    if !places.is_empty() {
+        let sealed: Vec<String> = places.iter().map(|p| p.entry_id.as_ref().clone()).collect();
+        super::super::rows::insert(tx, places, super::super::rows::Conflict::Fail, "seal audit entries").await?;
+        audit::pending::Entity::delete_many()
+            .filter(audit::pending::Column::EntryId.is_in(sealed))
+            .exec(tx)
+            .await
+            .context("take sealed audit entries off the queue")?;
+    }
     if outcome.sealed > 0 || !state.adopted {
         head::Entity::update_many()
             .col_expr(head::Column::Seq, Expr::value(state.seq))
@@ -108,25 +126,6 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64) -> Sto
             .context("advance the audit chain")?;
     }
     Ok(outcome)
-}
-
-/// Give each entry of `places` (id, position, chained MAC) its place in one statement:
-/// `UPDATE … SET seq = CASE id WHEN … END, chain_mac = CASE id WHEN … END WHERE id IN (…)`.
-/// A round of a thousand entries is two UPDATEs, not a thousand.
-async fn place(tx: &DatabaseTransaction, places: &[(String, i64, String)]) -> StoreResult<()> {
-    let (mut seq, mut mac) = (CaseStatement::new(), CaseStatement::new());
-    for (id, position, chained) in places {
-        seq = seq.case(audit::Column::Id.eq(id.as_str()), Expr::value(*position));
-        mac = mac.case(audit::Column::Id.eq(id.as_str()), Expr::value(chained.as_str()));
-    }
-    audit::Entity::update_many()
-        .col_expr(audit::Column::Seq, seq.into())
-        .col_expr(audit::Column::ChainMac, mac.into())
-        .filter(audit::Column::Id.is_in(places.iter().map(|(id, _, _)| id.as_str())))
-        .exec(tx)
-        .await
-        .context("seal audit entries")?;
-    Ok(())
 }
 
 /// The first seal after the upgrade signs the entries the first release wrote (they had
@@ -168,26 +167,40 @@ pub async fn verify(db: &impl ConnectionTrait, codec: &PiiCodec) -> StoreResult<
         expected = anchor.seq + 1;
     }
     loop {
-        let rows = audit::Entity::find()
-            .filter(audit::Column::Seq.gte(expected))
-            .order_by_asc(audit::Column::Seq)
+        let places = audit::seal::Entity::find()
+            .filter(audit::seal::Column::Seq.gte(expected))
+            .order_by_asc(audit::seal::Column::Seq)
             .limit(VERIFY_PAGE)
             .all(db)
             .await
-            .context("read sealed audit entries")?;
-        if rows.is_empty() {
+            .context("read the audit chain's positions")?;
+        if places.is_empty() {
             break;
         }
+        let mut entries: HashMap<String, audit::Model> = audit::Entity::find()
+            .filter(audit::Column::Id.is_in(places.iter().map(|p| p.entry_id.as_str())))
+            .all(db)
+            .await
+            .context("read sealed audit entries")?
+            .into_iter()
+            .map(|row| (row.id.clone(), row))
+            .collect();
+        let rows: Vec<audit::Model> = entries.values().cloned().collect();
         let unindexed = unindexed(db, &rows).await?;
-        for row in rows {
-            let seq = row.seq.unwrap_or_default();
-            let found = |tamper| Some(TamperFinding { id: Some(row.id.clone()), seq: Some(seq), tamper });
+        for place in places {
+            let seq = place.seq;
+            let found = |tamper| Some(TamperFinding { id: Some(place.entry_id.clone()), seq: Some(seq), tamper });
+            let Some(row) = entries.remove(&place.entry_id) else {
+                report.finding =
+                    found(if seq == expected { Tamper::Deleted } else { Tamper::Missing { expected_seq: expected } });
+                return Ok(report);
+            };
             let own = entry_mac(codec, &row);
             if row.entry_mac.as_deref() != Some(own.as_str()) {
                 report.finding = found(Tamper::Edited);
             } else if seq != expected {
                 report.finding = found(Tamper::Missing { expected_seq: expected });
-            } else if row.chain_mac.as_deref() != Some(chain_mac(codec, previous.as_deref(), seq, &own).as_str()) {
+            } else if place.chain_mac != chain_mac(codec, previous.as_deref(), seq, &own) {
                 report.finding = found(Tamper::Broken);
             } else if unindexed.contains(&row.id) {
                 report.finding = found(Tamper::Unindexed);
@@ -195,7 +208,7 @@ pub async fn verify(db: &impl ConnectionTrait, codec: &PiiCodec) -> StoreResult<
             if report.finding.is_some() {
                 return Ok(report);
             }
-            previous = row.chain_mac;
+            previous = Some(place.chain_mac);
             expected = seq + 1;
             report.sealed += 1;
         }
@@ -209,29 +222,78 @@ pub async fn verify(db: &impl ConnectionTrait, codec: &PiiCodec) -> StoreResult<
         report.finding = Some(TamperFinding { id: None, seq: Some(head_seq), tamper: Tamper::Broken });
         return Ok(report);
     }
-    let pending = audit::Entity::find()
-        .filter(audit::Column::Seq.is_null())
+    // The entries without a place: each must be in the sealer's queue, with its own MAC, and
+    // each entry in the queue must be there. The queue is read before and after the entries
+    // (as the sealer may run meanwhile): an entry queued before is unsealed, sealed since
+    // or deleted; an entry unsealed is queued after, or sealed since.
+    let queued_before = queue(db).await?;
+    let sealed = Query::select().column(audit::seal::Column::EntryId).from(audit::seal::Entity).to_owned();
+    let unsealed = audit::Entity::find()
+        .filter(audit::Column::Id.not_in_subquery(sealed))
         .order_by_asc(audit::Column::At)
         .order_by_asc(audit::Column::Id)
         .all(db)
         .await
         .context("read unsealed audit entries")?;
-    let unindexed = unindexed(db, &pending).await?;
-    for row in pending {
+    let queued_after = queue(db).await?;
+    let unsealed_ids: HashSet<&str> = unsealed.iter().map(|r| r.id.as_str()).collect();
+    let off_queue: Vec<&str> = unsealed_ids.iter().copied().filter(|id| !queued_after.contains(*id)).collect();
+    let dangling: Vec<&str> =
+        queued_before.iter().map(String::as_str).filter(|id| !unsealed_ids.contains(id)).collect();
+    let sealed_since = sealed_among(db, off_queue.iter().chain(&dangling).copied()).await?;
+    let unindexed = unindexed(db, &unsealed).await?;
+    for row in &unsealed {
+        if sealed_since.contains(&row.id) {
+            continue;
+        }
         let tamper = match row.entry_mac.as_deref() {
             None if adopted => Some(Tamper::Unsigned),
             None => None,
-            Some(mac) if mac != entry_mac(codec, &row) => Some(Tamper::Edited),
+            Some(mac) if mac != entry_mac(codec, row) => Some(Tamper::Edited),
             Some(_) if unindexed.contains(&row.id) => Some(Tamper::Unindexed),
+            Some(_) if !queued_after.contains(&row.id) => Some(Tamper::Unqueued),
             Some(_) => None,
         };
         if let Some(tamper) = tamper {
-            report.finding = Some(TamperFinding { id: Some(row.id), seq: None, tamper });
+            report.finding = Some(TamperFinding { id: Some(row.id.clone()), seq: None, tamper });
             return Ok(report);
         }
         report.pending += 1;
     }
+    if let Some(gone) = dangling.into_iter().find(|id| !sealed_since.contains(*id)) {
+        report.finding = Some(TamperFinding { id: Some(gone.to_owned()), seq: None, tamper: Tamper::Deleted });
+    }
     Ok(report)
+}
+
+/// The entries waiting to be sealed.
+async fn queue(db: &impl ConnectionTrait) -> StoreResult<HashSet<String>> {
+    let ids: Vec<String> = audit::pending::Entity::find()
+        .select_only()
+        .column(audit::pending::Column::EntryId)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("read the audit entries waiting to be sealed")?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Those of `ids` that have a place in the chain (1,000 per statement).
+async fn sealed_among<'a>(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = &'a str>,
+) -> StoreResult<HashSet<String>> {
+    let ids: Vec<&str> = ids.collect();
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(VERIFY_PAGE as usize) {
+        let places = audit::seal::Entity::find()
+            .filter(audit::seal::Column::EntryId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await
+            .context("read the audit chain's positions")?;
+        found.extend(places.into_iter().map(|p| p.entry_id));
+    }
+    Ok(found)
 }
 
 /// Profile ids per statement when looking up the per-profile index.

@@ -31,15 +31,17 @@ pub struct ExportedEntry {
     pub chain_mac: Option<String>,
 }
 
-impl From<audit::Model> for ExportedEntry {
-    fn from(r: audit::Model) -> Self {
+impl ExportedEntry {
+    /// Entry `r`, at its place in the chain if it has one.
+    pub fn new(r: audit::Model, place: Option<audit::seal::Model>) -> Self {
+        let (seq, chain_mac) = place.map_or((None, None), |p| (Some(p.seq), Some(p.chain_mac)));
         Self {
             v: 1,
             fields: super::stored_fields(&r),
             details: super::stored_details(&r),
             customer_ids: crate::domain::audit::entry_customers(r.customer_id.as_deref(), &super::stored_details(&r)),
             id: r.id,
-            seq: r.seq,
+            seq,
             at: r.at,
             principal: r.actor,
             action: r.action,
@@ -47,7 +49,7 @@ impl From<audit::Model> for ExportedEntry {
             customer_id: r.customer_id,
             entity_id: r.entity_id,
             entry_mac: r.entry_mac,
-            chain_mac: r.chain_mac,
+            chain_mac,
         }
     }
 }
@@ -65,8 +67,10 @@ pub async fn write_ndjson(
         let rows = super::since(db, since, after.as_ref(), 1000).await?;
         let Some(last) = rows.last() else { break };
         after = Some(Position { at: last.at, id: last.id.clone() });
+        let mut places = super::seals(db, &rows).await?;
         for row in rows {
-            let line = serde_json::to_string(&ExportedEntry::from(row)).context("encode an audit entry")?;
+            let place = places.remove(&row.id);
+            let line = serde_json::to_string(&ExportedEntry::new(row, place)).context("encode an audit entry")?;
             let written_line: anyhow::Result<()> = writeln!(out, "{line}").map_err(anyhow::Error::new);
             written_line.context("write the export")?;
             written += 1;

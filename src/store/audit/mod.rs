@@ -22,8 +22,9 @@ use sea_orm::{
 /// Rows per INSERT: far below PostgreSQL's 65,535 bind parameters.
 const ROWS_PER_INSERT: usize = 1000;
 
-/// Record `changes` by `actor`, now: one statement (`store::rows`). Call it inside
-/// the transaction of the write it records, so both land or neither does.
+/// Record `changes` by `actor`, now: one statement (`store::rows`; the database queues the
+/// entries for the sealer, `audit_pending`). Call it inside the transaction of the write it
+/// records, so both land or neither does.
 pub async fn record(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
@@ -41,15 +42,16 @@ pub async fn record(
 
 /// Record one response's `pii.read` entry, indexed under each of `subjects` (the profiles
 /// of an entry about several; see `PiiCodec`-free `PiiReads::into_entry`), committed on its
-/// own: the entry and its index land together or not at all.
+/// own: the entry and its index land together or not at all (and its place in the sealer's
+/// queue, which the database writes: `audit_pending`, migration m20270101).
 ///
-/// On PostgreSQL that is the entry alone, **one INSERT**: the profiles it lists (its
-/// details' `customerIds`) are indexed from the entry itself (`ix_audit_listed`, a GIN
-/// index over that list; migration m20261231). Until then each profile was an
-/// `audit_subjects` row written with it: for a page of 50, 50 rows and their key, about
-/// 1 ms of the server's CPU, most of what the audit cost the page. SQLite has no GIN: there
-/// the entry and its `audit_subjects` rows share a transaction (local calls, no round trips),
-/// one more statement per thousand profiles.
+/// On PostgreSQL that is the entry alone, **one INSERT**. The profiles it lists (its details' `customerIds`) are
+/// indexed from the entry itself (`ix_audit_listed`, a GIN index over that list; migration
+/// m20261231). Until then each profile was an `audit_subjects` row written with it: for a
+/// page of 50, 50 rows and their key, about 1 ms of the server's CPU, most of what the
+/// audit cost the page. SQLite has no GIN: there the entry and its `audit_subjects` rows
+/// share a transaction (local calls, no round trips), one more
+/// statement per thousand profiles.
 pub async fn record_read(store: &Store, actor: &Actor, entry: Change, subjects: &[CustomerId]) -> StoreResult<()> {
     let at = now();
     let entry_id = new_id();
@@ -98,12 +100,10 @@ fn new_row(codec: &PiiCodec, actor: &Actor, at: DateTime<Utc>, id: String, chang
         action: change.action.to_owned(),
         entity_id: change.entity_id,
         details: change.details.to_string(),
-        seq: None,
         customer_id: change.customer_id.map(|id| id.into_string()),
         operation: actor.operation.clone(),
         fields: Some(serde_json::Value::from(change.fields).to_string()),
         entry_mac: None,
-        chain_mac: None,
     };
     row.entry_mac = Some(chain::entry_mac(codec, &row));
     audit::ActiveModel {
@@ -113,12 +113,10 @@ fn new_row(codec: &PiiCodec, actor: &Actor, at: DateTime<Utc>, id: String, chang
         action: Set(row.action),
         entity_id: Set(row.entity_id),
         details: Set(row.details),
-        seq: Set(None),
         customer_id: Set(row.customer_id),
         operation: Set(row.operation),
         fields: Set(row.fields),
         entry_mac: Set(row.entry_mac),
-        chain_mac: Set(None),
     }
 }
 
@@ -178,7 +176,30 @@ pub async fn page(
         .all(db)
         .await
         .context("load a page of the audit log")?;
-    Ok(rows.into_iter().map(entry).collect())
+    let mut places = seals(db, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let seal = places.remove(&r.id);
+            entry(r, seal.map(|s| s.seq))
+        })
+        .collect())
+}
+
+/// The places in the chain of those of `rows` that are sealed, by entry id: one statement.
+pub async fn seals(
+    db: &impl ConnectionTrait,
+    rows: &[audit::Model],
+) -> StoreResult<std::collections::HashMap<String, audit::seal::Model>> {
+    if rows.is_empty() {
+        return Ok(Default::default());
+    }
+    let found = audit::seal::Entity::find()
+        .filter(audit::seal::Column::EntryId.is_in(rows.iter().map(|r| r.id.as_str())))
+        .all(db)
+        .await
+        .context("read the audit entries' places in the chain")?;
+    Ok(found.into_iter().map(|s| (s.entry_id.clone(), s)).collect())
 }
 
 /// Entries at or after `since`, oldest first, after `position` (for export).
@@ -211,21 +232,13 @@ pub async fn since(
 
 /// Whether any entry waits to be sealed (one indexed look-up, no lock).
 pub async fn has_pending(db: &impl ConnectionTrait) -> StoreResult<bool> {
-    let one = audit::Entity::find()
-        .select_only()
-        .column(audit::Column::Id)
-        .filter(audit::Column::Seq.is_null())
-        .limit(1)
-        .into_tuple::<String>()
-        .one(db)
-        .await
-        .context("look for unsealed audit entries")?;
+    let one = audit::pending::Entity::find().limit(1).one(db).await.context("look for unsealed audit entries")?;
     Ok(one.is_some())
 }
 
 /// Number of entries not sealed yet (exported on `/metrics`).
 pub async fn pending(db: &impl ConnectionTrait) -> StoreResult<u64> {
-    audit::Entity::find().filter(audit::Column::Seq.is_null()).count(db).await.context("count unsealed audit entries")
+    audit::pending::Entity::find().count(db).await.context("count unsealed audit entries")
 }
 
 /// The stored field list (a JSON array; none for the first release's entries).
@@ -238,12 +251,12 @@ fn stored_details(r: &audit::Model) -> serde_json::Value {
     serde_json::from_str(&r.details).unwrap_or_default()
 }
 
-fn entry(r: audit::Model) -> AuditEntry {
+fn entry(r: audit::Model, seq: Option<i64>) -> AuditEntry {
     let (fields, details) = (stored_fields(&r), stored_details(&r));
     AuditEntry {
         customer_ids: entry_customers(r.customer_id.as_deref(), &details),
         id: r.id,
-        seq: r.seq,
+        seq,
         at: r.at,
         principal: r.actor,
         action: r.action,

@@ -30,17 +30,27 @@ pub async fn anchor(db: &impl ConnectionTrait) -> StoreResult<Option<audit_ancho
     audit_anchor::Entity::find_by_id(1).one(db).await.context("read the audit anchor")
 }
 
+/// The first position in the chain of an entry matching `cond`.
 async fn min_seq(db: &impl ConnectionTrait, cond: sea_orm::Condition) -> StoreResult<Option<i64>> {
-    let found: Option<Option<i64>> = audit::Entity::find()
+    let matching = Query::select().column(audit::Column::Id).from(audit::Entity).cond_where(cond).to_owned();
+    let found: Option<Option<i64>> = audit::seal::Entity::find()
         .select_only()
-        .column_as(Expr::col(audit::Column::Seq).min(), "s")
-        .filter(audit::Column::Seq.is_not_null())
-        .filter(cond)
+        .column_as(Expr::col(audit::seal::Column::Seq).min(), "s")
+        .filter(audit::seal::Column::EntryId.in_subquery(matching))
         .into_tuple()
         .one(db)
         .await
         .context("find a position in the audit chain")?;
     Ok(found.flatten())
+}
+
+/// The entries at positions up to `through`.
+fn through_position(through: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(audit::seal::Column::EntryId)
+        .from(audit::seal::Entity)
+        .and_where(audit::seal::Column::Seq.lte(through))
+        .to_owned()
 }
 
 /// What a purge of entries older than `cutoff` would delete: (the last position purged,
@@ -70,8 +80,8 @@ pub async fn purgeable(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Stor
     let protected = min_seq(db, about_held).await?;
     let through = [Some(head_seq), recent.map(|s| s - 1), protected.map(|s| s - 1)].into_iter().flatten().min();
     let Some(through) = through.filter(|t| *t > from) else { return Ok(None) };
-    let count = audit::Entity::find()
-        .filter(audit::Column::Seq.lte(through))
+    let count = audit::seal::Entity::find()
+        .filter(audit::seal::Column::Seq.lte(through))
         .count(db)
         .await
         .context("count purgeable audit entries")?;
@@ -81,31 +91,27 @@ pub async fn purgeable(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Stor
 /// Delete the sealed entries up to `through` and move the anchor there. Run in a write
 /// transaction that locked the chain's head first (as the sealer does).
 pub async fn purge(db: &impl ConnectionTrait, codec: &PiiCodec, through: i64) -> StoreResult<u64> {
-    let last = audit::Entity::find()
-        .filter(audit::Column::Seq.eq(through))
-        .one(db)
-        .await
-        .context("read the last purged audit entry")?;
-    let Some(mac) = last.and_then(|l| l.chain_mac) else {
+    let last = audit::seal::Entity::find_by_id(through).one(db).await.context("read the last purged audit position")?;
+    let Some(mac) = last.map(|l| l.chain_mac) else {
         return Err(StoreError::Database(anyhow::anyhow!("the audit entry to anchor at is not sealed")));
     };
     // Their rows in the per-profile index first (ids only, but nothing may point at a purged entry).
-    let purged = Query::select()
-        .column(audit::Column::Id)
-        .from(audit::Entity)
-        .and_where(audit::Column::Seq.lte(through))
-        .to_owned();
     audit::subject::Entity::delete_many()
-        .filter(audit::subject::Column::EntryId.in_subquery(purged))
+        .filter(audit::subject::Column::EntryId.in_subquery(through_position(through)))
         .exec(db)
         .await
         .context("purge the index rows of old audit entries")?;
     let deleted = audit::Entity::delete_many()
-        .filter(audit::Column::Seq.lte(through))
+        .filter(audit::Column::Id.in_subquery(through_position(through)))
         .exec(db)
         .await
         .context("purge old audit entries")?
         .rows_affected;
+    audit::seal::Entity::delete_many()
+        .filter(audit::seal::Column::Seq.lte(through))
+        .exec(db)
+        .await
+        .context("purge the old audit entries' positions")?;
     let row = audit_anchor::ActiveModel {
         id: Set(1),
         seq: Set(through),

@@ -13,6 +13,7 @@ on_both_databases!(
     an_edited_entry_is_found_at_its_position,
     a_deleted_entry_is_found_where_the_gap_is,
     an_inserted_entry_is_found,
+    an_entry_taken_off_the_sealers_queue_is_found,
     deleting_the_newest_entries_is_found,
     hiding_a_read_from_a_profiles_log_is_found,
     the_export_round_trips_and_honours_since,
@@ -37,12 +38,12 @@ async fn sql(app: &TestApp, statement: &str) {
 }
 
 async fn last_seq(app: &TestApp) -> i64 {
-    let rows = app.sql_strings("SELECT CAST(MAX(seq) AS TEXT) AS s FROM audit_log", &["s"]).await;
+    let rows = app.sql_strings("SELECT CAST(MAX(seq) AS TEXT) AS s FROM audit_seals", &["s"]).await;
     rows.expect("a sealed entry")[0].parse().expect("a number")
 }
 
 async fn entry_id_at(app: &TestApp, seq: i64) -> String {
-    let rows = app.sql_strings(&format!("SELECT id FROM audit_log WHERE seq = {seq}"), &["id"]).await;
+    let rows = app.sql_strings(&format!("SELECT entry_id AS id FROM audit_seals WHERE seq = {seq}"), &["id"]).await;
     rows.expect("an entry at that position").remove(0)
 }
 
@@ -103,22 +104,56 @@ async fn hiding_a_read_from_a_profiles_log_is_found(app: &TestApp) {
 async fn an_edited_entry_is_found_at_its_position(app: &TestApp) {
     sealed_log(app).await;
     let edited = entry_id_at(app, 3).await;
-    sql(app, "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3").await;
+    sql(app, &format!("UPDATE audit_log SET actor = 'someone-else' WHERE id = '{edited}'")).await;
 
     let finding = services(app).verify_audit().await.unwrap().finding.expect("found");
 
     assert_eq!((finding.seq, finding.id.as_deref(), finding.tamper), (Some(3), Some(edited.as_str()), Tamper::Edited));
 }
 
+/// An entry deleted is found at its position; deleted with its position, where the gap is.
 async fn a_deleted_entry_is_found_where_the_gap_is(app: &TestApp) {
     sealed_log(app).await;
-    sql(app, "DELETE FROM audit_log WHERE seq = 2").await;
+    let deleted = entry_id_at(app, 2).await;
+    sql(app, &format!("DELETE FROM audit_log WHERE id = '{deleted}'")).await;
 
     let report = services(app).verify_audit().await.unwrap();
+    let finding = report.finding.expect("found");
+    assert_eq!(
+        (finding.seq, finding.id.as_deref(), finding.tamper),
+        (Some(2), Some(deleted.as_str()), Tamper::Deleted)
+    );
 
+    sql(app, "DELETE FROM audit_seals WHERE seq = 2").await;
+    let report = services(app).verify_audit().await.unwrap();
     let finding = report.finding.expect("found");
     assert_eq!((finding.seq, finding.tamper), (Some(3), Tamper::Missing { expected_seq: 2 }));
     assert_eq!(report.sealed, 1, "the entries before the gap check out");
+}
+
+/// Entries are never updated: sealing writes positions and empties the queue. A valid entry
+/// taken off the queue (so that it would never be chained) is found.
+async fn an_entry_taken_off_the_sealers_queue_is_found(app: &TestApp) {
+    let id = sealed_log(app).await;
+    assert_eq!(app.count_rows("audit_pending").await, 0, "sealing empties the queue");
+    assert_eq!(app.count_rows("audit_seals").await, app.count_rows("audit_log").await);
+    app.customer(&id, "displayName").await;
+    let read = entries(app, json!({ "action": "pii.read" })).await.remove(0);
+    let read_id = read["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.count_rows(&format!("audit_pending WHERE entry_id = '{read_id}'")).await, 1, "queued with it");
+    assert_eq!(services(app).verify_audit().await.unwrap().finding, None);
+
+    sql(app, &format!("DELETE FROM audit_pending WHERE entry_id = '{read_id}'")).await;
+
+    let finding = services(app).verify_audit().await.unwrap().finding.expect("found");
+    assert_eq!((finding.seq, finding.id.as_deref(), finding.tamper), (None, Some(read_id.as_str()), Tamper::Unqueued));
+
+    // An entry deleted before it is sealed leaves its place in the queue: found too.
+    sql(app, &format!("INSERT INTO audit_pending (entry_id) VALUES ('{read_id}')")).await;
+    assert_eq!(services(app).verify_audit().await.unwrap().finding, None);
+    sql(app, &format!("DELETE FROM audit_log WHERE id = '{read_id}'")).await;
+    let finding = services(app).verify_audit().await.unwrap().finding.expect("found");
+    assert_eq!((finding.seq, finding.id.as_deref(), finding.tamper), (None, Some(read_id.as_str()), Tamper::Deleted));
 }
 
 async fn an_inserted_entry_is_found(app: &TestApp) {
@@ -126,22 +161,38 @@ async fn an_inserted_entry_is_found(app: &TestApp) {
     let last = last_seq(app).await;
     // A copy of a real entry under a new id, in the chain's next position, with the
     // original's MACs: without the master key no valid MAC can be made for it.
-    let copy = format!("INSERT INTO audit_log (id, at, actor, action, entity_id, details, seq, customer_id, operation, fields, entry_mac, chain_mac)
-        SELECT '00000000-0000-7000-8000-000000000001', at, actor, action, entity_id, details, {}, customer_id, operation, fields, entry_mac, chain_mac
-        FROM audit_log WHERE seq = {last}", last + 1);
+    let original = entry_id_at(app, last).await;
+    let copy = format!("INSERT INTO audit_log (id, at, actor, action, entity_id, details, customer_id, operation, fields, entry_mac)
+        SELECT '00000000-0000-7000-8000-000000000001', at, actor, action, entity_id, details, customer_id, operation, fields, entry_mac
+        FROM audit_log WHERE id = '{original}'");
     sql(app, &copy).await;
+    sql(
+        app,
+        &format!(
+            "INSERT INTO audit_seals (seq, entry_id, chain_mac)
+        SELECT {}, '00000000-0000-7000-8000-000000000001', chain_mac FROM audit_seals WHERE seq = {last}",
+            last + 1
+        ),
+    )
+    .await;
 
     let finding = services(app).verify_audit().await.unwrap().finding.expect("found");
     assert_eq!((finding.seq, finding.tamper), (Some(last + 1), Tamper::Edited));
 
     // Unsealed, with no MAC at all: found among the pending entries.
-    sql(app, &format!("DELETE FROM audit_log WHERE seq = {}", last + 1)).await;
+    sql(app, &format!("DELETE FROM audit_seals WHERE seq = {}", last + 1)).await;
+    sql(app, "DELETE FROM audit_log WHERE id = '00000000-0000-7000-8000-000000000001'").await;
     sql(
         app,
         "INSERT INTO audit_log (id, at, actor, action, entity_id, details) VALUES
         ('00000000-0000-7000-8000-000000000002', '2026-01-01 00:00:00+00:00', 'ghost', 'pii.read', 'x', 'null')",
     )
     .await;
+    assert_eq!(
+        app.count_rows("audit_pending WHERE entry_id = '00000000-0000-7000-8000-000000000002'").await,
+        1,
+        "the database queues every entry inserted"
+    );
     let finding = services(app).verify_audit().await.unwrap().finding.expect("found");
     assert_eq!(
         (finding.id.as_deref(), finding.tamper),
@@ -149,13 +200,19 @@ async fn an_inserted_entry_is_found(app: &TestApp) {
     );
     // The sealer refuses it: it stays out of the chain.
     services(app).seal_audit().await.unwrap();
-    assert_eq!(app.count_rows("audit_log WHERE actor = 'ghost' AND seq IS NOT NULL").await, 0);
+    assert_eq!(app.count_rows("audit_seals WHERE entry_id = '00000000-0000-7000-8000-000000000002'").await, 0);
+    assert_eq!(
+        app.count_rows("audit_pending WHERE entry_id = '00000000-0000-7000-8000-000000000002'").await,
+        1,
+        "and stays in the queue"
+    );
 }
 
 async fn deleting_the_newest_entries_is_found(app: &TestApp) {
     sealed_log(app).await;
     let last = last_seq(app).await;
-    sql(app, "DELETE FROM audit_log WHERE seq >= 5").await;
+    sql(app, "DELETE FROM audit_log WHERE id IN (SELECT entry_id FROM audit_seals WHERE seq >= 5)").await;
+    sql(app, "DELETE FROM audit_seals WHERE seq >= 5").await;
 
     let finding = services(app).verify_audit().await.unwrap().finding.expect("found");
 
@@ -220,7 +277,11 @@ async fn the_audit_commands_verify_and_export_the_log_of_a_real_database() {
 
     let url = format!("sqlite://{}/customers.db", dir.path().display());
     let db = sea_orm::Database::connect(&url).await.unwrap();
-    db.execute_unprepared("UPDATE audit_log SET fields = '[]' WHERE seq = 3").await.unwrap();
+    db.execute_unprepared(
+        "UPDATE audit_log SET fields = '[]' WHERE id = (SELECT entry_id FROM audit_seals WHERE seq = 3)",
+    )
+    .await
+    .unwrap();
     db.close().await.unwrap();
     let tampered = run(&["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&tampered.stdout).to_string();

@@ -109,9 +109,14 @@ async fn inactive_anonymous_profiles_are_erased_but_not_active_recent_or_held_on
     assert_stored_nowhere(app, &["+923009990001".to_owned()]).await;
 }
 
+/// The entries at positions up to `seq` (a subquery).
+fn up_to(seq: i64) -> String {
+    format!("SELECT entry_id FROM audit_seals WHERE seq <= {seq}")
+}
+
 async fn sealed_entries(app: &TestApp) -> i64 {
     services(app).seal_audit().await.expect("seal");
-    column(app, "SELECT CAST(MAX(seq) AS TEXT) AS v FROM audit_log").await[0].parse().unwrap()
+    column(app, "SELECT CAST(MAX(seq) AS TEXT) AS v FROM audit_seals").await[0].parse().unwrap()
 }
 
 async fn old_audit_entries_are_purged_as_an_anchored_prefix_and_the_chain_still_verifies(app: &TestApp) {
@@ -121,7 +126,7 @@ async fn old_audit_entries_are_purged_as_an_anchored_prefix_and_the_chain_still_
     }
     let total = sealed_entries(app).await;
     let old = total - 2;
-    sql(app, &format!("UPDATE audit_log SET at = '{LONG_AGO}' WHERE seq <= {old}")).await;
+    sql(app, &format!("UPDATE audit_log SET at = '{LONG_AGO}' WHERE id IN ({})", up_to(old))).await;
     let policy = RetentionPolicy { audit_days: Some(365), ..Default::default() };
 
     let dry = run(app, policy, true).await;
@@ -155,9 +160,9 @@ async fn a_legal_hold_stops_the_audit_purge_before_the_held_profiles_entries(app
     let after = app.create_customer(json!({ "displayName": "After" })).await;
     hold(app, &held).await;
     let total = sealed_entries(app).await;
-    sql(app, &format!("UPDATE audit_log SET at = '{LONG_AGO}' WHERE seq <= {total}")).await;
+    sql(app, &format!("UPDATE audit_log SET at = '{LONG_AGO}' WHERE id IN ({})", up_to(total))).await;
     let first_held: i64 =
-        column(app, &format!("SELECT CAST(MIN(seq) AS TEXT) AS v FROM audit_log WHERE customer_id = '{held}'")).await
+        column(app, &format!("SELECT CAST(MIN(s.seq) AS TEXT) AS v FROM audit_seals s JOIN audit_log a ON a.id = s.entry_id WHERE a.customer_id = '{held}'")).await
             [0]
         .parse()
         .unwrap();
@@ -187,13 +192,13 @@ async fn a_legal_hold_stops_the_audit_purge_at_an_entry_that_only_lists_the_held
     app.create_customer(json!({ "displayName": "Later" })).await;
     hold(app, &held).await;
     let total = sealed_entries(app).await;
-    sql(app, &format!("UPDATE audit_log SET at = '{LONG_AGO}' WHERE seq <= {total}")).await;
+    sql(app, &format!("UPDATE audit_log SET at = '{LONG_AGO}' WHERE id IN ({})", up_to(total))).await;
     // Only the page's entry is left about the held profile: the entries naming it name
     // nobody now (a purge reads positions and the anchor's MAC, not these).
     sql(app, &format!("UPDATE audit_log SET customer_id = NULL WHERE customer_id = '{held}'")).await;
     let listing = column(
         app,
-        &format!("SELECT CAST(seq AS TEXT) AS v FROM audit_log WHERE customer_id IS NULL AND details LIKE '%{held}%'"),
+        &format!("SELECT CAST(s.seq AS TEXT) AS v FROM audit_seals s JOIN audit_log a ON a.id = s.entry_id WHERE a.customer_id IS NULL AND a.details LIKE '%{held}%'"),
     )
     .await;
     assert_eq!(listing.len(), 1, "the page's entry: {listing:?}");
@@ -203,7 +208,11 @@ async fn a_legal_hold_stops_the_audit_purge_at_an_entry_that_only_lists_the_held
     let report = run(app, policy, false).await;
 
     assert_eq!(report.audit_purged_through, Some(listing - 1));
-    let kept = column(app, &format!("SELECT id AS v FROM audit_log WHERE seq = {listing}")).await;
+    let kept = column(
+        app,
+        &format!("SELECT id AS v FROM audit_log WHERE id IN (SELECT entry_id FROM audit_seals WHERE seq = {listing})"),
+    )
+    .await;
     assert_eq!(kept.len(), 1, "the entry listing the held profile stays");
 }
 
