@@ -52,18 +52,18 @@ impl MigrationTrait for Migration {
         .await?;
         db.execute_unprepared("INSERT INTO audit_pending (entry_id) SELECT id FROM audit_log WHERE seq IS NULL")
             .await?;
-        // Every entry inserted is queued by the same statement. PostgreSQL: once per
-        // statement, from its transition table (a batch of 500 entries is one more INSERT,
-        // not 500); SQLite: per row (in process).
+        // Every entry inserted is queued by the same statement, row by row. On PostgreSQL
+        // (measured in a server-side loop of 3,000 inserts of a page's entry) a row trigger
+        // costs ~0–5 µs of the entry's ~80 µs; a statement trigger reading its transition
+        // table, 10–20 µs.
         if manager.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(
                 "CREATE FUNCTION audit_queue() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-                 INSERT INTO audit_pending (entry_id) SELECT id FROM new_entries; RETURN NULL; END $$",
+                 INSERT INTO audit_pending (entry_id) VALUES (NEW.id); RETURN NULL; END $$",
             )
             .await?;
             db.execute_unprepared(
-                "CREATE TRIGGER audit_queue AFTER INSERT ON audit_log REFERENCING NEW TABLE AS new_entries \
-                 FOR EACH STATEMENT EXECUTE FUNCTION audit_queue()",
+                "CREATE TRIGGER audit_queue AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_queue()",
             )
             .await?;
         } else {

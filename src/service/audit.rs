@@ -63,18 +63,20 @@ impl Services {
         if !audit::has_pending(&self.store.db).await? {
             return Ok(0);
         }
+        let mut after: Option<String> = None;
         loop {
             let tx = self.store.begin_write().await?;
-            let round = chain::seal(&tx, &self.store.codec, SEAL_BATCH).await?;
+            let round = chain::seal(&tx, &self.store.codec, SEAL_BATCH, after.as_deref()).await?;
             crate::store::commit(tx).await?;
             for id in &round.refused {
                 tracing::error!(target: "security", entry = %id, "an audit entry does not match its MAC: not sealed");
             }
             total += round.sealed;
-            // A round that read less than a whole batch has reached the end.
-            if round.sealed + (round.refused.len() as u64) < SEAL_BATCH || round.sealed == 0 {
+            // A round that read less than a whole batch has reached the end of the queue.
+            if round.read < SEAL_BATCH {
                 return Ok(total);
             }
+            after = round.last_read;
         }
     }
 

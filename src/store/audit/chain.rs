@@ -16,7 +16,8 @@ use super::super::{PiiCodec, StoreResult};
 use crate::domain::audit::{Tamper, TamperFinding, Verification, entry_customers};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set,
 };
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -53,11 +54,16 @@ pub struct Sealed {
     /// Unsealed entries whose MAC does not check out: left out of the chain, for
     /// verification to report.
     pub refused: Vec<String>,
+    /// The last queue row read and how many were (a round that read a whole batch is
+    /// followed by one after it, so refused or dangling rows never hold the queue up).
+    pub last_read: Option<String>,
+    pub read: u64,
 }
 
-/// Seal up to `batch` unsealed entries, oldest first, in `tx` (a write transaction: the
-/// head row is locked first, so replicas seal one at a time). The caller commits.
-pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64) -> StoreResult<Sealed> {
+/// Seal up to `batch` queued entries, oldest first (after queue row `after`), in `tx` (a
+/// write transaction: the head row is locked first, so replicas seal one at a time). The
+/// caller commits.
+pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64, after: Option<&str>) -> StoreResult<Sealed> {
     // Lock the head (a no-op update takes PostgreSQL's row lock; SQLite's write
     // transaction is already exclusive).
     head::Entity::update_many()
@@ -76,6 +82,7 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64) -> Sto
     let queued: Vec<String> = audit::pending::Entity::find()
         .select_only()
         .column(audit::pending::Column::EntryId)
+        .apply_if(after, |q, after| q.filter(audit::pending::Column::EntryId.gt(after)))
         .order_by_asc(audit::pending::Column::EntryId)
         .limit(batch)
         .into_tuple()
@@ -92,7 +99,7 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64) -> Sto
             .context("read unsealed audit entries")?
     };
     pending.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    let mut outcome = Sealed::default();
+    let mut outcome = Sealed { read: queued.len() as u64, last_read: queued.last().cloned(), ..Sealed::default() };
     let mut places = Vec::with_capacity(pending.len());
     for row in pending {
         let Some(mac) = row.entry_mac.as_deref().filter(|mac| *mac == entry_mac(codec, &row)) else {

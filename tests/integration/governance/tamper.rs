@@ -14,6 +14,7 @@ on_both_databases!(
     a_deleted_entry_is_found_where_the_gap_is,
     an_inserted_entry_is_found,
     an_entry_taken_off_the_sealers_queue_is_found,
+    queue_rows_that_cannot_be_sealed_do_not_hold_up_the_ones_behind_them,
     deleting_the_newest_entries_is_found,
     hiding_a_read_from_a_profiles_log_is_found,
     the_export_round_trips_and_honours_since,
@@ -287,4 +288,26 @@ async fn the_audit_commands_verify_and_export_the_log_of_a_real_database() {
     let stdout = String::from_utf8_lossy(&tampered.stdout).to_string();
     assert_eq!(tampered.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("TAMPERED at seq 3"), "{stdout}");
+}
+
+/// More queue rows the sealer cannot seal (forged, or left by deleted entries) than a whole
+/// round reads, at the head of the queue: the entries behind them are still sealed, and
+/// verification names the first of them.
+async fn queue_rows_that_cannot_be_sealed_do_not_hold_up_the_ones_behind_them(app: &TestApp) {
+    let pad = if app.is_postgres() { "lpad(CAST(i AS TEXT), 12, '0')" } else { "printf('%012d', i)" };
+    sql(
+        app,
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) \
+             INSERT INTO audit_pending (entry_id) SELECT '00000000-0000-7000-8000-' || {pad} FROM n"
+        ),
+    )
+    .await;
+    let id = sealed_log(app).await;
+
+    assert_eq!(app.count_rows("audit_pending").await, 1500, "only the dangling rows are left");
+    assert_eq!(app.count_rows("audit_seals").await, app.count_rows("audit_log").await, "every entry sealed");
+    assert!(app.count_rows(&format!("audit_log WHERE customer_id = '{id}'")).await >= 6);
+    let finding = services(app).verify_audit().await.unwrap().finding.expect("found");
+    assert_eq!((finding.seq, finding.tamper), (None, Tamper::Deleted));
 }
