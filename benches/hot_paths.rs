@@ -21,7 +21,9 @@
 //! `BENCH_ONLY` picks operations: `resolve`, `one`, `page`, `page-unaudited` (the same page,
 //! same token, with the audit of the PII shown switched off: against `page`, what the audit
 //! costs), `page-interleaved` (the two alternated call by call from one caller, which cancels
-//! a shared machine's drift: the audit's cost with one caller), `page-masked` (comma-separated);
+//! a shared machine's drift: the audit's cost with one caller), `page-sliced` (`BENCH_CLIENTS`
+//! callers for `BENCH_SECONDS`, the audit switched on and off every `BENCH_SLICE_MS`: the
+//! same for several callers), `page-masked` (comma-separated);
 //! `BENCH_ROUNDS` (1) repeats the selected operations in turn, so that operations compared
 //! with each other (`page` and `page-masked`) see the same drift of a shared machine;
 //! `BENCH_ANOMALY=off` runs without the anomaly detector; `BENCH_SEALER=off` without the
@@ -199,6 +201,74 @@ impl Bench {
     }
 }
 
+impl Bench {
+    /// `page-sliced`: `BENCH_CLIENTS` callers send the page for `BENCH_SECONDS` (60) while
+    /// the audit is switched on and off every `BENCH_SLICE_MS` (1000): every call in a slice
+    /// is audited or none is, so a slice's throughput is that of a service auditing all of
+    /// its traffic (CPU and commits included), and alternating slices cancel the machine's
+    /// drift as `page-interleaved` does for one caller. A call counts for the slice it ends
+    /// in (its record is written at its end).
+    async fn sliced(&self, page: &str) {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let vars = json!({ "first": 50 });
+        for _ in 0..20 {
+            self.call(page, vars.clone()).await; // warm up
+        }
+        let clients = env_or("BENCH_CLIENTS", 4).max(1);
+        let total = Duration::from_secs(env_or("BENCH_SECONDS", 60) as u64);
+        let slice = Duration::from_millis(env_or("BENCH_SLICE_MS", 1000) as u64);
+        let (epoch, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
+        self.services.set_read_audit_for_benchmarks(true);
+        let callers: Vec<_> = (0..clients)
+            .map(|_| {
+                let (bench, page, vars) = (self.clone(), page.to_owned(), vars.clone());
+                let (epoch, stop) = (epoch.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let mut ended_in = Vec::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        bench.call(&page, vars.clone()).await;
+                        ended_in.push(epoch.load(Ordering::Relaxed));
+                    }
+                    ended_in
+                })
+            })
+            .collect();
+        // Slice n audits when n is even.
+        let started = Instant::now();
+        let mut spent = [Duration::ZERO; 2];
+        let mut n = 0u64;
+        while started.elapsed() < total {
+            let from = Instant::now();
+            tokio::time::sleep(slice).await;
+            spent[(n % 2) as usize] += from.elapsed();
+            n += 1;
+            self.services.set_read_audit_for_benchmarks(n % 2 == 0);
+            epoch.store(n, Ordering::Relaxed);
+        }
+        stop.store(true, Ordering::Relaxed);
+        let mut calls = [0u64; 2];
+        for caller in callers {
+            for ended in caller.await.unwrap() {
+                if ended < n {
+                    calls[(ended % 2) as usize] += 1;
+                }
+            }
+        }
+        self.services.set_read_audit_for_benchmarks(true);
+        let rate = |m: usize| calls[m] as f64 / spent[m].as_secs_f64();
+        for (name, m) in [("audited", 0), ("unaudited", 1)] {
+            println!(
+                "customers(first: 50) 360°, sliced, {name:<9} {clients:>2} clients {:>8.1}/s  ({} calls in {:.1?})",
+                rate(m),
+                calls[m],
+                spent[m]
+            );
+        }
+        println!("audit cost, sliced, {clients} clients: throughput {:+.1}%", 100.0 * (rate(0) / rate(1) - 1.0));
+    }
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(run());
@@ -312,5 +382,9 @@ async fn measure_selected(bench: &Bench, ids: &std::sync::Arc<Vec<String>>, cust
     if selected("page-interleaved") {
         let page = include_str!("../tests/operations/customer360.graphql");
         bench.interleaved(page).await;
+    }
+    if selected("page-sliced") {
+        let page = include_str!("../tests/operations/customer360.graphql");
+        bench.sliced(page).await;
     }
 }

@@ -28,7 +28,12 @@ pub fn settings(url: &str, dir: &Path) -> Settings {
 /// The store of `settings`, migrated, under its master key.
 pub async fn store(settings: &Settings) -> Store {
     let codec = customers::startup::codec(settings).await.unwrap();
-    let store = Store::connect(&settings.database_url, codec).await.unwrap();
+    // `BENCH_DB_MAX_CONNECTIONS`: the pool's size (the service's default otherwise).
+    let pool = customers::config::PoolSettings {
+        max_connections: std::env::var("BENCH_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()),
+        ..Default::default()
+    };
+    let store = Store::connect_pooled(&settings.database_url, codec, None, &pool).await.unwrap();
     store.migrate().await.unwrap();
     store.check_master_key().await.unwrap();
     store

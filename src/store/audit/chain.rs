@@ -98,10 +98,26 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64, after:
             .await
             .context("read unsealed audit entries")?
     };
+    // A queue row of an entry that has its place already (written by hand: the database
+    // only queues an entry when it is inserted) is dropped, not sealed twice.
+    let placed: HashSet<String> = if pending.is_empty() {
+        HashSet::new()
+    } else {
+        audit::seal::Entity::find()
+            .select_only()
+            .column(audit::seal::Column::EntryId)
+            .filter(audit::seal::Column::EntryId.is_in(pending.iter().map(|r| r.id.as_str())))
+            .into_tuple::<String>()
+            .all(tx)
+            .await
+            .context("read the audit chain's positions")?
+            .into_iter()
+            .collect()
+    };
     pending.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     let mut outcome = Sealed { read: queued.len() as u64, last_read: queued.last().cloned(), ..Sealed::default() };
     let mut places = Vec::with_capacity(pending.len());
-    for row in pending {
+    for row in pending.into_iter().filter(|row| !placed.contains(&row.id)) {
         let Some(mac) = row.entry_mac.as_deref().filter(|mac| *mac == entry_mac(codec, &row)) else {
             outcome.refused.push(row.id);
             continue;
@@ -113,11 +129,13 @@ pub async fn seal(tx: &DatabaseTransaction, codec: &PiiCodec, batch: u64, after:
         places.push(audit::seal::ActiveModel { seq: Set(seq), entry_id: Set(row.id), chain_mac: Set(chained) });
     }
     outcome.sealed = places.len() as u64;
-    if !places.is_empty() {
-        let sealed: Vec<String> = places.iter().map(|p| p.entry_id.as_ref().clone()).collect();
-        super::super::rows::insert(tx, places, super::super::rows::Conflict::Fail, "seal audit entries").await?;
+    if !places.is_empty() || !placed.is_empty() {
+        let dequeued: Vec<String> = places.iter().map(|p| p.entry_id.as_ref().clone()).chain(placed).collect();
+        if !places.is_empty() {
+            super::super::rows::insert(tx, places, super::super::rows::Conflict::Fail, "seal audit entries").await?;
+        }
         audit::pending::Entity::delete_many()
-            .filter(audit::pending::Column::EntryId.is_in(sealed))
+            .filter(audit::pending::Column::EntryId.is_in(dequeued))
             .exec(tx)
             .await
             .context("take sealed audit entries off the queue")?;

@@ -291,8 +291,8 @@ async fn the_audit_commands_verify_and_export_the_log_of_a_real_database() {
 }
 
 /// More queue rows the sealer cannot seal (forged, or left by deleted entries) than a whole
-/// round reads, at the head of the queue: the entries behind them are still sealed, and
-/// verification names the first of them.
+/// round reads, at the head of the queue, and a sealed entry queued again: the entries
+/// behind them are still sealed, none twice, and verification names the first dangling row.
 async fn queue_rows_that_cannot_be_sealed_do_not_hold_up_the_ones_behind_them(app: &TestApp) {
     let pad = if app.is_postgres() { "lpad(CAST(i AS TEXT), 12, '0')" } else { "printf('%012d', i)" };
     sql(
@@ -304,6 +304,9 @@ async fn queue_rows_that_cannot_be_sealed_do_not_hold_up_the_ones_behind_them(ap
     )
     .await;
     let id = sealed_log(app).await;
+    // And a sealed entry queued again by hand: dropped from the queue, not sealed twice.
+    sql(app, "INSERT INTO audit_pending (entry_id) SELECT entry_id FROM audit_seals WHERE seq = 1").await;
+    services(app).seal_audit().await.expect("seal");
 
     assert_eq!(app.count_rows("audit_pending").await, 1500, "only the dangling rows are left");
     assert_eq!(app.count_rows("audit_seals").await, app.count_rows("audit_log").await, "every entry sealed");
