@@ -243,7 +243,7 @@ impl Bench {
             tokio::time::sleep(slice).await;
             spent[(n % 2) as usize] += from.elapsed();
             n += 1;
-            self.services.set_read_audit_for_benchmarks(n % 2 == 0);
+            self.services.set_read_audit_for_benchmarks(n.is_multiple_of(2));
             epoch.store(n, Ordering::Relaxed);
         }
         stop.store(true, Ordering::Relaxed);
