@@ -134,6 +134,13 @@ impl Bench {
 }
 
 impl Bench {
+    /// Twenty calls before measuring (connections, statement caches, allocator).
+    async fn warm_up(&self, query: &str, vars: &Value) {
+        for _ in 0..20 {
+            self.call(query, vars.clone()).await;
+        }
+    }
+
     /// `page-interleaved`: the page audited and unaudited call by call, from one caller, so
     /// both halves see the same drift of a shared machine (rounds of hundreds of calls
     /// each drift by ±15% here). With one caller throughput is 1 / mean latency, so the
@@ -145,9 +152,7 @@ impl Bench {
     /// the sealing at its full cost (more than it costs a caller when it runs on another core).
     async fn interleaved(&self, page: &str) {
         let vars = json!({ "first": 50 });
-        for _ in 0..20 {
-            self.call(page, vars.clone()).await; // warm up
-        }
+        self.warm_up(page, &vars).await;
         let iterations = env_or("BENCH_ITERATIONS", 300).max(2);
         let foreground_sealer = std::env::var("BENCH_SEALER").as_deref() == Ok("off");
         self.services.seal_audit().await.unwrap();
@@ -199,9 +204,7 @@ impl Bench {
             100.0 * (u.1.as_secs_f64() / a.1.as_secs_f64() - 1.0)
         );
     }
-}
 
-impl Bench {
     /// `page-sliced`: `BENCH_CLIENTS` callers send the page for `BENCH_SECONDS` (60) while
     /// the audit is switched on and off every `BENCH_SLICE_MS` (1000): every call in a slice
     /// is audited or none is, so a slice's throughput is that of a service auditing all of
@@ -212,9 +215,7 @@ impl Bench {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
         let vars = json!({ "first": 50 });
-        for _ in 0..20 {
-            self.call(page, vars.clone()).await; // warm up
-        }
+        self.warm_up(page, &vars).await;
         let clients = env_or("BENCH_CLIENTS", 4).max(1);
         let total = Duration::from_secs(env_or("BENCH_SECONDS", 60) as u64);
         let slice = Duration::from_millis(env_or("BENCH_SLICE_MS", 1000) as u64);
