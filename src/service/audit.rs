@@ -80,9 +80,9 @@ impl Services {
         }
     }
 
-    /// Check the whole chain (see `store::audit::chain::verify`).
+    /// Check the whole chain (see `store::audit::verify`).
     pub async fn verify_audit(&self) -> Result<Verification> {
-        Ok(chain::verify(&self.store.db, &self.store.codec).await?)
+        Ok(audit::verify::verify(&self.store.db, &self.store.codec).await?)
     }
 
     /// Write the log from `since` as NDJSON; returns the number of entries.

@@ -67,7 +67,7 @@ pub async fn write_ndjson(
         let rows = super::since(db, since, after.as_ref(), 1000).await?;
         let Some(last) = rows.last() else { break };
         after = Some(Position { at: last.at, id: last.id.clone() });
-        let mut places = super::seals(db, &rows).await?;
+        let mut places = super::places(db, rows.iter().map(|r| r.id.as_str())).await?;
         for row in rows {
             let place = places.remove(&row.id);
             let line = serde_json::to_string(&ExportedEntry::new(row, place)).context("encode an audit entry")?;

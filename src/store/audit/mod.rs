@@ -6,6 +6,7 @@
 pub mod chain;
 pub mod export;
 pub mod purge;
+pub mod verify;
 
 use super::entity::audit;
 use super::error::DbContext;
@@ -19,7 +20,7 @@ use sea_orm::{
     QueryTrait, Set,
 };
 
-/// Rows per INSERT: far below PostgreSQL's 65,535 bind parameters.
+/// Rows per INSERT (and ids per look-up): far below PostgreSQL's 65,535 bind parameters.
 const ROWS_PER_INSERT: usize = 1000;
 
 /// Record `changes` by `actor`, now: one statement (`store::rows`; the database queues the
@@ -176,7 +177,7 @@ pub async fn page(
         .all(db)
         .await
         .context("load a page of the audit log")?;
-    let mut places = seals(db, &rows).await?;
+    let mut places = places(db, rows.iter().map(|r| r.id.as_str())).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -186,20 +187,23 @@ pub async fn page(
         .collect())
 }
 
-/// The places in the chain of those of `rows` that are sealed, by entry id: one statement.
-pub async fn seals(
+/// The places in the chain of those of entries `ids` that are sealed, by entry id: one
+/// statement per thousand ids.
+pub async fn places<'a>(
     db: &impl ConnectionTrait,
-    rows: &[audit::Model],
+    ids: impl IntoIterator<Item = &'a str>,
 ) -> StoreResult<std::collections::HashMap<String, audit::seal::Model>> {
-    if rows.is_empty() {
-        return Ok(Default::default());
+    let ids: Vec<&str> = ids.into_iter().collect();
+    let mut found = std::collections::HashMap::new();
+    for chunk in ids.chunks(ROWS_PER_INSERT) {
+        let places = audit::seal::Entity::find()
+            .filter(audit::seal::Column::EntryId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await
+            .context("read the audit entries' places in the chain")?;
+        found.extend(places.into_iter().map(|p| (p.entry_id.clone(), p)));
     }
-    let found = audit::seal::Entity::find()
-        .filter(audit::seal::Column::EntryId.is_in(rows.iter().map(|r| r.id.as_str())))
-        .all(db)
-        .await
-        .context("read the audit entries' places in the chain")?;
-    Ok(found.into_iter().map(|s| (s.entry_id.clone(), s)).collect())
+    Ok(found)
 }
 
 /// Entries at or after `since`, oldest first, after `position` (for export).
