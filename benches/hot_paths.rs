@@ -238,11 +238,14 @@ impl Bench {
         // Slice n audits when n is even.
         let started = Instant::now();
         let mut spent = [Duration::ZERO; 2];
+        let mut cpu = [CpuTicks::default(); 2];
         let mut n = 0u64;
         while started.elapsed() < total {
             let from = Instant::now();
+            let ticks = CpuTicks::now();
             tokio::time::sleep(slice).await;
             spent[(n % 2) as usize] += from.elapsed();
+            cpu[(n % 2) as usize].add(&CpuTicks::now().since(&ticks));
             n += 1;
             self.services.set_read_audit_for_benchmarks(n.is_multiple_of(2));
             epoch.store(n, Ordering::Relaxed);
@@ -266,7 +269,82 @@ impl Bench {
                 spent[m]
             );
         }
+        for (name, m) in [("audited", 0), ("unaudited", 1)] {
+            println!("  {name:<9} {}", cpu[m].describe(calls[m]));
+        }
         println!("audit cost, sliced, {clients} clients: throughput {:+.1}%", 100.0 * (rate(0) / rate(1) - 1.0));
+    }
+}
+
+/// Where the machine's CPU went during a slice (Linux: `/proc/stat`'s `cpu` line and this
+/// process's own `utime + stime`, in clock ticks): busy, waiting for I/O, stolen by the
+/// host, idle; and how much of the busy time was this process (the rest is PostgreSQL and
+/// whatever else runs). Tells a cost in CPU from a cost in waiting.
+#[derive(Clone, Copy, Default)]
+struct CpuTicks {
+    busy: u64,
+    iowait: u64,
+    steal: u64,
+    idle: u64,
+    ours: u64,
+}
+
+impl CpuTicks {
+    fn now() -> Self {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let f: Vec<u64> =
+            stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+        let at = |i: usize| f.get(i).copied().unwrap_or(0);
+        let own = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        // Fields after the command's closing parenthesis, from `state`: utime and stime are
+        // the 12th and 13th.
+        let own: Vec<u64> = own
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .map(|v| v.parse().unwrap_or(0))
+            .collect();
+        Self {
+            busy: at(0) + at(1) + at(2) + at(5) + at(6),
+            idle: at(3),
+            iowait: at(4),
+            steal: at(7),
+            ours: own.get(11).copied().unwrap_or(0) + own.get(12).copied().unwrap_or(0),
+        }
+    }
+
+    fn since(&self, before: &Self) -> Self {
+        Self {
+            busy: self.busy - before.busy,
+            iowait: self.iowait - before.iowait,
+            steal: self.steal - before.steal,
+            idle: self.idle - before.idle,
+            ours: self.ours - before.ours,
+        }
+    }
+
+    fn add(&mut self, other: &Self) {
+        self.busy += other.busy;
+        self.iowait += other.iowait;
+        self.steal += other.steal;
+        self.idle += other.idle;
+        self.ours += other.ours;
+    }
+
+    /// Shares of the machine's time, and CPU milliseconds per call (100 ticks a second).
+    fn describe(&self, calls: u64) -> String {
+        let all = (self.busy + self.iowait + self.steal + self.idle).max(1) as f64;
+        let share = |t: u64| 100.0 * t as f64 / all;
+        let per_call = |t: u64| 10.0 * t as f64 / calls.max(1) as f64;
+        format!(
+            "machine: busy {:.1}%  iowait {:.1}%  steal {:.1}%  idle {:.1}%;  CPU per call: ours {:.2} ms, the rest {:.2} ms",
+            share(self.busy),
+            share(self.iowait),
+            share(self.steal),
+            share(self.idle),
+            per_call(self.ours),
+            per_call(self.busy.saturating_sub(self.ours)),
+        )
     }
 }
 

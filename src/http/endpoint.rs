@@ -104,13 +104,24 @@ pub(super) async fn graphql(State(state): State<AppState>, request: Request) -> 
     let log = Arc::new(AccessLog::deferred());
     let req = req.data(caller).data(loaders).data(outcome.clone()).data(log.clone());
     let resp = state.schema.execute(req).await;
-    // The PII the response reveals is recorded while the response is encoded (the statement
-    // is sent first, the encoding runs while the database works), and the response leaves
-    // only once that record is committed; if it cannot be, the response is withheld.
-    let (recorded, encoded) =
-        futures_util::join!(access_log::record(&log, &state.services), async { respond(media, &outcome, &resp) });
+    let errors = resp.errors.len();
+    // The PII the response reveals is recorded while the response is encoded (the entry is
+    // handed to the audit writer first, the encoding runs while the database works), and
+    // the response leaves only once that record is committed; if it cannot be, the
+    // response is withheld. The response's value tree is freed as soon as it is encoded,
+    // not held through the wait for the commit (with several callers, trees held longer
+    // cost every request cache misses and fresh pages: decision 0008).
+    let encode = {
+        let outcome = &outcome;
+        async move {
+            let encoded = respond(media, outcome, &resp);
+            drop(resp);
+            encoded
+        }
+    };
+    let (recorded, encoded) = futures_util::join!(access_log::record(&log, &state.services), encode);
     let (errors, response) = match recorded {
-        Ok(()) => (resp.errors.len(), encoded),
+        Ok(()) => (errors, encoded),
         Err(error) => (1, respond(media, &outcome, &async_graphql::Response::from_errors(vec![error]))),
     };
     // Never log variables or the query text: both can carry PII.

@@ -21,6 +21,7 @@ pub mod outbound;
 pub mod preferences;
 pub mod profiles;
 pub mod provider;
+mod read_audit;
 pub mod reads;
 pub mod search;
 pub mod seed;
@@ -47,6 +48,8 @@ pub struct Services {
     /// the benchmark measures what that costs (`benches/hot_paths.rs`, `page-unaudited`).
     /// Shared by every clone, so that the app already built sees the switch.
     pub(crate) audit_reads: Arc<std::sync::atomic::AtomicBool>,
+    /// The writer that commits concurrent responses' `pii.read` entries in groups.
+    read_recorder: Arc<read_audit::ReadRecorder>,
     /// Outbound compliance rules (purposes, calling hours, holidays): built in, replaceable.
     pub(crate) outbound: Arc<crate::domain::contactability::policy::Policy>,
     /// The external profile maintainer identification asks first (decision 0017):
@@ -64,6 +67,7 @@ impl Services {
             live: Arc::default(),
             outbox: true,
             audit_reads: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            read_recorder: Arc::default(),
             outbound: Arc::new(built_in_policy()),
             provider: Arc::default(),
         }

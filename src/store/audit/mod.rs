@@ -41,40 +41,60 @@ pub async fn record(
     super::rows::insert(db, rows, super::rows::Conflict::Fail, "record audit entries").await
 }
 
-/// Record one response's `pii.read` entry, indexed under each of `subjects` (the profiles
-/// of an entry about several; see `PiiCodec`-free `PiiReads::into_entry`), committed on its
-/// own: the entry and its index land together or not at all (and its place in the sealer's
-/// queue, which the database writes: `audit_pending`, migration m20270101).
+/// One response's `pii.read` entry, made (and its MAC computed) by the request it records,
+/// to be written with other requests' entries by [`record_reads`].
+#[derive(Clone, Debug)]
+pub struct ReadEntry {
+    row: audit::ActiveModel,
+    at: DateTime<Utc>,
+    id: String,
+    /// The profiles to index it under on SQLite (`PiiReads::into_entry`).
+    subjects: Vec<CustomerId>,
+}
+
+impl ReadEntry {
+    pub fn new(codec: &PiiCodec, actor: &Actor, entry: Change, subjects: Vec<CustomerId>) -> Self {
+        let (at, id) = (now(), new_id());
+        Self { row: new_row(codec, actor, at, id.clone(), entry), at, id, subjects }
+    }
+}
+
+/// Record responses' `pii.read` entries (one or several requests'), committed together:
+/// each entry with its index lands or none does (and their places in the sealer's queue,
+/// which the database writes: `audit_pending`, migration m20270101).
 ///
-/// On PostgreSQL that is the entry alone, **one INSERT**. The profiles it lists (its details' `customerIds`) are
-/// indexed from the entry itself (`ix_audit_listed`, a GIN index over that list; migration
-/// m20261231). Until then each profile was an `audit_subjects` row written with it: for a
-/// page of 50, 50 rows and their key, about 1 ms of the server's CPU, most of what the
-/// audit cost the page. SQLite has no GIN: there the entry and its `audit_subjects` rows
-/// share a transaction (local calls, no round trips), one more
-/// statement per thousand profiles.
-pub async fn record_read(store: &Store, actor: &Actor, entry: Change, subjects: &[CustomerId]) -> StoreResult<()> {
-    let at = now();
-    let entry_id = new_id();
-    let row = new_row(&store.codec, actor, at, entry_id.clone(), entry);
-    let insert_entry = audit::Entity::insert(row).into_query();
-    if store.backend() == DbBackend::Postgres {
-        store.db.execute(&insert_entry).await.context("record an audit entry")?;
+/// On PostgreSQL that is the entries alone, **one INSERT**. The profiles an entry lists
+/// (its details' `customerIds`) are indexed from the entry itself (`ix_audit_listed`, a
+/// GIN index over that list; migration m20261231). Until then each profile was an
+/// `audit_subjects` row written with it: for a page of 50, 50 rows and their key, about
+/// 1 ms of the server's CPU, most of what the audit cost the page. SQLite has no GIN:
+/// there the entries and their `audit_subjects` rows share a transaction (local calls, no
+/// round trips), one more statement per thousand profiles.
+pub async fn record_reads(store: &Store, entries: &[ReadEntry]) -> StoreResult<()> {
+    let postgres = store.backend() == DbBackend::Postgres;
+    if let [entry] = entries
+        && (postgres || entry.subjects.is_empty())
+    {
+        // One entry and nothing to index: a plain INSERT (its prepared statement is cached).
+        let insert = audit::Entity::insert(entry.row.clone()).into_query();
+        store.db.execute(&insert).await.context("record an audit entry")?;
         return Ok(());
     }
-    let index = |chunk: &[CustomerId]| {
-        let rows = chunk.iter().map(|id| audit::subject::ActiveModel {
-            customer_id: Set(id.as_str().to_owned()),
-            at: Set(at),
-            entry_id: Set(entry_id.clone()),
-        });
-        audit::subject::Entity::insert_many(rows).into_query()
-    };
-    let tx = store.begin_write().await?;
-    for chunk in subjects.chunks(ROWS_PER_INSERT) {
-        tx.execute(&index(chunk)).await.context("index an audit entry")?;
+    let rows = entries.iter().map(|entry| entry.row.clone()).collect();
+    if postgres {
+        return super::rows::insert(&store.db, rows, super::rows::Conflict::Fail, "record audit entries").await;
     }
-    tx.execute(&insert_entry).await.context("record an audit entry")?;
+    let mut index = Vec::new();
+    for entry in entries {
+        index.extend(entry.subjects.iter().map(|id| audit::subject::ActiveModel {
+            customer_id: Set(id.as_str().to_owned()),
+            at: Set(entry.at),
+            entry_id: Set(entry.id.clone()),
+        }));
+    }
+    let tx = store.begin_write().await?;
+    super::rows::insert(&tx, index, super::rows::Conflict::Fail, "index audit entries").await?;
+    super::rows::insert(&tx, rows, super::rows::Conflict::Fail, "record audit entries").await?;
     super::commit(tx).await
 }
 

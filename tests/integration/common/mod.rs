@@ -206,8 +206,8 @@ impl TestApp {
     }
 
     /// The statements of the audit entry of a response that showed PII of several
-    /// profiles: the entry and its per-profile index, one statement on PostgreSQL (a
-    /// data-modifying CTE), two INSERTs in a transaction on SQLite.
+    /// profiles: the entry alone on PostgreSQL (its list is indexed by a GIN index), the
+    /// entry and its per-profile index rows, two INSERTs in a transaction, on SQLite.
     pub fn audit_of_several(&self) -> u64 {
         if self.is_postgres() { 1 } else { 2 }
     }

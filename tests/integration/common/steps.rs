@@ -69,9 +69,13 @@ impl TestApp {
 
     /// Count the rows of a table directly (to prove what was, or was not, written).
     pub async fn count_rows(&self, table: &str) -> i64 {
-        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
-        let row = self.store.db.query_one_raw(Statement::from_string(self.store.backend(), sql)).await;
-        row.expect("count").expect("a row").try_get::<i64>("", "n").expect("n")
+        self.scalar_i64(&format!("SELECT COUNT(*) FROM {table}")).await
+    }
+
+    /// The first column of the first row of `sql`, an integer.
+    pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        let row = self.store.db.query_one_raw(Statement::from_string(self.store.backend(), sql.to_owned())).await;
+        row.expect(sql).expect("a row").try_get_by_index::<i64>(0).expect("an integer")
     }
 
     /// The text columns of the first row a query returns, straight from the database.

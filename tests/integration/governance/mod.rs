@@ -1,6 +1,7 @@
 //! Governance: the audit log of every change and of every response that showed personal
 //! data, its tamper evidence, and its export — each test on SQLite and on PostgreSQL.
 
+mod audit_groups;
 mod audit_listed;
 mod audit_reads;
 mod audit_writes;
