@@ -37,6 +37,11 @@ impl AccessLog {
         self.reads.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).note(customer_id, field);
     }
 
+    /// Whether the response revealed PII (and so has a record to write).
+    pub fn has_reads(&self) -> bool {
+        !self.reads.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).is_empty()
+    }
+
     fn take(&self) -> PiiReads {
         std::mem::take(&mut *self.reads.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }

@@ -112,8 +112,14 @@ pub(super) async fn graphql(State(state): State<AppState>, request: Request) -> 
     // not held through the wait for the commit (with several callers, trees held longer
     // cost every request cache misses and fresh pages: decision 0008).
     let encode = {
-        let outcome = &outcome;
+        let (outcome, audited) = (&outcome, log.has_reads());
         async move {
+            // Let the audit writer send the entry first: it was woken on this thread (tokio
+            // runs it next here, and no other thread takes it), so encoding right away would
+            // hold it back until the encoding is done instead of overlapping the two.
+            if audited {
+                tokio::task::yield_now().await;
+            }
             let encoded = respond(media, outcome, &resp);
             drop(resp);
             encoded
