@@ -1,7 +1,8 @@
 //! The audit log: who changed what (field names, never values) and whose personal data a
-//! response revealed. Entries are written in one statement per request or transaction,
-//! each with a MAC of its content; [`chain`] seals them into a gap-free chain and verifies
-//! it. Details carry ids and counts, never PII.
+//! response revealed. Entries are written in one statement per transaction (a write's, or
+//! a group of responses' reads: [`record_reads`]), each with a MAC of its content; [`chain`]
+//! seals them into a gap-free chain and [`verify`] checks it. Details carry ids and counts,
+//! never PII.
 
 pub mod chain;
 pub mod export;
