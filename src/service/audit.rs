@@ -10,6 +10,28 @@ use sea_orm::ConnectionTrait;
 /// Entries the sealer chains per transaction.
 const SEAL_BATCH: u64 = 1000;
 
+/// Refused entries this process has reported already. A refused entry stays in the queue
+/// (verification names it) and every sealing pass refuses it again; it is logged the first
+/// time only, not at every tick. Past [`Refusals::KEPT`] ids every refusal is logged again.
+#[derive(Debug, Default)]
+pub(crate) struct Refusals(std::sync::Mutex<std::collections::HashSet<String>>);
+
+impl Refusals {
+    const KEPT: usize = 10_000;
+
+    /// Whether `id` has not been reported yet (and now counts as reported).
+    fn first_report(&self, id: &str) -> bool {
+        let mut reported = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if reported.contains(id) {
+            return false;
+        }
+        if reported.len() < Self::KEPT {
+            reported.insert(id.to_owned());
+        }
+        true
+    }
+}
+
 impl Services {
     /// Record `changes` by `actor` on `db` (the transaction of the write they describe),
     /// and write the change events they emit to the outbox in the same transaction
@@ -67,7 +89,7 @@ impl Services {
             let tx = self.store.begin_write().await?;
             let round = chain::seal(&tx, &self.store.codec, SEAL_BATCH, after.as_deref()).await?;
             crate::store::commit(tx).await?;
-            for id in &round.refused {
+            for id in round.refused.iter().filter(|id| self.audit_refusals.first_report(id)) {
                 tracing::error!(target: "security", entry = %id, "an audit entry does not match its MAC: not sealed");
             }
             total += round.sealed;

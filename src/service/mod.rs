@@ -50,6 +50,8 @@ pub struct Services {
     pub(crate) audit_reads: Arc<std::sync::atomic::AtomicBool>,
     /// The writer that commits concurrent responses' `pii.read` entries in groups.
     read_recorder: Arc<read_audit::ReadRecorder>,
+    /// Entries the audit sealer refused and has logged (once each).
+    audit_refusals: Arc<audit::Refusals>,
     /// Outbound compliance rules (purposes, calling hours, holidays): built in, replaceable.
     pub(crate) outbound: Arc<crate::domain::contactability::policy::Policy>,
     /// The external profile maintainer identification asks first (decision 0017):
@@ -68,6 +70,7 @@ impl Services {
             outbox: true,
             audit_reads: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             read_recorder: Arc::default(),
+            audit_refusals: Arc::default(),
             outbound: Arc::new(built_in_policy()),
             provider: Arc::default(),
         }

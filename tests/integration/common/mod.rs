@@ -4,11 +4,13 @@
 mod binary;
 mod databases;
 mod json;
+mod logs;
 mod operations;
 mod steps;
 
 pub use databases::TestDatabase;
 pub use json::*;
+pub use logs::capture_logs;
 pub use operations::*;
 
 use axum::body::Body;

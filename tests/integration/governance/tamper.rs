@@ -15,6 +15,7 @@ on_both_databases!(
     an_inserted_entry_is_found,
     an_entry_taken_off_the_sealers_queue_is_found,
     queue_rows_that_cannot_be_sealed_do_not_hold_up_the_ones_behind_them,
+    a_refused_entry_is_logged_once_not_at_every_pass,
     deleting_the_newest_entries_is_found,
     hiding_a_read_from_a_profiles_log_is_found,
     the_export_round_trips_and_honours_since,
@@ -206,6 +207,35 @@ async fn an_inserted_entry_is_found(app: &TestApp) {
         app.count_rows("audit_pending WHERE entry_id = '00000000-0000-7000-8000-000000000002'").await,
         1,
         "and stays in the queue"
+    );
+}
+
+async fn a_refused_entry_is_logged_once_not_at_every_pass(app: &TestApp) {
+    sealed_log(app).await;
+    let unsigned = |id: &str| {
+        format!(
+            "INSERT INTO audit_log (id, at, actor, action, entity_id, details) VALUES
+            ('{id}', '2026-01-01 00:00:00+00:00', 'ghost', 'pii.read', 'x', 'null')"
+        )
+    };
+    let (first, second) = ("00000000-0000-7000-8000-000000000003", "00000000-0000-7000-8000-000000000004");
+    sql(app, &unsigned(first)).await;
+    // The passes run inline on this thread, where the capture listens.
+    let (logs, _guard) = capture_logs();
+    let services = services(app);
+    for _ in 0..3 {
+        services.seal_audit().await.expect("seal");
+    }
+    sql(app, &unsigned(second)).await;
+    services.seal_audit().await.expect("seal");
+
+    let refusals =
+        |id: &str| logs.text().lines().filter(|l| l.contains("does not match its MAC") && l.contains(id)).count();
+    assert_eq!((refusals(first), refusals(second)), (1, 1), "{}", logs.text());
+    assert_eq!(
+        app.count_rows(&format!("audit_pending WHERE entry_id IN ('{first}', '{second}')")).await,
+        2,
+        "both stay queued, out of the chain"
     );
 }
 

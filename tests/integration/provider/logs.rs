@@ -3,34 +3,11 @@
 //! failing CRM and a stopped one.
 
 use super::*;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-/// Log lines written by this test's thread (the test runs on one thread: its runtime's
-/// tasks, the app's and the fake CRM's, all log here).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_provider_path_logs_no_identifier_no_name_and_not_the_token() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // The test runs on one thread: its runtime's tasks, the app's and the fake CRM's, all
+    // log here.
+    let (logs, _guard) = capture_logs();
 
     let mut crm = FakeCrm::start().await;
     let url = crm.url.clone();
@@ -52,7 +29,7 @@ async fn the_provider_path_logs_no_identifier_no_name_and_not_the_token() {
     crm.stop().await;
     assert_eq!(resolve(&app, "EMAIL", EMAIL).await["provider"], "FALLBACK_DOWN");
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(text.contains("profile provider"), "the capture sees the provider's lines:\n{text}");
     for raw in [PHONE, "3001112233", EMAIL, "Ayesha", "Bilal", "Zara", "zara@example.com", CRM_TOKEN] {
         assert!(!text.contains(raw), "{raw:?} reached the logs:\n{text}");
