@@ -11,6 +11,9 @@
 //! A group whose write fails is written again entry by entry, so that each request gets
 //! its own entry's outcome: one entry the database refuses does not withhold the other
 //! responses of its group.
+//!
+//! An entry handed over is written even if its request is dropped meanwhile (a client that
+//! went away): the log may then hold a read whose response never left, never the reverse.
 
 use crate::domain::Result;
 use crate::store::Store;
