@@ -5,6 +5,7 @@ mod audit_groups;
 mod audit_listed;
 mod audit_reads;
 mod audit_writes;
+mod seal_migration;
 mod tamper;
 
 use crate::common::*;
