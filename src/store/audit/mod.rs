@@ -38,7 +38,7 @@ pub async fn record(
     }
     let at = now();
     let rows: Vec<audit::ActiveModel> =
-        changes.into_iter().map(|change| new_row(codec, actor, at, new_id(), change)).collect();
+        changes.into_iter().map(|change| insertable(new_row(codec, actor, at, new_id(), change))).collect();
     super::rows::insert(db, rows, super::rows::Conflict::Fail, "record audit entries").await
 }
 
@@ -46,17 +46,14 @@ pub async fn record(
 /// to be written with other requests' entries by [`record_reads`].
 #[derive(Clone, Debug)]
 pub struct ReadEntry {
-    row: audit::ActiveModel,
-    at: DateTime<Utc>,
-    id: String,
+    row: audit::Model,
     /// The profiles to index it under on SQLite (`PiiReads::into_entry`).
     subjects: Vec<CustomerId>,
 }
 
 impl ReadEntry {
     pub fn new(codec: &PiiCodec, actor: &Actor, entry: Change, subjects: Vec<CustomerId>) -> Self {
-        let (at, id) = (now(), new_id());
-        Self { row: new_row(codec, actor, at, id.clone(), entry), at, id, subjects }
+        Self { row: new_row(codec, actor, now(), new_id(), entry), subjects }
     }
 }
 
@@ -77,11 +74,11 @@ pub async fn record_reads(store: &Store, entries: &[ReadEntry]) -> StoreResult<(
         && (postgres || entry.subjects.is_empty())
     {
         // One entry and nothing to index: a plain INSERT (its prepared statement is cached).
-        let insert = audit::Entity::insert(entry.row.clone()).into_query();
+        let insert = audit::Entity::insert(insertable(entry.row.clone())).into_query();
         store.db.execute(&insert).await.context("record an audit entry")?;
         return Ok(());
     }
-    let rows = entries.iter().map(|entry| entry.row.clone()).collect();
+    let rows = entries.iter().map(|entry| insertable(entry.row.clone())).collect();
     if postgres {
         return super::rows::insert(&store.db, rows, super::rows::Conflict::Fail, "record audit entries").await;
     }
@@ -89,8 +86,8 @@ pub async fn record_reads(store: &Store, entries: &[ReadEntry]) -> StoreResult<(
     for entry in entries {
         index.extend(entry.subjects.iter().map(|id| audit::subject::ActiveModel {
             customer_id: Set(id.as_str().to_owned()),
-            at: Set(entry.at),
-            entry_id: Set(entry.id.clone()),
+            at: Set(entry.row.at),
+            entry_id: Set(entry.row.id.clone()),
         }));
     }
     let tx = store.begin_write().await?;
@@ -114,7 +111,8 @@ fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-fn new_row(codec: &PiiCodec, actor: &Actor, at: DateTime<Utc>, id: String, change: Change) -> audit::ActiveModel {
+/// A new entry, its MAC computed.
+fn new_row(codec: &PiiCodec, actor: &Actor, at: DateTime<Utc>, id: String, change: Change) -> audit::Model {
     let mut row = audit::Model {
         id,
         at,
@@ -128,6 +126,11 @@ fn new_row(codec: &PiiCodec, actor: &Actor, at: DateTime<Utc>, id: String, chang
         entry_mac: None,
     };
     row.entry_mac = Some(chain::entry_mac(codec, &row));
+    row
+}
+
+/// `row` with every column set, to insert.
+fn insertable(row: audit::Model) -> audit::ActiveModel {
     audit::ActiveModel {
         id: Set(row.id),
         at: Set(row.at),
