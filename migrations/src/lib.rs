@@ -23,6 +23,7 @@ mod m20261225_000001_search_tokens_by_customer;
 mod m20261230_000001_interactions_newest_first;
 mod m20261231_000001_audit_listed_index;
 mod m20270101_000001_audit_seals;
+mod m20270102_000001_import_batches;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261230_000001_interactions_newest_first::Migration),
             Box::new(m20261231_000001_audit_listed_index::Migration),
             Box::new(m20270101_000001_audit_seals::Migration),
+            Box::new(m20270102_000001_import_batches::Migration),
         ]
     }
 }

@@ -8,6 +8,8 @@ use super::external_ref::ExternalRef;
 use super::id::CustomerId;
 use super::text::Located;
 use serde::Serialize;
+use std::collections::HashSet;
+use std::hash::{BuildHasher as _, Hash, Hasher as _};
 
 /// What makes an import idempotent: a line names its profile by id (an export read back)
 /// or by a CRM record (the first of its `externalRefs`), so that a rerun updates it.
@@ -65,6 +67,94 @@ pub fn label_name_key(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// The line ranges of a file that earlier runs committed (one per batch, as recorded in its
+/// transaction), merged: a resumed import skips exactly these lines. Batches may commit
+/// out of order (two are written at once), so this is a set of ranges, not a last line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// Sorted, disjoint and not touching: `(first, last)`, both included.
+    ranges: Vec<(u64, u64)>,
+}
+
+impl Committed {
+    pub fn new(ranges: impl IntoIterator<Item = (u64, u64)>) -> Self {
+        let mut all: Vec<(u64, u64)> = ranges.into_iter().filter(|(first, last)| first <= last).collect();
+        all.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(all.len());
+        for (first, last) in all {
+            match merged.last_mut() {
+                Some((_, end)) if first <= end.saturating_add(1) => *end = (*end).max(last),
+                _ => merged.push((first, last)),
+            }
+        }
+        Self { ranges: merged }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Whether `line` was committed.
+    pub fn contains(&self, line: u64) -> bool {
+        let at = self.ranges.partition_point(|(_, last)| *last < line);
+        self.ranges.get(at).is_some_and(|(first, _)| *first <= line)
+    }
+
+    /// Every line up to this one was committed (0: not line 1).
+    pub fn prefix(&self) -> u64 {
+        match self.ranges.first() {
+            Some((1, last)) => *last,
+            _ => 0,
+        }
+    }
+
+    /// How many lines were committed.
+    pub fn lines(&self) -> u64 {
+        self.ranges.iter().map(|(first, last)| last - first + 1).sum()
+    }
+}
+
+/// What the lines of a batch lay claim to: their keys, external refs and identities, as
+/// 64-bit digests (no value is kept). Two batches written at once must claim nothing in
+/// common: lines that name the same profile or move the same identifier are applied one
+/// batch after the other, in the file's order. A digest collision only makes two batches
+/// wait for each other.
+#[derive(Clone, Debug, Default)]
+pub struct Claims(HashSet<u64>);
+
+impl Claims {
+    pub fn of(records: &[ImportRecord]) -> Self {
+        // Fixed keys: the digests only need to be equal within one run.
+        let state = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
+        let digest = |part: &dyn Fn(&mut std::collections::hash_map::DefaultHasher)| {
+            let mut h = state.build_hasher();
+            part(&mut h);
+            h.finish()
+        };
+        let mut set = HashSet::with_capacity(records.len() * 4);
+        for r in records {
+            set.insert(match &r.key {
+                ImportKey::Id(id) => digest(&|h| ("id", id.as_str()).hash(h)),
+                ImportKey::Ref(x) => digest(&|h| ("ref", &x.system, &x.external_id).hash(h)),
+            });
+            for x in &r.input.external_refs {
+                set.insert(digest(&|h| ("ref", &x.value.system, &x.value.external_id).hash(h)));
+            }
+            for i in &r.input.identities {
+                let i = &i.value;
+                set.insert(digest(&|h| ("identity", i.channel, &i.provider, i.value.expose()).hash(h)));
+            }
+        }
+        Self(set)
+    }
+
+    /// Whether the two claim something in common.
+    pub fn overlap(&self, other: &Claims) -> bool {
+        let (small, large) = if self.0.len() <= other.0.len() { (self, other) } else { (other, self) };
+        small.0.iter().any(|d| large.0.contains(d))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +171,41 @@ mod tests {
     #[test]
     fn label_names_fold_case_and_spacing() {
         assert_eq!(label_name_key("  Gold   Tier "), "gold tier");
+    }
+
+    #[test]
+    fn committed_ranges_merge_and_answer_which_lines_to_skip() {
+        let c = Committed::new([(11, 15), (1, 5), (6, 10), (21, 25), (23, 24), (9, 3)]);
+        assert_eq!(c.prefix(), 15, "1-5, 6-10 and 11-15 touch: one range");
+        assert_eq!(c.lines(), 20);
+        let skipped: Vec<u64> = (1..=27).filter(|l| c.contains(*l)).collect();
+        assert_eq!(skipped, (1..=15).chain(21..=25).collect::<Vec<_>>());
+        assert_eq!(Committed::new([(6, 10)]).prefix(), 0, "line 1 not committed");
+        assert!(Committed::default().is_empty() && !Committed::default().contains(1));
+    }
+
+    fn record(line: u64, key: &str, phone: &str) -> ImportRecord {
+        use crate::domain::identity::IdentitySpec;
+        use crate::domain::{Channel, Pii};
+        let spec = IdentitySpec {
+            channel: Channel::Phone,
+            provider: None,
+            value: Pii::new(phone),
+            verified: false,
+            primary: false,
+            shared: false,
+        };
+        let mut input = ProfileInput::default();
+        input.identities.push(Located::new("identities.0", spec));
+        let key = ImportKey::Ref(ExternalRef { system: "crm".into(), external_id: key.into() });
+        ImportRecord { line, key, input, label_names: vec![] }
+    }
+
+    #[test]
+    fn batches_claiming_a_key_or_an_identity_in_common_overlap() {
+        let a = Claims::of(&[record(1, "a", "+923001"), record(2, "b", "+923002")]);
+        assert!(a.overlap(&Claims::of(&[record(3, "b", "+923003")])), "the same key");
+        assert!(a.overlap(&Claims::of(&[record(3, "c", "+923001")])), "the same identity");
+        assert!(!a.overlap(&Claims::of(&[record(3, "c", "+923003"), record(4, "d", "+923004")])));
     }
 }

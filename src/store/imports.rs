@@ -1,29 +1,35 @@
-//! Bulk import checkpoints: the last line of a file (by its SHA-256) committed.
+//! Bulk import checkpoints: the line ranges of a file (by its SHA-256) that batches
+//! committed, one row per batch, each written in its batch's transaction.
 
-use super::entity::import_checkpoint as checkpoint;
+use super::entity::import_batch as batch;
 use super::error::DbContext;
 use super::{StoreResult, now};
+use crate::domain::import::Committed;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait, QueryFilter as _, Set};
 
-/// The last line committed of the file with this hash, if an import of it was interrupted.
-pub async fn committed_line(db: &impl ConnectionTrait, file_hash: &str) -> StoreResult<Option<u64>> {
-    let row =
-        checkpoint::Entity::find_by_id(file_hash.to_owned()).one(db).await.context("read an import checkpoint")?;
-    Ok(row.map(|r| r.committed_line.max(0) as u64))
+/// The lines of the file with this hash that an interrupted import committed.
+pub async fn committed(db: &impl ConnectionTrait, file_hash: &str) -> StoreResult<Committed> {
+    let rows = batch::Entity::find()
+        .filter(batch::Column::FileHash.eq(file_hash))
+        .all(db)
+        .await
+        .context("read an import's committed batches")?;
+    Ok(Committed::new(rows.into_iter().map(|r| (r.first_line.max(0) as u64, r.last_line.max(0) as u64))))
 }
 
-/// Record that every line up to `line` is committed (in the batch's own transaction).
-pub async fn save(db: &impl ConnectionTrait, file_hash: &str, line: u64) -> StoreResult<()> {
-    let row = checkpoint::ActiveModel {
+/// Record that the lines `first..=last` are committed (in the batch's own transaction).
+pub async fn save(db: &impl ConnectionTrait, file_hash: &str, first: u64, last: u64) -> StoreResult<()> {
+    let row = batch::ActiveModel {
         file_hash: Set(file_hash.to_owned()),
-        committed_line: Set(line as i64),
-        updated_at: Set(now()),
+        first_line: Set(first as i64),
+        last_line: Set(last as i64),
+        committed_at: Set(now()),
     };
-    checkpoint::Entity::insert(row)
+    batch::Entity::insert(row)
         .on_conflict(
-            OnConflict::column(checkpoint::Column::FileHash)
-                .update_columns([checkpoint::Column::CommittedLine, checkpoint::Column::UpdatedAt])
+            OnConflict::columns([batch::Column::FileHash, batch::Column::FirstLine])
+                .update_columns([batch::Column::LastLine, batch::Column::CommittedAt])
                 .to_owned(),
         )
         .exec(db)
@@ -32,8 +38,13 @@ pub async fn save(db: &impl ConnectionTrait, file_hash: &str, line: u64) -> Stor
     Ok(())
 }
 
-/// Forget the checkpoint of a file whose import finished (a rerun then applies it again).
+/// Forget what an import of this file committed: it finished (a rerun then applies the
+/// file again), or it is restarted from the top.
 pub async fn clear(db: &impl ConnectionTrait, file_hash: &str) -> StoreResult<()> {
-    checkpoint::Entity::delete_by_id(file_hash.to_owned()).exec(db).await.context("clear an import checkpoint")?;
+    batch::Entity::delete_many()
+        .filter(batch::Column::FileHash.eq(file_hash))
+        .exec(db)
+        .await
+        .context("clear an import checkpoint")?;
     Ok(())
 }

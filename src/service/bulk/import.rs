@@ -9,7 +9,7 @@ use super::super::{On as _, Services};
 use crate::domain::audit::{Actor, Change};
 use crate::domain::enums::{CustomerStatus, LabelSource};
 use crate::domain::id::{CustomerId, LabelId};
-use crate::domain::import::{BatchOutcome, ImportKey, ImportRecord, LineError, label_name_key};
+use crate::domain::import::{BatchOutcome, Committed, ImportKey, ImportRecord, LineError, label_name_key};
 use crate::domain::text::Located;
 use crate::domain::{Error, Result};
 use crate::store::bulk::{self, NewProfile};
@@ -17,12 +17,13 @@ use crate::store::{commit, customers, external_refs, imports, labels};
 use sea_orm::{DatabaseTransaction, TransactionTrait as _};
 use std::collections::HashMap;
 
-/// A batch of a file: its lines (already parsed) up to `last_line`, which is what the
-/// checkpoint records once the batch commits (lines of the batch that failed to parse
-/// included: they are reported, and a resumed import does not report them again).
+/// A batch of a file: its lines (already parsed) from `first_line` to `last_line`, the
+/// range the checkpoint records once the batch commits (lines of the batch that failed to
+/// parse included: they are reported, and a resumed import does not report them again).
 #[derive(Debug)]
 pub struct ImportBatch<'a> {
     pub file_hash: &'a str,
+    pub first_line: u64,
     pub last_line: u64,
     pub records: Vec<ImportRecord>,
 }
@@ -93,7 +94,7 @@ impl Services {
         if !changes.is_empty() {
             self.record(&tx, actor, changes).await?;
         }
-        imports::save(&tx, batch.file_hash, batch.last_line).await?;
+        imports::save(&tx, batch.file_hash, batch.first_line, batch.last_line).await?;
         commit(tx).await?;
         Ok(outcome)
     }
@@ -138,14 +139,22 @@ pub(super) fn resolve_labels(record: &mut ImportRecord, catalogue: &HashMap<Stri
     Ok(())
 }
 
-/// Forget a file's checkpoint once every line of it was imported.
 impl Services {
+    /// Forget what an import of this file committed: every line of it was imported, or it
+    /// starts again from the top (`--restart`).
     pub async fn finish_import(&self, file_hash: &str) -> Result<()> {
         Ok(imports::clear(&self.store.db, file_hash).await?)
     }
 
-    /// The last line committed by an interrupted import of this file.
-    pub async fn import_checkpoint(&self, file_hash: &str) -> Result<Option<u64>> {
-        Ok(imports::committed_line(&self.store.db, file_hash).await?)
+    /// The lines an interrupted import of this file committed.
+    pub async fn import_checkpoint(&self, file_hash: &str) -> Result<Committed> {
+        Ok(imports::committed(&self.store.db, file_hash).await?)
+    }
+
+    /// How many batches of one file can be written at once: two on PostgreSQL (one is
+    /// prepared here while the server writes the other, and the server writes two on two
+    /// cores), one on SQLite (one writer at a time).
+    pub fn import_batches_at_once(&self) -> usize {
+        if self.store.backend() == sea_orm::DbBackend::Postgres { 2 } else { 1 }
     }
 }

@@ -17,7 +17,7 @@ pub mod customer_label;
 pub mod event_outbox;
 pub mod external_ref;
 pub mod identity;
-pub mod import_checkpoint;
+pub mod import_batch;
 pub mod interaction;
 pub mod interaction_metadata;
 pub mod key_check;

@@ -142,7 +142,7 @@ async fn new_profiles_are_written_in_a_constant_number_of_statements_per_batch(a
             .map(|i| customers::graphql::inputs::import_record(i as u64, profile(i), &Default::default()).unwrap())
             .collect();
         let before = app.statements();
-        let batch = ImportBatch { file_hash: "test", last_line: n as u64, records };
+        let batch = ImportBatch { file_hash: "test", first_line: from as u64, last_line: (from + n) as u64, records };
         let actor = customers::domain::audit::Actor::system("test");
         let outcome = app.services.import_batch(&actor, batch).await.unwrap();
         assert_eq!((outcome.created, outcome.rejected.len()), (n as u64, 0), "{outcome:?}");
