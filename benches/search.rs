@@ -10,9 +10,10 @@
 //! 2026-11-30 (release, PostgreSQL, fresh database): 1,000,000 profiles (~27 tokens each)
 //! in 315 s, 3,178 profiles/s on average (~4,500/s at first, falling as the indexes grow;
 //! load average 2.9–8 on 2 cores), where the repository-by-repository seeding ran at
-//! ~58/s. PostgreSQL's CPU is the limit (the seeder itself uses ~6%). Run `ANALYZE`
-//! on the database after a large seeding (before it, full-name searches at 1M took 1.5 s,
-//! after it 21 ms at p50: docs/benchmarks.md). Unless the database already holds at least that
+//! ~58/s. PostgreSQL's CPU is the limit (the seeder itself uses ~6%). After seeding, on
+//! PostgreSQL, the tokens' index is compacted (`store::search::compact`, as `customers
+//! reindex` does) and the database analysed (without statistics, full-name searches at 1M
+//! took 1.5 s, with them 21 ms at p50: docs/benchmarks.md). Unless the database already holds at least that
 //! many (`BENCH_RESEED=1` seeds again): a 1M-profile database is seeded once and measured
 //! many times (its key store is kept in a file of the temporary directory named after the
 //! database, or `BENCH_KEYSTORE_URL`). `BENCH_ITERATIONS` (300) searches are measured per kind of text; the
@@ -251,6 +252,14 @@ async fn seed(store: &Store, from: usize, to: usize) {
     let elapsed = started.elapsed();
     let rate = (to - from) as f64 / elapsed.as_secs_f64();
     println!("seeded {} profiles in {elapsed:.1?} ({rate:.0} profiles/s, load {})", to - from, loadavg());
+    // As `customers reindex` leaves it: the tokens' index rebuilt in key order (seeded batch
+    // by batch it is ~1.5× larger and scattered), then statistics for the planner.
+    if store.backend() == sea_orm::DbBackend::Postgres {
+        let started = Instant::now();
+        search::compact(&store.db).await.unwrap();
+        sea_orm::ConnectionTrait::execute_unprepared(&store.db, "VACUUM (ANALYZE)").await.unwrap();
+        println!("index compacted and database analysed in {:.1?}", started.elapsed());
+    }
 }
 
 fn report(label: &str, samples: &mut [Duration]) {

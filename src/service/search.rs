@@ -60,13 +60,17 @@ impl Services {
     }
 
     /// Rebuild every profile's tokens (`customers reindex`): batches of 500 profiles, one
-    /// transaction each, so it can be interrupted and run again. Returns the profiles done.
+    /// transaction each, so it can be interrupted and run again; then, on PostgreSQL, their
+    /// index, compacted (`store::search::compact`). Returns the profiles done.
     pub async fn reindex_all(&self, mut progress: impl FnMut(u64)) -> Result<u64> {
         let mut after: Option<CustomerId> = None;
         let mut done = 0;
         loop {
             let ids = search::ids_after(&self.store.db, after.as_ref(), REINDEX_BATCH).await?;
-            let Some(last) = ids.last().cloned() else { return Ok(done) };
+            let Some(last) = ids.last().cloned() else {
+                search::compact(&self.store.db).await?;
+                return Ok(done);
+            };
             let tx = self.store.begin_write().await?;
             search::rebuild(&tx, &self.store.codec, &ids).await?;
             crate::store::commit(tx).await?;

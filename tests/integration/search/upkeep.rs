@@ -130,8 +130,14 @@ async fn reindex_rebuilds_every_profile_and_marking_an_attribute_searchable_inde
     let before = tokens_of(app, &id).await;
     sea_orm::ConnectionTrait::execute_unprepared(&app.store.db, "DELETE FROM customer_search_tokens").await.unwrap();
     assert!(names(app, "ravi").await.is_empty());
+    let node = "SELECT pg_relation_filenode('customer_search_tokens_pkey')::bigint";
+    let before_node =
+        if app.store.backend() == sea_orm::DbBackend::Postgres { Some(app.scalar_i64(node).await) } else { None };
     let done = app.services.reindex_all(|_| {}).await.unwrap();
     assert_eq!(done, 1);
+    if let Some(old) = before_node {
+        assert_ne!(app.scalar_i64(node).await, old, "PostgreSQL: the index is rebuilt (a new file), compact");
+    }
     assert_eq!(tokens_of(app, &id).await, before, "the same tokens again");
     assert_eq!(names(app, "ravi").await, ["Ravi Reindexed"]);
 
