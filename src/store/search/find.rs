@@ -291,8 +291,15 @@ pub async fn find(
     Ok(customers.into_iter().zip(ranks).map(|(customer, rank)| SearchHit { customer, rank }).collect())
 }
 
-/// How many profiles match, counted up to `cap` (one statement: each tier counted up to
-/// `cap`, read no further).
+/// How many profiles match, counted up to `cap`, in one statement: the identified tier up
+/// to `cap`, plus the holders of every word's prefix that are not in it, up to `cap`.
+///
+/// The word and prefix tiers together are exactly those holders: a whole word's holder
+/// holds its prefix token too (`domain::search`), so the word tier is a part of them and
+/// the prefix tier the rest. Counting them as one stream reads the prefixes' ranges once:
+/// counting the word tier apart merged each typed word's holders with another word's whole
+/// prefix range (at 1M profiles, 3,334 holders of a first name against 81,472 of a 3-letter
+/// prefix: 28 ms of a 67 ms count).
 pub async fn count(
     db: &impl ConnectionTrait,
     codec: &PiiCodec,
@@ -301,10 +308,18 @@ pub async fn count(
     cap: u64,
 ) -> StoreResult<u64> {
     let keyed = Keyed::new(codec, plan);
+    let mut parts = Vec::with_capacity(2);
+    if let Some(mut top) = identified(&keyed, q) {
+        top.limit(cap);
+        parts.push(top);
+    }
+    if let Some((first, rest)) = keyed.prefixes.split_first() {
+        parts.push(stream("p", (*first, TokenKind::Prefix), rest, keyed.alone.clone(), q, None, cap));
+    }
     let mut total: Option<Expr> = None;
-    for (i, tier) in tiers(&keyed, q, None, cap).into_iter().enumerate() {
+    for (i, part) in parts.into_iter().enumerate() {
         let mut n = Query::select();
-        n.expr(Func::count(Expr::val(1))).from_subquery(tier, Alias::new(format!("c{i}")));
+        n.expr(Func::count(Expr::val(1))).from_subquery(part, Alias::new(format!("c{i}")));
         let n = Expr::SubQuery(None, Box::new(n.into()));
         total = Some(match total {
             Some(t) => t.add(n),
