@@ -67,8 +67,10 @@ enum Command {
     /// under each customer's data key. Also runs in the background at every start.
     Reseal,
     /// Rebuild every profile's search tokens (`searchCustomers`) from its current data: after
-    /// upgrading to a release with search, or to repair. Batches of 500 profiles, one
-    /// transaction each: safe to interrupt and run again; servers may keep running.
+    /// upgrading to a release with search, to repair, or after a large import. Batches of 500
+    /// profiles, one transaction each: safe to interrupt and run again; servers may keep
+    /// running. On PostgreSQL it then rebuilds the tokens' index compactly (`REINDEX INDEX
+    /// CONCURRENTLY`: searches and writes go on).
     Reindex,
     /// Change events: replay them, list dead letters.
     Events {
