@@ -67,11 +67,15 @@ enum Command {
     /// under each customer's data key. Also runs in the background at every start.
     Reseal,
     /// Rebuild every profile's search tokens (`searchCustomers`) from its current data: after
-    /// upgrading to a release with search, to repair, or after a large import. Batches of 500
+    /// upgrading to a release with search, or to repair. Batches of 500
     /// profiles, one transaction each: safe to interrupt and run again; servers may keep
     /// running. On PostgreSQL it then rebuilds the tokens' index compactly (`REINDEX INDEX
     /// CONCURRENTLY`: searches and writes go on).
-    Reindex,
+    Reindex {
+        /// Only rebuild the tokens' index compactly (after a large import), not the tokens.
+        #[arg(long)]
+        index_only: bool,
+    },
     /// Change events: replay them, list dead letters.
     Events {
         #[command(subcommand)]
@@ -228,8 +232,13 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{n} values re-sealed; {} left in the old form", services.legacy_remaining().await?);
             Ok(())
         }
-        Command::Reindex => {
+        Command::Reindex { index_only } => {
             let services = startup::state(&settings).await?.services;
+            if index_only {
+                services.compact_search_index().await?;
+                println!("search index rebuilt");
+                return Ok(());
+            }
             let n = services.reindex_all(|done| eprintln!("{done} profiles re-indexed")).await?;
             println!("{n} profiles re-indexed");
             Ok(())

@@ -59,6 +59,12 @@ impl Services {
         Ok(search::rebuild(db, &self.store.codec, ids).await?)
     }
 
+    /// On PostgreSQL, rebuild the search tokens' index in key order (`store::search::compact`;
+    /// `customers reindex --index-only`, and the end of `customers reindex`).
+    pub async fn compact_search_index(&self) -> Result<()> {
+        Ok(search::compact(&self.store.db).await?)
+    }
+
     /// Rebuild every profile's tokens (`customers reindex`): batches of 500 profiles, one
     /// transaction each, so it can be interrupted and run again; then, on PostgreSQL, their
     /// index, compacted (`store::search::compact`). Returns the profiles done.
@@ -68,7 +74,7 @@ impl Services {
         loop {
             let ids = search::ids_after(&self.store.db, after.as_ref(), REINDEX_BATCH).await?;
             let Some(last) = ids.last().cloned() else {
-                search::compact(&self.store.db).await?;
+                self.compact_search_index().await?;
                 return Ok(done);
             };
             let tx = self.store.begin_write().await?;
