@@ -9,7 +9,7 @@ use super::id::CustomerId;
 use super::text::Located;
 use serde::Serialize;
 use std::collections::HashSet;
-use std::hash::{BuildHasher as _, Hash, Hasher as _};
+use std::hash::{Hash, Hasher as _};
 
 /// What makes an import idempotent: a line names its profile by id (an export read back)
 /// or by a CRM record (the first of its `externalRefs`), so that a rerun updates it.
@@ -122,27 +122,27 @@ impl Committed {
 #[derive(Clone, Debug, Default)]
 pub struct Claims(HashSet<u64>);
 
+/// A claim's digest: `DefaultHasher::new()` has fixed keys, and digests only need to be
+/// equal within one run.
+fn digest(claim: impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    claim.hash(&mut h);
+    h.finish()
+}
+
 impl Claims {
     pub fn of(records: &[ImportRecord]) -> Self {
-        // Fixed keys: the digests only need to be equal within one run.
-        let state = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default();
-        let digest = |part: &dyn Fn(&mut std::collections::hash_map::DefaultHasher)| {
-            let mut h = state.build_hasher();
-            part(&mut h);
-            h.finish()
-        };
         let mut set = HashSet::with_capacity(records.len() * 4);
         for r in records {
             set.insert(match &r.key {
-                ImportKey::Id(id) => digest(&|h| ("id", id.as_str()).hash(h)),
-                ImportKey::Ref(x) => digest(&|h| ("ref", &x.system, &x.external_id).hash(h)),
+                ImportKey::Id(id) => digest(("id", id.as_str())),
+                ImportKey::Ref(x) => digest(("ref", &x.system, &x.external_id)),
             });
             for x in &r.input.external_refs {
-                set.insert(digest(&|h| ("ref", &x.value.system, &x.value.external_id).hash(h)));
+                set.insert(digest(("ref", &x.value.system, &x.value.external_id)));
             }
             for i in &r.input.identities {
-                let i = &i.value;
-                set.insert(digest(&|h| ("identity", i.channel, &i.provider, i.value.expose()).hash(h)));
+                set.insert(digest(("identity", i.value.channel, &i.value.provider, i.value.value.expose())));
             }
         }
         Self(set)

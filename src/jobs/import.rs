@@ -113,7 +113,7 @@ pub async fn run(
         .name("import-reader".into())
         .spawn(move || read_batches(lines, &committed, size, &opts, &sender))
         .context("Failed to start the reading thread")?;
-    let at_once = services.import_batches_at_once().max(1);
+    let at_once = services.import_batches_at_once();
     let limit = job.stop_after_batches.unwrap_or(u64::MAX);
     let (mut started, mut flight) = (0u64, std::collections::VecDeque::<InFlight>::new());
     let mut failure: Option<anyhow::Error> = None;
@@ -217,10 +217,9 @@ fn read_batches(
         };
         last = line;
         if committed.contains(line) {
+            // Skipped; a batch already begun goes on past it (its range may span it).
             if records.is_empty() && errors.is_empty() {
                 first = line + 1;
-            }
-            if lines.peek().is_some() || (records.is_empty() && errors.is_empty()) {
                 continue;
             }
         } else {
