@@ -28,9 +28,12 @@ pub fn settings(url: &str, dir: &Path) -> Settings {
 /// The store of `settings`, migrated, under its master key.
 pub async fn store(settings: &Settings) -> Store {
     let codec = customers::startup::codec(settings).await.unwrap();
-    // `BENCH_DB_MAX_CONNECTIONS`: the pool's size (the service's default otherwise).
+    // `BENCH_DB_MAX_CONNECTIONS`: the pool's size (the service's default otherwise);
+    // `CUSTOMERS_AUDIT_READS_SYNC=false`: the `pii.read` entries' commits do not wait for
+    // the flush (PostgreSQL), as in the service.
     let pool = customers::config::PoolSettings {
         max_connections: std::env::var("BENCH_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()),
+        read_audit_sync: std::env::var("CUSTOMERS_AUDIT_READS_SYNC").as_deref() != Ok("false"),
         ..Default::default()
     };
     let store = Store::connect_pooled(&settings.database_url, codec, None, &pool).await.unwrap();

@@ -2,7 +2,7 @@
 //! the environment says otherwise. The README's configuration table gives the figures for
 //! 2, 8 and 32 cores.
 
-use super::{positive, var, whole};
+use super::{flag, positive, var, whole};
 use anyhow::Context as _;
 use std::time::Duration;
 
@@ -30,6 +30,12 @@ pub struct PoolSettings {
     pub statement_cache: usize,
     /// `CUSTOMERS_WORKER_THREADS`: the runtime's worker threads. Default: one per core.
     pub worker_threads: Option<usize>,
+    /// `CUSTOMERS_AUDIT_READS_SYNC`: whether a response that shows PII waits until its
+    /// `pii.read` entry is flushed to disk (PostgreSQL's `synchronous_commit`), not only
+    /// committed. Default `true`. `false` (PostgreSQL only): the entry is still committed
+    /// before the response leaves, and a database crash can lose the last ~0.6 s of such
+    /// entries (decision 0008).
+    pub read_audit_sync: bool,
 }
 
 impl Default for PoolSettings {
@@ -42,6 +48,7 @@ impl Default for PoolSettings {
             ping_idle: Duration::from_secs(30),
             statement_cache: 512,
             worker_threads: None,
+            read_audit_sync: true,
         }
     }
 }
@@ -74,6 +81,7 @@ impl PoolSettings {
                 .map(|v| v.parse::<usize>().ok().filter(|n| *n > 0))
                 .map(|n| n.context("CUSTOMERS_WORKER_THREADS must be a positive whole number"))
                 .transpose()?,
+            read_audit_sync: flag("CUSTOMERS_AUDIT_READS_SYNC", d.read_audit_sync)?,
         })
     }
 

@@ -11,6 +11,7 @@ pub mod attributes;
 pub mod audit;
 pub mod bulk;
 pub mod codec;
+mod connect;
 pub mod customers;
 pub mod entity;
 pub mod error;
@@ -37,7 +38,7 @@ pub use error::{Constraint, StoreError, StoreResult};
 
 use crate::domain::Pii;
 use anyhow::Context as _;
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -88,6 +89,8 @@ pub async fn in_background<T>(kind: Background, work: impl std::future::Future<O
 #[derive(Clone, Debug)]
 pub struct Store {
     pub db: DatabaseConnection,
+    /// The `pii.read` entries' own pool, when their commits do not wait for the flush.
+    read_audit_db: Option<DatabaseConnection>,
     pub codec: PiiCodec,
     pub statements: StatementCounter,
     /// The part of `statements` the anomaly detector sent (its judge, and the block checks
@@ -115,88 +118,46 @@ impl Store {
     }
 
     /// Like [`Store::connect_with`], with the pool sized and tuned by `pool` (decision 0016).
+    /// On PostgreSQL with `pool.read_audit_sync` off, the `pii.read` entries get a small pool
+    /// of their own whose commits do not wait for the WAL flush ([`Store::read_audit_db`]).
     pub async fn connect_pooled(
         url: &str,
         codec: PiiCodec,
         statement_timeout: Option<Duration>,
         pool: &crate::config::PoolSettings,
     ) -> anyhow::Result<Self> {
-        let mut opts = ConnectOptions::new(url.to_owned());
-        let local = crate::config::local_without_sslmode(url);
-        let cache = pool.statement_cache;
-        // PostgreSQL's JIT compiles a plan whose estimated cost passes `jit_above_cost`: for
-        // the short statements of this service that costs more than it saves (a search over
-        // 1M profiles: ~60 ms of compiling for 0.3 ms of execution). Off, unless the URL
-        // sets it (`options=-c jit=on`).
-        let jit_in_url = url.contains("jit");
-        opts.map_sqlx_postgres_opts(move |mut o| {
-            if !jit_in_url {
-                o = o.options([("jit", "off")]);
-            }
-            if let Some(timeout) = statement_timeout {
-                o = o.options([("statement_timeout", timeout.as_millis().to_string())]);
-            }
-            if local {
-                // No sslmode in the URL and the server on this machine: no TLS (decision 0016).
-                o = o.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable);
-            }
-            o.statement_cache_capacity(cache)
-        });
-        opts.sqlx_logging(false) // statements carry PII parameters: never log them
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
-            .idle_timeout(pool.idle_timeout)
-            .max_lifetime(pool.max_lifetime)
-            .max_connections(pool.max_connections_for(url))
-            .min_connections(pool.min_connections.min(pool.max_connections_for(url)));
-        // sqlx pings a connection when it is given back anyway; a second ping on every
-        // checkout doubled the round trips of a request. Only a connection idle long enough
-        // to have been dropped by the server or a proxy is checked before use.
-        if pool.ping_idle.is_zero() {
-            opts.test_before_acquire(true);
+        let (statements, anomaly_statements) = (StatementCounter::default(), StatementCounter::default());
+        let (background_statements, dispatcher_statements) = (StatementCounter::default(), StatementCounter::default());
+        let counters = connect::Counters {
+            all: statements.0.clone(),
+            anomaly: anomaly_statements.0.clone(),
+            background: background_statements.0.clone(),
+            dispatcher: dispatcher_statements.0.clone(),
+        };
+        let mut db = connect::open(url, statement_timeout, pool, connect::Commits::Durable).await?;
+        connect::count_statements(&mut db, counters.clone());
+        let read_audit_db = if db.get_database_backend() == DbBackend::Postgres && !pool.read_audit_sync {
+            let mut reads = connect::open(url, statement_timeout, pool, connect::Commits::Unflushed).await?;
+            connect::count_statements(&mut reads, counters);
+            Some(reads)
         } else {
-            opts.test_before_acquire_if_idle_for(pool.ping_idle);
-        }
-        if url.starts_with("sqlite:") {
-            // Deleted content is overwritten, not left in free pages: an erased customer's
-            // data must not stay readable in the file (decision 0010).
-            opts.map_sqlx_sqlite_opts(move |o| o.pragma("secure_delete", "ON").statement_cache_capacity(cache));
-        }
-        let mut db = sea_orm::Database::connect(opts).await.context("Failed to connect to the database")?;
-        if db.get_database_backend() == DbBackend::Sqlite {
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
-                db.execute_unprepared(pragma).await.context("Failed to configure SQLite")?;
-            }
-        }
-        let statements = StatementCounter::default();
-        let anomaly_statements = StatementCounter::default();
-        let background_statements = StatementCounter::default();
-        let (counter, anomaly_counter) = (statements.0.clone(), anomaly_statements.0.clone());
-        let background_counter = background_statements.0.clone();
-        let dispatcher_statements = StatementCounter::default();
-        let dispatcher_counter = dispatcher_statements.0.clone();
-        db.set_metric_callback(move |info| {
-            counter.fetch_add(1, Ordering::Relaxed);
-            match BACKGROUND.try_with(|kind| *kind).ok() {
-                Some(Background::AuditSealer | Background::Retention | Background::Reseal) => {
-                    background_counter.fetch_add(1, Ordering::Relaxed);
-                }
-                Some(Background::EventDispatcher) => {
-                    background_counter.fetch_add(1, Ordering::Relaxed);
-                    dispatcher_counter.fetch_add(1, Ordering::Relaxed);
-                }
-                Some(Background::AnomalyJudge) => {
-                    anomaly_counter.fetch_add(1, Ordering::Relaxed);
-                }
-                None if info.statement.sql.contains("\"anomaly_") => {
-                    anomaly_counter.fetch_add(1, Ordering::Relaxed);
-                }
-                None => {}
-            }
-            // The SQL text only (placeholders): the values can be PII and are never logged.
-            tracing::trace!(target: "customers::sql", elapsed_us = info.elapsed.as_micros() as u64, sql = %info.statement.sql);
-        });
-        Ok(Self { db, codec, statements, anomaly_statements, background_statements, dispatcher_statements })
+            None
+        };
+        Ok(Self {
+            db,
+            read_audit_db,
+            codec,
+            statements,
+            anomaly_statements,
+            background_statements,
+            dispatcher_statements,
+        })
+    }
+
+    /// Where the `pii.read` entries are written: the pool whose commits do not wait for the
+    /// WAL flush when `CUSTOMERS_AUDIT_READS_SYNC=false` on PostgreSQL, else [`Store::db`].
+    pub fn read_audit_db(&self) -> &DatabaseConnection {
+        self.read_audit_db.as_ref().unwrap_or(&self.db)
     }
 
     /// Apply pending migrations. On PostgreSQL, replicas starting together take turns: the

@@ -75,12 +75,13 @@ pub async fn record_reads(store: &Store, entries: &[ReadEntry]) -> StoreResult<(
     {
         // One entry and nothing to index: a plain INSERT (its prepared statement is cached).
         let insert = audit::Entity::insert(insertable(entry.row.clone())).into_query();
-        store.db.execute(&insert).await.context("record an audit entry")?;
+        store.read_audit_db().execute(&insert).await.context("record an audit entry")?;
         return Ok(());
     }
     let rows = entries.iter().map(|entry| insertable(entry.row.clone())).collect();
     if postgres {
-        return super::rows::insert(&store.db, rows, super::rows::Conflict::Fail, "record audit entries").await;
+        return super::rows::insert(store.read_audit_db(), rows, super::rows::Conflict::Fail, "record audit entries")
+            .await;
     }
     let mut index = Vec::new();
     for entry in entries {

@@ -183,7 +183,8 @@ impl TestApp {
         let mut settings = settings(url, data_dir);
         settings.keystore_url = Some(keystore_url);
         configure(&mut settings);
-        let store = Store::connect(url, customers::startup::codec(&settings).await?).await?;
+        let codec = customers::startup::codec(&settings).await?;
+        let store = Store::connect_pooled(url, codec, None, &settings.pool).await?;
         // The template was migrated and sealed with the test key: this reads the probe (and
         // registers the master key in a new key store).
         store.check_master_key().await?;

@@ -15,6 +15,13 @@ on_both_databases!(
     the_audit_log_is_for_privacy_admins_and_pages_and_filters,
 );
 
+on_both_databases_with!(super::reads_unflushed => entries_that_do_not_wait_for_the_flush_are_recorded_sealed_and_withheld_as_before);
+
+/// `CUSTOMERS_AUDIT_READS_SYNC=false`.
+fn reads_unflushed(settings: &mut customers::config::Settings) {
+    settings.pool.read_audit_sync = false;
+}
+
 const PROFILE: &str =
     "query Profile($id: ID!) { customer(id: $id) { id displayName identities { value } attributes { key value } } }";
 
@@ -206,4 +213,53 @@ async fn the_audit_log_is_for_privacy_admins_and_pages_and_filters(app: &TestApp
     assert_eq!(created.len(), 1);
     let bad = app.attempt(AUDIT_LOG, json!({ "after": "nonsense" })).await;
     assert_error(&bad, "BAD_USER_INPUT", "after");
+}
+
+/// With `CUSTOMERS_AUDIT_READS_SYNC=false` the `pii.read` entries go, on PostgreSQL, through
+/// a pool of their own whose commits do not wait for the WAL flush; every other statement
+/// keeps the server's setting. The entries are recorded, found, sealed and verified as
+/// before, and a response whose entry cannot be written is still withheld. On SQLite the
+/// setting changes nothing.
+async fn entries_that_do_not_wait_for_the_flush_are_recorded_sealed_and_withheld_as_before(app: &TestApp) {
+    use sea_orm::{ConnectionTrait as _, DatabaseConnection, Statement};
+    let id = app.create_customer(json!({ "displayName": "Ayesha Khan" })).await;
+
+    let body = app.post(Some(&token_for("dr-watson", "customers:read pii:read")), PROFILE, json!({ "id": id })).await.1;
+    assert_eq!(body["data"]["customer"]["displayName"], "Ayesha Khan", "{body:#}");
+
+    let reads: Vec<Value> = pii_reads(app, &id).await.into_iter().filter(|e| e["principal"] == "dr-watson").collect();
+    assert_eq!(reads.len(), 1, "{reads:#?}");
+    assert_eq!(reads[0]["fields"], json!(["displayName"]));
+    let setting = |db: &DatabaseConnection| {
+        let show = Statement::from_string(db.get_database_backend(), "SHOW synchronous_commit".to_owned());
+        let db = db.clone();
+        async move { db.query_one_raw(show).await.unwrap().unwrap().try_get_by_index::<String>(0).unwrap() }
+    };
+    if app.is_postgres() {
+        assert_eq!(setting(app.store.read_audit_db()).await, "off");
+        // The test databases' URL turns the flush off for every session (for speed): with
+        // the server's `on`, only the read entries' pool goes without it.
+        let url = app.database().url().replace("synchronous_commit%3Doff", "synchronous_commit%3Don");
+        let pool = customers::config::PoolSettings { read_audit_sync: false, ..Default::default() };
+        let store = customers::store::Store::connect_pooled(&url, app.store.codec.clone(), None, &pool).await.unwrap();
+        assert_eq!(setting(&store.db).await, "on", "writes and their entries keep the server's setting");
+        assert_eq!(setting(store.read_audit_db()).await, "off");
+        let durable = customers::config::PoolSettings::default();
+        let store =
+            customers::store::Store::connect_pooled(&url, app.store.codec.clone(), None, &durable).await.unwrap();
+        assert!(std::ptr::eq(store.read_audit_db(), &store.db), "by default the entries share the pool");
+    } else {
+        assert!(std::ptr::eq(app.store.read_audit_db(), &app.store.db), "one pool on SQLite");
+    }
+
+    let services = services(app);
+    services.seal_audit().await.unwrap();
+    let report = services.verify_audit().await.unwrap();
+    assert_eq!((report.finding, report.pending), (None, 0));
+
+    let remove = fail_audit_inserts(app).await;
+    let withheld = app.attempt(PROFILE, json!({ "id": id })).await;
+    app.store.db.execute_unprepared(remove).await.unwrap();
+    assert_eq!(error_codes(&withheld), ["INTERNAL"], "{withheld:#}");
+    assert!(!withheld.to_string().contains("Ayesha"), "{withheld:#}");
 }
