@@ -91,6 +91,15 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         Store::connect_pooled(&settings.database_url, codec(settings).await?, Some(timeout), &settings.pool).await?;
     store.migrate().await?;
     store.check_master_key().await?;
+    if !settings.pool.read_audit_sync {
+        if store.backend() == sea_orm::DbBackend::Postgres {
+            tracing::info!(
+                "pii.read audit entries are committed without waiting for the WAL flush (CUSTOMERS_AUDIT_READS_SYNC=false)"
+            );
+        } else {
+            tracing::warn!("CUSTOMERS_AUDIT_READS_SYNC=false has no effect on SQLite");
+        }
+    }
     state_with_store(settings, store).await
 }
 

@@ -24,6 +24,7 @@ mod m20261230_000001_interactions_newest_first;
 mod m20261231_000001_audit_listed_index;
 mod m20270101_000001_audit_seals;
 mod m20270102_000001_import_batches;
+mod m20270103_000001_outbox_wakes_dispatchers;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000001_audit_listed_index::Migration),
             Box::new(m20270101_000001_audit_seals::Migration),
             Box::new(m20270102_000001_import_batches::Migration),
+            Box::new(m20270103_000001_outbox_wakes_dispatchers::Migration),
         ]
     }
 }

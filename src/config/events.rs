@@ -36,8 +36,9 @@ pub struct EventSettings {
     /// `CUSTOMERS_EVENTS_RETRY_MAX_MS`. Defaults 1000 and 300000 (5 minutes).
     pub retry_base: Duration,
     pub retry_max: Duration,
-    /// `CUSTOMERS_EVENTS_POLL_MS`: how often an idle dispatcher looks for new events.
-    /// Default 100.
+    /// `CUSTOMERS_EVENTS_POLL_MS`: how often an idle dispatcher looks for new events (on
+    /// PostgreSQL a commit that adds events also wakes it at once; the poll brings retries
+    /// that come due). Default 100.
     pub poll: Duration,
     /// `CUSTOMERS_EVENTS_BATCH`: events per dispatcher round. Default 1000.
     pub batch: u64,

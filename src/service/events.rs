@@ -88,6 +88,12 @@ pub struct Round {
 }
 
 impl Services {
+    /// On PostgreSQL, a listener that hears of every commit that adds events to the outbox,
+    /// on any replica (`None` on SQLite): what wakes an idle dispatcher.
+    pub async fn listen_for_new_events(&self) -> anyhow::Result<Option<sea_orm::sqlx::postgres::PgListener>> {
+        crate::store::events::listen_for_new_events(&self.store.db).await
+    }
+
     /// One dispatcher round: read up to `batch` pending events, deliver the due ones
     /// through `transport`, record the outcome. On PostgreSQL the round holds the
     /// partitions it serves locked (`FOR UPDATE SKIP LOCKED`) until it has recorded what

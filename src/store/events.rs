@@ -261,3 +261,20 @@ pub async fn dead_letters(db: &impl ConnectionTrait, limit: u64) -> StoreResult<
         })
         .collect())
 }
+
+/// The channel a commit that added events notifies on PostgreSQL (the `event_outbox_wake`
+/// trigger of migration m20270103, which names it too).
+pub const WAKE_CHANNEL: &str = "customers_events";
+
+/// On PostgreSQL, a listener on [`WAKE_CHANNEL`] over a connection of its own: it hears of
+/// every commit that added events, on any replica. `None` on SQLite (polled).
+pub async fn listen_for_new_events(
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<Option<sea_orm::sqlx::postgres::PgListener>> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(None);
+    }
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+    listener.listen(WAKE_CHANNEL).await?;
+    Ok(Some(listener))
+}

@@ -8,6 +8,7 @@ mod delivery;
 mod live;
 mod outbox;
 mod receiver;
+mod wake;
 
 use crate::common::*;
 use customers::config::EventSettings;
