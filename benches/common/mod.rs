@@ -28,14 +28,12 @@ pub fn settings(url: &str, dir: &Path) -> Settings {
 /// The store of `settings`, migrated, under its master key.
 pub async fn store(settings: &Settings) -> Store {
     let codec = customers::startup::codec(settings).await.unwrap();
-    // `BENCH_DB_MAX_CONNECTIONS`: the pool's size (the service's default otherwise);
-    // `CUSTOMERS_AUDIT_READS_SYNC=false`: the `pii.read` entries' commits do not wait for
-    // the flush (PostgreSQL), as in the service.
-    let pool = customers::config::PoolSettings {
-        max_connections: std::env::var("BENCH_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()),
-        read_audit_sync: std::env::var("CUSTOMERS_AUDIT_READS_SYNC").as_deref() != Ok("false"),
-        ..Default::default()
-    };
+    // The service's pool settings (`CUSTOMERS_DB_…`, `CUSTOMERS_AUDIT_READS_SYNC`), the size
+    // from `BENCH_DB_MAX_CONNECTIONS` when it is set.
+    let mut pool = customers::config::PoolSettings::from_env().unwrap();
+    if let Some(max) = std::env::var("BENCH_DB_MAX_CONNECTIONS").ok().and_then(|v| v.parse().ok()) {
+        pool.max_connections = Some(max);
+    }
     let store = Store::connect_pooled(&settings.database_url, codec, None, &pool).await.unwrap();
     store.migrate().await.unwrap();
     store.check_master_key().await.unwrap();

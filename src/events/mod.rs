@@ -143,28 +143,39 @@ impl Drop for AbortOnDrop {
 }
 
 /// On PostgreSQL, a task that wakes `wake` whenever a commit adds events to the outbox, and
-/// after each reconnection (notifications sent meanwhile are lost). `None` on SQLite, or
-/// when the listener cannot connect (logged: the dispatcher then polls).
+/// after each reconnection (notifications sent meanwhile are lost). `None` on SQLite. When
+/// the listener fails it is dropped and opened again after `pause` (at least 1 s), the
+/// dispatcher polling meanwhile; one warning per failure, not one per attempt.
 async fn wake_on_new_events(
     services: &Services,
     wake: std::sync::Arc<tokio::sync::Notify>,
     pause: std::time::Duration,
 ) -> Option<AbortOnDrop> {
+    let pause = pause.max(std::time::Duration::from_secs(1));
     let mut listener = match services.listen_for_new_events().await {
-        Ok(listener) => listener?,
+        Ok(listener) => Some(listener?),
         Err(error) => {
-            tracing::warn!(error = %error, "the event dispatcher cannot listen for new events; it polls");
-            return None;
+            tracing::warn!(error = %error, "the event dispatcher cannot listen for new events; it polls meanwhile");
+            None
         }
     };
+    let services = services.clone();
     Some(AbortOnDrop(tokio::spawn(async move {
         loop {
-            // A notification, or `None` after a reconnection: either way, a round.
-            match listener.try_recv().await {
+            let Some(open) = listener.as_mut() else {
+                tokio::time::sleep(pause).await;
+                if let Ok(Some(reopened)) = services.listen_for_new_events().await {
+                    listener = Some(reopened);
+                    wake.notify_one(); // what was committed while it was closed
+                }
+                continue;
+            };
+            // A notification, or `None` after sqlx reconnected: either way, a round.
+            match open.try_recv().await {
                 Ok(_) => wake.notify_one(),
                 Err(error) => {
-                    tracing::warn!(error = %error, "the event dispatcher's listener failed; it polls meanwhile");
-                    tokio::time::sleep(pause.max(std::time::Duration::from_secs(1))).await;
+                    tracing::warn!(error = %error, "the event dispatcher's listener failed; it polls until it listens again");
+                    listener = None;
                 }
             }
         }

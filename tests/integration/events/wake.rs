@@ -48,3 +48,30 @@ async fn a_commit_on_one_replica_wakes_the_idle_dispatcher_of_another_on_postgre
     dispatcher.abort();
     assert!(woken, "delivered on the commit, not on the next poll: {:?}", subjects(&receiver));
 }
+
+/// The listener's session killed by the server (a restart, a proxy, an operator): it
+/// reconnects, and the next commit still wakes the dispatcher.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dispatcher_listens_again_after_its_session_is_killed_on_postgres() {
+    use sea_orm::ConnectionTrait as _;
+    let Some(app) = TestApp::postgres().await else { return };
+    let receiver = Receiver::start(0).await;
+    let settings = event_settings(|s| {
+        s.webhooks = vec![WebhookTarget { url: receiver.url.clone(), secret: Secret::new("whsec-test") }];
+        s.poll = Duration::from_secs(300);
+    });
+    let first = app.create_customer(json!({ "displayName": "Ayesha Khan" })).await;
+    let dispatcher = Dispatcher::start(app.services.clone(), &settings).await.expect("a dispatcher").spawn();
+    assert!(delivered(&receiver, &first, Duration::from_secs(10)).await, "{:?}", subjects(&receiver));
+
+    let kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                WHERE datname = current_database() AND query LIKE 'LISTEN%'";
+    let killed = app.store.db.query_all_raw(sea_orm::Statement::from_string(app.store.backend(), kill)).await.unwrap();
+    assert_eq!(killed.len(), 1, "one listening session");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let second = app.create_customer(json!({ "displayName": "Bo Lee" })).await;
+
+    let woken = delivered(&receiver, &second, Duration::from_secs(10)).await;
+    dispatcher.abort();
+    assert!(woken, "delivered after the listener reconnected, not on the next poll: {:?}", subjects(&receiver));
+}
